@@ -1,0 +1,101 @@
+"""The HTTP conventions of the API contract, written once: error bodies, pagination cursors."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from flask_smorest import Api
+from marshmallow import Schema, fields, validate
+from werkzeug.exceptions import HTTPException
+
+from core.errors import DomainError, InvalidInput
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE = 500
+
+
+def error_body(code: str, message: str, fields_: dict[str, Any] | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields_ or {}}}
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """webargs nests errors by location and path; the contract names fields by dotted path."""
+    if isinstance(messages, list | tuple | str):
+        items = [messages] if isinstance(messages, str) else messages
+        if all(isinstance(m, str) for m in items):
+            return {prefix or "_body": list(items)}
+        out: dict[str, list[str]] = {}
+        for i, m in enumerate(items):
+            out.update(_flatten(m, f"{prefix}.{i}" if prefix else str(i)))
+        return out
+    out = {}
+    for key, value in messages.items():
+        out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+class OmsApi(Api):
+    """flask-smorest's Api with the contract's error body instead of its own."""
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages") or data.get("errors")
+        if messages:
+            # Drop the webargs location level ("json", "query"): callers think in fields.
+            if isinstance(messages, dict) and set(messages) <= {"json", "query", "form",
+                                                                  "view_args", "headers"}:
+                merged: dict[str, Any] = {}
+                for value in messages.values():
+                    if isinstance(value, dict):
+                        merged.update(value)
+                    else:
+                        merged.setdefault("_body", []).extend(value)
+                messages = merged
+            fields_ = _flatten(messages)
+            first = next(iter(fields_.items()))
+            message = data.get("message") or f"{first[0]}: {first[1][0]}"
+        else:
+            fields_ = {}
+            message = data.get("message") or error.description or error.name
+        code = error.name.lower().replace(" ", "_")
+        if error.code == 422:
+            code = "invalid"
+        if (error.code or 500) >= 500:
+            log.error("HTTP %s: %s", error.code, message)
+        return jsonify(error_body(code, message, fields_)), error.code, data.get("headers") or {}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        return jsonify(error_body(err.code, err.message, err.fields)), err.status
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        if isinstance(err, HTTPException):
+            return app.extensions["oms_api"].handle_http_exception(err)
+        log.exception("unhandled error")
+        return jsonify(error_body("internal", "internal error; it has been logged")), 500
+
+
+class PageArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+    cursor = fields.String(load_default=None)
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("cursor", "not a cursor this API returned") from exc

@@ -1,0 +1,121 @@
+"""`Idempotency-Key` for POSTs that create: a retry with the same key and body gets the
+original response; the same key with another body gets 409.
+
+The key is recorded inside the very transaction that commits the request's effect (through
+`core.db.in_transaction_hook`), so an effect can never be committed without its key, and two
+concurrent requests with one key cannot both commit: the second hits the unique constraint and
+its whole transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Response, current_app, request
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.auth import current_principal
+from core.db import Base, in_transaction_hook, read_session, unit_of_work, utcnow
+from core.errors import Conflict, InvalidInput
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "core_idempotency_keys"
+    __table_args__ = (UniqueConstraint("api_key_id", "key", name="uq_core_idempotency_owner_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[Any] = mapped_column(DateTime, default=utcnow)
+
+
+def _request_hash() -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.path}\n".encode())
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _find(api_key_id: int, key: str) -> IdempotencyKey | None:
+    with read_session() as session:
+        return session.scalars(
+            select(IdempotencyKey).where(
+                IdempotencyKey.api_key_id == api_key_id, IdempotencyKey.key == key)
+        ).first()
+
+
+def _replay(record: IdempotencyKey, request_hash: str) -> Response:
+    if record.request_hash != request_hash:
+        raise Conflict(
+            "this Idempotency-Key was used with a different request",
+            fields={HEADER: ["already used with a different body or path"]},
+        )
+    if record.status_code is None:
+        raise Conflict(
+            "the original request with this Idempotency-Key took effect but its response was "
+            "not recorded; look the resource up instead of retrying",
+        )
+    response = current_app.response_class(
+        record.response_body, status=record.status_code, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def idempotent(view: F) -> F:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+            raise InvalidInput(HEADER, f"must be 1 to {MAX_KEY_LENGTH} characters")
+        owner = current_principal().key_id
+        request_hash = _request_hash()
+        existing = _find(owner, key)
+        if existing is not None:
+            return _replay(existing, request_hash)
+
+        def record_key(session: Session) -> None:
+            session.add(IdempotencyKey(api_key_id=owner, key=key, request_hash=request_hash))
+
+        try:
+            with in_transaction_hook(record_key):
+                response = current_app.make_response(view(*args, **kwargs))
+        except IntegrityError:
+            # A concurrent request with the same key committed first.
+            existing = _find(owner, key)
+            if existing is None:
+                raise
+            return _replay(existing, request_hash)
+        if response.status_code < 300:
+            _store_response(owner, key, response)
+        return response
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _store_response(owner: int, key: str, response: Response) -> None:
+    body = response.get_data(as_text=True)
+    json.loads(body)  # only JSON responses are replayed
+    with unit_of_work() as session:
+        session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.api_key_id == owner, IdempotencyKey.key == key)
+            .values(status_code=response.status_code, response_body=body)
+        )
+        session.commit()

@@ -1,0 +1,180 @@
+"""Background jobs: RQ on Redis in production, an in-process runner in the embedded mode.
+
+Job functions are named by import path ("inventory.jobs.verify_ledger"), take ids and
+primitives, and are safe to run twice. Both runners call the same functions, so the embedded
+mode (no Redis, `make run`) does the same background work as production, only inside the web
+process: what was queued in memory when that process dies is lost there, which is why every
+job must be re-derivable from the database by a periodic sweep.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import queue as queue_mod
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("high", "default", "low")
+RETRY_INTERVALS = (5, 30, 120, 600, 1800)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    func_path: str
+    every_seconds: int
+    queue: str = "low"
+
+
+_periodic: dict[str, PeriodicJob] = {}
+
+
+def register_periodic(job: PeriodicJob) -> None:
+    """Packages declare their periodic jobs once (the app factory calls their `register`)."""
+    _periodic[job.name] = job
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    return sorted(_periodic.values(), key=lambda j: j.name)
+
+
+def resolve(func_path: str) -> Callable[..., Any]:
+    module, _, name = func_path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+class Dispatcher:
+    def enqueue(self, func_path: str, *args: Any, job_id: str | None = None,
+                queue: str = "default") -> None:
+        raise NotImplementedError
+
+    def enqueue_due_periodic(self, now: float) -> list[str]:
+        raise NotImplementedError
+
+
+class RedisDispatcher(Dispatcher):
+    """Jobs go to RQ. Periodic slots are claimed with SET NX so any number of worker
+    processes can run the scheduler loop and each slot is still enqueued once."""
+
+    def __init__(self, redis_url: str) -> None:
+        from redis import Redis
+
+        self.redis = Redis.from_url(redis_url)
+
+    def queue(self, name: str):
+        from rq import Queue
+
+        return Queue(name, connection=self.redis)
+
+    def enqueue(self, func_path: str, *args: Any, job_id: str | None = None,
+                queue: str = "default") -> None:
+        from rq import Retry
+
+        self.queue(queue).enqueue(
+            func_path, *args, job_id=job_id,
+            retry=Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS)),
+            result_ttl=3600, failure_ttl=7 * 24 * 3600,
+        )
+
+    def enqueue_due_periodic(self, now: float) -> list[str]:
+        enqueued = []
+        for job in periodic_jobs():
+            slot = int(now // job.every_seconds)
+            if self.redis.set(f"oms:periodic:{job.name}:{slot}", 1, nx=True,
+                              ex=job.every_seconds * 2):
+                self.enqueue(job.func_path, job_id=f"{job.name}-{slot}", queue=job.queue)
+                enqueued.append(job.name)
+        return enqueued
+
+
+class EmbeddedDispatcher(Dispatcher):
+    """Runs jobs on a thread of this process. Before `start()` (CLI commands, tests) a job
+    runs at once in the caller, after the caller's commit, which is where enqueue is called."""
+
+    def __init__(self, app: Any = None) -> None:
+        self.app = app
+        self._jobs: queue_mod.Queue[tuple[str, tuple, int]] = queue_mod.Queue()
+        self._last_slot: dict[str, int] = {}
+        self._started = False
+        self._stop = threading.Event()
+
+    def enqueue(self, func_path: str, *args: Any, job_id: str | None = None,
+                queue: str = "default") -> None:
+        if self._started:
+            self._jobs.put((func_path, args, 0))
+        else:
+            run_job(func_path, *args)
+
+    def enqueue_due_periodic(self, now: float) -> list[str]:
+        due = []
+        for job in periodic_jobs():
+            slot = int(now // job.every_seconds)
+            if self._last_slot.get(job.name) != slot:
+                self._last_slot[job.name] = slot
+                self.enqueue(job.func_path, queue=job.queue)
+                due.append(job.name)
+        return due
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        threading.Thread(target=self._work, name="oms-embedded-worker", daemon=True).start()
+        threading.Thread(target=self._tick, name="oms-embedded-scheduler", daemon=True).start()
+        log.info("embedded background worker started (no OMS_REDIS_URL)")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(1.0):
+            self.enqueue_due_periodic(time.time())
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                func_path, args, attempt = self._jobs.get(timeout=1.0)
+            except queue_mod.Empty:
+                continue
+            try:
+                with self.app.app_context():
+                    run_job(func_path, *args)
+            except Exception:
+                if attempt < len(RETRY_INTERVALS):
+                    delay = RETRY_INTERVALS[attempt]
+                    log.exception("job %s failed; retry %d in %ss", func_path, attempt + 1, delay)
+                    timer = threading.Timer(
+                        delay, self._jobs.put, args=((func_path, args, attempt + 1),))
+                    timer.daemon = True
+                    timer.start()
+                else:
+                    log.exception("job %s failed for good after %d tries", func_path, attempt + 1)
+
+
+def run_job(func_path: str, *args: Any) -> Any:
+    return resolve(func_path)(*args)
+
+
+_dispatcher: Dispatcher | None = None
+
+
+def init_dispatcher(redis_url: str | None, app: Any = None) -> Dispatcher:
+    global _dispatcher
+    _dispatcher = RedisDispatcher(redis_url) if redis_url else EmbeddedDispatcher(app)
+    return _dispatcher
+
+
+def dispatcher() -> Dispatcher:
+    if _dispatcher is None:
+        raise RuntimeError("job dispatcher not configured: call core.jobs.init_dispatcher")
+    return _dispatcher
+
+
+def enqueue(func_path: str, *args: Any, job_id: str | None = None, queue: str = "default") -> None:
+    dispatcher().enqueue(func_path, *args, job_id=job_id, queue=queue)

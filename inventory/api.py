@@ -1,0 +1,174 @@
+"""Inventory endpoints of the API contract: locations, items, movements, stock, history."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from core.auth import ROLES, current_principal, require_location, require_roles
+from core.http import PageArgs
+from core.idempotency import idempotent
+from inventory import queries, services
+from inventory.ledger import Cause
+from inventory.schemas import (
+    HistoryArgs,
+    ItemIn,
+    ItemOut,
+    ItemPageOut,
+    LocationIn,
+    LocationListArgs,
+    LocationOut,
+    LocationStockArgs,
+    LocationStockOut,
+    MovementIn,
+    MovementPageOut,
+    MovementResultOut,
+    SafetyStockIn,
+    StockArgs,
+    StockOut,
+    TransferListArgs,
+    TransferOut,
+    TransferReceiveIn,
+)
+
+blp = Blueprint("inventory", __name__, url_prefix="/api/v1",
+                description="The single stock ledger: locations, items, movements, stock.")
+
+ANY_ROLE = ROLES
+STOCK_WORKERS = ("wms", "store")
+
+
+def _cause(reference: str | None = None, note: str | None = None) -> Cause:
+    return Cause(actor=current_principal().actor, reference=reference, note=note)
+
+
+@blp.route("/locations", methods=["POST"])
+@require_roles()
+@idempotent
+@blp.arguments(LocationIn)
+@blp.response(201, LocationOut)
+def create_location(data: dict):
+    """Add a warehouse or store."""
+    return services.create_location(data)
+
+
+@blp.route("/locations", methods=["GET"])
+@require_roles(*ANY_ROLE)
+@blp.arguments(LocationListArgs, location="query")
+@blp.response(200, LocationOut(many=True))
+def list_locations(args: dict):
+    """Every location, by code."""
+    return queries.list_locations(args.get("kind"))
+
+
+@blp.route("/locations/<code>", methods=["GET"])
+@require_roles(*ANY_ROLE)
+@blp.response(200, LocationOut)
+def get_location(code: str):
+    return queries.get_location(code)
+
+
+@blp.route("/locations/<code>/stock", methods=["GET"])
+@require_roles(*ANY_ROLE)
+@blp.arguments(LocationStockArgs, location="query")
+@blp.response(200, LocationStockOut)
+def location_stock(args: dict, code: str):
+    """What one location holds (store staff's shelf view), by SKU."""
+    return queries.stock_at_location(code, args["limit"], args["cursor"],
+                                     only_available=args["available_only"])
+
+
+@blp.route("/items", methods=["POST"])
+@require_roles()
+@idempotent
+@blp.arguments(ItemIn)
+@blp.response(201, ItemOut)
+def create_item(data: dict):
+    """Add a SKU to the catalogue."""
+    return services.create_item(data)
+
+
+@blp.route("/items", methods=["GET"])
+@require_roles(*ANY_ROLE)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ItemPageOut)
+def list_items(args: dict):
+    return queries.list_items(args["limit"], args["cursor"])
+
+
+@blp.route("/items/<sku>", methods=["GET"])
+@require_roles(*ANY_ROLE)
+@blp.response(200, ItemOut)
+def get_item(sku: str):
+    return queries.get_item(sku)
+
+
+@blp.route("/stock/movements", methods=["POST"])
+@require_roles(*STOCK_WORKERS)
+@idempotent
+@blp.arguments(MovementIn)
+@blp.response(201, MovementResultOut)
+def post_movement(data: dict):
+    """Record a receipt, signed adjustment, cycle count, damage, or ship a transfer.
+
+    A cycle count takes the counted quantity and records the difference (no movement when it
+    matches). A transfer leaves `location` now and is in transit to `to_location` until it is
+    received with `POST /transfers/{id}/receive`."""
+    require_location(data["location"])
+    cause = _cause(data["reference"], data["note"])
+    kind, sku, location, quantity = data["kind"], data["sku"], data["location"], data["quantity"]
+    if kind == "transfer":
+        return {"movements": [], "transfer": services.transfer(
+            sku, location, data["to_location"], quantity, cause)}
+    operation = {"receipt": services.receive, "adjustment": services.adjust,
+                 "cycle_count": services.count, "damage": services.damage}[kind]
+    return operation(sku, location, quantity, cause)
+
+
+@blp.route("/transfers", methods=["GET"])
+@require_roles(*STOCK_WORKERS, "cs")
+@blp.arguments(TransferListArgs, location="query")
+@blp.response(200, TransferOut(many=True))
+def list_transfers(args: dict):
+    return queries.list_transfers(args.get("location"), args.get("status"))
+
+
+@blp.route("/transfers/<int:transfer_id>/receive", methods=["POST"])
+@require_roles(*STOCK_WORKERS)
+@blp.arguments(TransferReceiveIn)
+@blp.response(200, TransferOut)
+def receive_transfer(data: dict, transfer_id: int):
+    """Receive a transfer (or part of it) at its destination."""
+    destination = queries.transfer_destination(transfer_id)
+    if destination is not None:
+        require_location(destination)
+    return services.receive_transfer(transfer_id, _cause(data["reference"]), data["quantity"])
+
+
+@blp.route("/stock/<sku>", methods=["GET"])
+@require_roles(*ANY_ROLE)
+@blp.arguments(StockArgs, location="query")
+@blp.response(200, StockOut)
+def stock(args: dict, sku: str):
+    """A SKU across the network. `?near=CODE` or `?latitude=&longitude=` sorts by distance."""
+    origin = queries.resolve_origin(args.get("near"), args.get("latitude"),
+                                    args.get("longitude"))
+    return queries.stock_for_sku(sku, origin, kind=args.get("kind"),
+                                 min_available=args["min_available"])
+
+
+@blp.route("/stock/<sku>/movements", methods=["GET"])
+@require_roles("store", "cs")
+@blp.arguments(HistoryArgs, location="query")
+@blp.response(200, MovementPageOut)
+def movements(args: dict, sku: str):
+    """The ledger for a SKU, newest first (`?location=` for one location)."""
+    return queries.movement_history(sku, args.get("location"), args["limit"], args["cursor"])
+
+
+@blp.route("/stock/<sku>/<location>/safety-stock", methods=["PUT"])
+@require_roles()
+@blp.arguments(SafetyStockIn)
+@blp.response(200, MovementResultOut)
+def put_safety_stock(data: dict, sku: str, location: str):
+    return {"movements": [], "balance": services.set_safety_stock(sku, location,
+                                                                   data["safety_stock"])}

@@ -1,0 +1,399 @@
+"""Ledger operations inside a caller's transaction. Nothing here commits.
+
+Every function changes a balance with SQL-side arithmetic guarded by a WHERE clause, and writes
+the movement that explains it, in the caller's transaction. Under concurrency the guard is what
+decides: PostgreSQL re-evaluates it after waiting for a competing row lock, so two buyers can
+never both take the last unit. Rows are always touched in (item_id, location_id) order, so
+multi-row operations cannot deadlock each other. Other packages (fulfillment, returns, oms) call
+these to make stock changes part of their own use case's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
+from inventory.models import (
+    MAX_MOVEMENT_QUANTITY,
+    Balance,
+    Item,
+    Location,
+    Movement,
+    Reservation,
+    Transfer,
+)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One balance change at one location, with the movement row that records it."""
+
+    kind: str
+    item_id: int
+    location_id: int
+    on_hand: int = 0
+    reserved: int = 0
+    in_transit: int = 0
+    counter_location_id: int | None = None
+    transfer_id: int | None = None
+    demand_ref: str | None = None
+    # Reservations need free stock beyond the guard's arithmetic: available >= need.
+    need_available: int | None = None
+
+    @property
+    def lock_key(self) -> tuple[int, int]:
+        return (self.item_id, self.location_id)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why and by whom: carried onto every movement of one operation."""
+
+    actor: str
+    reference: str | None = None
+    note: str | None = None
+
+
+# ---------------------------------------------------------------- lookups
+
+def _missing(what: str, field: str | None) -> Exception:
+    """A path that names nothing is 404; a request body or query naming nothing is 422."""
+    return NotFound(what) if field is None else InvalidInput(field, what)
+
+
+def item_by_sku(session: Session, sku: str, *, field: str | None = "sku") -> Item:
+    item = session.scalars(select(Item).where(Item.sku == sku)).first()
+    if item is None:
+        raise _missing(f"unknown SKU '{sku}'", field)
+    return item
+
+
+def location_by_code(session: Session, code: str, *,
+                     field: str | None = "location") -> Location:
+    location = session.scalars(select(Location).where(Location.code == code)).first()
+    if location is None:
+        raise _missing(f"unknown location '{code}'", field)
+    return location
+
+
+def check_quantity(quantity: object, *, field: str = "quantity", allow_negative: bool = False,
+                   allow_zero: bool = False) -> int:
+    """The one rule for quantities: whole numbers within MAX_MOVEMENT_QUANTITY."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidInput(field, "must be a whole number")
+    if abs(quantity) > MAX_MOVEMENT_QUANTITY:
+        raise InvalidInput(field, f"must be at most {MAX_MOVEMENT_QUANTITY} in size")
+    if quantity == 0 and not allow_zero:
+        raise InvalidInput(field, "must not be zero")
+    if quantity < 0 and not allow_negative:
+        raise InvalidInput(field, "must be positive")
+    return quantity
+
+
+# ---------------------------------------------------------------- the posting engine
+
+def _insert_for(session: Session):
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+            else sqlite.insert)
+
+
+def _apply(session: Session, p: Posting) -> None:
+    only_adds = (p.on_hand >= 0 and p.in_transit >= 0 and p.reserved == 0
+                 and p.need_available is None)
+    if only_adds:
+        insert = _insert_for(session)
+        stmt = insert(Balance).values(
+            item_id=p.item_id, location_id=p.location_id,
+            on_hand=p.on_hand, reserved=0, safety_stock=0, in_transit=p.in_transit,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Balance.item_id, Balance.location_id],
+            set_={"on_hand": Balance.on_hand + stmt.excluded.on_hand,
+                  "in_transit": Balance.in_transit + stmt.excluded.in_transit},
+        )
+        session.execute(stmt)
+        return
+
+    new_on_hand = Balance.on_hand + p.on_hand
+    new_reserved = Balance.reserved + p.reserved
+    guards = [
+        Balance.item_id == p.item_id,
+        Balance.location_id == p.location_id,
+        new_on_hand >= 0,
+        new_reserved >= 0,
+        new_reserved <= new_on_hand,
+        Balance.in_transit + p.in_transit >= 0,
+    ]
+    if p.need_available is not None:
+        guards.append(Balance.on_hand - Balance.reserved - Balance.safety_stock
+                      >= p.need_available)
+    result = session.execute(
+        update(Balance).where(and_(*guards)).values(
+            on_hand=new_on_hand, reserved=new_reserved,
+            in_transit=Balance.in_transit + p.in_transit,
+        ).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        _explain_refusal(session, p)
+
+
+def _explain_refusal(session: Session, p: Posting) -> None:
+    balance = session.scalars(
+        select(Balance).where(Balance.item_id == p.item_id, Balance.location_id == p.location_id)
+    ).first()
+    sku = session.get(Item, p.item_id).sku
+    code = session.get(Location, p.location_id).code
+    details = {"sku": sku, "location": code}
+    if balance is None:
+        raise InsufficientStock(f"no stock of {sku} at {code}", available=0, **details)
+    details.update(on_hand=balance.on_hand, reserved=balance.reserved,
+                   safety_stock=balance.safety_stock, available=balance.available)
+    if p.need_available is not None:
+        raise InsufficientStock(
+            f"insufficient stock of {sku} at {code}: {balance.available} available, "
+            f"{p.need_available} requested", **details)
+    if balance.on_hand + p.on_hand < balance.reserved + p.reserved:
+        raise Conflict(
+            f"{sku} at {code}: this would leave {balance.reserved + p.reserved} reserved units "
+            f"with only {balance.on_hand + p.on_hand} on hand; release or re-route them first",
+            **details)
+    raise InsufficientStock(
+        f"{sku} at {code}: only {balance.on_hand} on hand", **details)
+
+
+def post(session: Session, postings: Sequence[Posting], cause: Cause) -> list[Movement]:
+    """Apply postings in lock order and record one movement each."""
+    now = utcnow()
+    movements = []
+    for p in sorted(postings, key=lambda p: p.lock_key):
+        _apply(session, p)
+        movements.append(Movement(
+            kind=p.kind, item_id=p.item_id, location_id=p.location_id,
+            on_hand_delta=p.on_hand, reserved_delta=p.reserved, in_transit_delta=p.in_transit,
+            counter_location_id=p.counter_location_id, transfer_id=p.transfer_id,
+            demand_ref=p.demand_ref, reference=cause.reference, actor=cause.actor,
+            note=cause.note, created_at=now,
+        ))
+    session.add_all(movements)
+    session.flush()
+    return movements
+
+
+# ---------------------------------------------------------------- stock changes
+
+def receive(session: Session, item: Item, location: Location, quantity: int,
+            cause: Cause) -> Movement:
+    check_quantity(quantity)
+    return post(session, [Posting("receipt", item.id, location.id, on_hand=quantity)], cause)[0]
+
+
+def adjust(session: Session, item: Item, location: Location, delta: int, cause: Cause,
+           *, kind: str = "adjustment") -> Movement:
+    check_quantity(delta, allow_negative=True)
+    return post(session, [Posting(kind, item.id, location.id, on_hand=delta)], cause)[0]
+
+
+def damage(session: Session, item: Item, location: Location, quantity: int,
+           cause: Cause) -> Movement:
+    check_quantity(quantity)
+    return post(session, [Posting("damage", item.id, location.id, on_hand=-quantity)], cause)[0]
+
+
+def count(session: Session, item: Item, location: Location, counted: int,
+          cause: Cause) -> Movement | None:
+    """The counted quantity becomes the truth; the difference is recorded. None if it matched."""
+    check_quantity(counted, field="quantity", allow_zero=True)
+    balance = session.scalars(
+        select(Balance).where(Balance.item_id == item.id, Balance.location_id == location.id)
+        .with_for_update()
+    ).first()
+    held = balance.on_hand if balance else 0
+    if counted == held:
+        return None
+    return adjust(session, item, location, counted - held, cause, kind="cycle_count")
+
+
+def set_safety_stock(session: Session, item: Item, location: Location, quantity: int) -> Balance:
+    check_quantity(quantity, field="safety_stock", allow_zero=True)
+    insert = _insert_for(session)
+    session.execute(insert(Balance).values(
+        item_id=item.id, location_id=location.id, on_hand=0, reserved=0,
+        safety_stock=quantity, in_transit=0,
+    ).on_conflict_do_update(
+        index_elements=[Balance.item_id, Balance.location_id],
+        set_={"safety_stock": quantity},
+    ))
+    return session.scalars(select(Balance).where(
+        Balance.item_id == item.id, Balance.location_id == location.id)).one()
+
+
+# ---------------------------------------------------------------- transfers
+
+def ship_transfer(session: Session, item: Item, source: Location, destination: Location,
+                  quantity: int, cause: Cause, *, demand_ref: str | None = None) -> Transfer:
+    """Stock leaves `source` now and is in transit to `destination` until received.
+
+    With `demand_ref`, the units reserved for that demand at the source travel with it (and are
+    reserved for it again at the destination on receipt); without, only available stock moves.
+    """
+    check_quantity(quantity)
+    if source.id == destination.id:
+        raise InvalidInput("to_location", "must differ from the source location")
+    transfer = Transfer(item_id=item.id, from_location_id=source.id,
+                        to_location_id=destination.id, quantity=quantity,
+                        demand_ref=demand_ref, reference=cause.reference, actor=cause.actor)
+    session.add(transfer)
+    session.flush()
+    if demand_ref:
+        _take_reservation(session, item.id, source.id, demand_ref, quantity)
+        out = Posting("transfer_out", item.id, source.id, on_hand=-quantity, reserved=-quantity,
+                      counter_location_id=destination.id, transfer_id=transfer.id,
+                      demand_ref=demand_ref)
+    else:
+        out = Posting("transfer_out", item.id, source.id, on_hand=-quantity,
+                      need_available=quantity, counter_location_id=destination.id,
+                      transfer_id=transfer.id)
+    incoming = Posting("transfer_out", item.id, destination.id, in_transit=quantity,
+                       counter_location_id=source.id, transfer_id=transfer.id,
+                       demand_ref=demand_ref)
+    post(session, [out, incoming], cause)
+    return transfer
+
+
+def receive_transfer(session: Session, transfer_id: int, cause: Cause,
+                     quantity: int | None = None) -> Transfer:
+    transfer = session.scalars(
+        select(Transfer).where(Transfer.id == transfer_id).with_for_update()).first()
+    if transfer is None:
+        raise NotFound(f"unknown transfer {transfer_id}")
+    outstanding = transfer.quantity - transfer.received_quantity
+    if outstanding == 0:
+        raise Conflict(f"transfer {transfer_id} was already received in full")
+    quantity = outstanding if quantity is None else check_quantity(quantity)
+    if quantity > outstanding:
+        raise InvalidInput("quantity", f"only {outstanding} of this transfer is outstanding")
+    postings = [Posting("transfer_in", transfer.item_id, transfer.to_location_id,
+                        in_transit=-quantity, on_hand=quantity,
+                        counter_location_id=transfer.from_location_id,
+                        transfer_id=transfer.id, demand_ref=transfer.demand_ref)]
+    post(session, postings, cause)
+    if transfer.demand_ref:
+        reserve(session, [(transfer.item_id, transfer.to_location_id, quantity)],
+                transfer.demand_ref, cause, ignore_safety_stock=True)
+    transfer.received_quantity += quantity
+    if transfer.received_quantity == transfer.quantity:
+        transfer.status = "received"
+        transfer.received_at = utcnow()
+    session.flush()
+    return transfer
+
+
+# ---------------------------------------------------------------- reservations
+
+def reserve(session: Session, lines: Iterable[tuple[int, int, int]], demand_ref: str,
+            cause: Cause, *, ignore_safety_stock: bool = False) -> list[Movement]:
+    """All-or-nothing: reserve every (item_id, location_id, quantity) for `demand_ref`, or
+    raise InsufficientStock and leave the caller's transaction as it was (a savepoint)."""
+    if not demand_ref:
+        raise InvalidInput("demand_ref", "is required")
+    merged: dict[tuple[int, int], int] = {}
+    for item_id, location_id, quantity in lines:
+        check_quantity(quantity)
+        merged[(item_id, location_id)] = merged.get((item_id, location_id), 0) + quantity
+    postings = [
+        Posting("reservation", item_id, location_id, reserved=qty, demand_ref=demand_ref,
+                need_available=None if ignore_safety_stock else qty)
+        for (item_id, location_id), qty in merged.items()
+    ]
+    with session.begin_nested():
+        movements = post(session, postings, cause)
+        for (item_id, location_id), qty in sorted(merged.items()):
+            _add_reservation(session, item_id, location_id, demand_ref, qty)
+    return movements
+
+
+def _add_reservation(session: Session, item_id: int, location_id: int, demand_ref: str,
+                     quantity: int) -> None:
+    insert = _insert_for(session)
+    stmt = insert(Reservation).values(item_id=item_id, location_id=location_id,
+                                      demand_ref=demand_ref, quantity=quantity,
+                                      created_at=utcnow(), updated_at=utcnow())
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[Reservation.item_id, Reservation.location_id, Reservation.demand_ref],
+        set_={"quantity": Reservation.quantity + stmt.excluded.quantity,
+              "updated_at": stmt.excluded.updated_at},
+    ))
+
+
+def _take_reservation(session: Session, item_id: int, location_id: int, demand_ref: str,
+                      quantity: int) -> None:
+    result = session.execute(
+        update(Reservation)
+        .where(Reservation.item_id == item_id, Reservation.location_id == location_id,
+               Reservation.demand_ref == demand_ref, Reservation.quantity >= quantity)
+        .values(quantity=Reservation.quantity - quantity, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        held = session.scalar(select(Reservation.quantity).where(
+            Reservation.item_id == item_id, Reservation.location_id == location_id,
+            Reservation.demand_ref == demand_ref)) or 0
+        raise Conflict(f"demand '{demand_ref}' holds {held} here, not {quantity}",
+                       held=held, requested=quantity)
+
+
+def release(session: Session, item_id: int, location_id: int, demand_ref: str,
+            quantity: int, cause: Cause) -> Movement:
+    check_quantity(quantity)
+    _take_reservation(session, item_id, location_id, demand_ref, quantity)
+    return post(session, [Posting("release", item_id, location_id, reserved=-quantity,
+                                  demand_ref=demand_ref)], cause)[0]
+
+
+def release_demand(session: Session, demand_ref: str, cause: Cause) -> list[Movement]:
+    """Release everything still reserved for `demand_ref`, wherever it is."""
+    open_rows = session.scalars(
+        select(Reservation).where(Reservation.demand_ref == demand_ref, Reservation.quantity > 0)
+        .order_by(Reservation.item_id, Reservation.location_id)
+    ).all()
+    return [release(session, r.item_id, r.location_id, demand_ref, r.quantity, cause)
+            for r in open_rows]
+
+
+def consume(session: Session, item_id: int, location_id: int, demand_ref: str, quantity: int,
+            cause: Cause) -> Movement:
+    """The reserved units physically leave: shipped, or handed over at the counter."""
+    check_quantity(quantity)
+    _take_reservation(session, item_id, location_id, demand_ref, quantity)
+    return post(session, [Posting("shipment", item_id, location_id, on_hand=-quantity,
+                                  reserved=-quantity, demand_ref=demand_ref)], cause)[0]
+
+
+def sell_now(session: Session, item_id: int, location_id: int, quantity: int, demand_ref: str,
+             cause: Cause) -> Movement:
+    """A carry-out sale: unreserved stock leaves at once (a POS till). Safety stock is no
+    bar: the customer is holding the goods."""
+    check_quantity(quantity)
+    return post(session, [Posting("shipment", item_id, location_id, on_hand=-quantity,
+                                  demand_ref=demand_ref)], cause)[0]
+
+
+def restock_return(session: Session, item_id: int, location_id: int, quantity: int,
+                   cause: Cause, *, demand_ref: str | None = None) -> Movement:
+    check_quantity(quantity)
+    return post(session, [Posting("return_restock", item_id, location_id, on_hand=quantity,
+                                  demand_ref=demand_ref)], cause)[0]
+
+
+def balance_of(session: Session, item_id: int, location_id: int) -> Balance:
+    """The balance row, or an all-zero one when nothing was ever posted there."""
+    balance = session.scalars(select(Balance).where(
+        Balance.item_id == item_id, Balance.location_id == location_id)).first()
+    return balance or Balance(item_id=item_id, location_id=location_id, on_hand=0, reserved=0,
+                              safety_stock=0, in_transit=0)

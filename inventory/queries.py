@@ -1,0 +1,186 @@
+"""Read side of the ledger: stock across the network, per location, near a point; history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from core.db import read_session
+from core.geo import distance_km
+from core.http import decode_cursor, encode_cursor
+from inventory import ledger
+from inventory.models import Balance, Item, Location, Movement, Transfer
+from inventory.views import (
+    balance_view,
+    item_view,
+    location_view,
+    movement_view,
+    transfer_view,
+)
+
+TOTAL_FIELDS = ("on_hand", "reserved", "safety_stock", "available", "in_transit")
+
+
+def list_locations(kind: str | None = None) -> list[dict]:
+    with read_session() as session:
+        stmt = select(Location).order_by(Location.code)
+        if kind:
+            stmt = stmt.where(Location.kind == kind)
+        return [location_view(loc) for loc in session.scalars(stmt)]
+
+
+def get_location(code: str) -> dict:
+    with read_session() as session:
+        return location_view(ledger.location_by_code(session, code, field=None))
+
+
+def get_item(sku: str) -> dict:
+    with read_session() as session:
+        return item_view(ledger.item_by_sku(session, sku, field=None))
+
+
+def list_items(limit: int, cursor: str | None) -> dict:
+    after = decode_cursor(cursor)
+    with read_session() as session:
+        stmt = select(Item).order_by(Item.id).limit(limit + 1)
+        if after is not None:
+            stmt = stmt.where(Item.id > after)
+        rows = session.scalars(stmt).all()
+    return _page([item_view(i) for i in rows[:limit]], rows, limit, key=lambda i: i.id)
+
+
+def _page(views: list, rows: list, limit: int, key) -> dict:
+    more = len(rows) > limit
+    return {"items": views, "next_cursor": encode_cursor(key(rows[limit - 1])) if more else None}
+
+
+def resolve_origin(near: str | None, latitude: float | None,
+                   longitude: float | None) -> tuple[float, float] | None:
+    if near:
+        with read_session() as session:
+            loc = ledger.location_by_code(session, near, field="near")
+            return (loc.latitude, loc.longitude)
+    if latitude is not None and longitude is not None:
+        return (latitude, longitude)
+    return None
+
+
+def stock_for_sku(sku: str, origin: tuple[float, float] | None = None,
+                  kind: str | None = None, min_available: int = 0) -> dict:
+    """One SKU across the network: a row per location that ever held it, and totals.
+    With an origin, rows are sorted by distance and carry `distance_km`."""
+    with read_session() as session:
+        item = ledger.item_by_sku(session, sku, field=None)
+        stmt = (select(Balance, Location).join(Location, Location.id == Balance.location_id)
+                .where(Balance.item_id == item.id))
+        if kind:
+            stmt = stmt.where(Location.kind == kind)
+        rows = session.execute(stmt).all()
+    totals = dict.fromkeys(TOTAL_FIELDS, 0)
+    views = []
+    for balance, loc in rows:
+        distance = (distance_km(origin[0], origin[1], loc.latitude, loc.longitude)
+                    if origin else None)
+        view = balance_view(balance, loc, distance)
+        for name in TOTAL_FIELDS:
+            totals[name] += view[name]
+        if view["available"] >= min_available:
+            views.append(view)
+    if origin:
+        views.sort(key=lambda v: (v["distance_km"], v["location"]))
+    else:
+        views.sort(key=lambda v: v["location"])
+    return {"sku": item.sku, "name": item.name, "network": totals, "locations": views}
+
+
+def nearest_with_stock(sku: str, origin: tuple[float, float], quantity: int = 1,
+                       kind: str | None = "store", limit: int = 5,
+                       exclude: str | None = None) -> list[dict]:
+    """Locations able to promise `quantity` now, nearest first."""
+    stock = stock_for_sku(sku, origin, kind=kind, min_available=quantity)
+    return [row for row in stock["locations"] if row["location"] != exclude][:limit]
+
+
+def stock_at_location(code: str, limit: int, cursor: str | None,
+                      only_available: bool = False) -> dict:
+    after = decode_cursor(cursor)
+    with read_session() as session:
+        loc = ledger.location_by_code(session, code, field=None)
+        stmt = (select(Balance, Item).join(Item, Item.id == Balance.item_id)
+                .where(Balance.location_id == loc.id).order_by(Balance.item_id).limit(limit + 1))
+        if after is not None:
+            stmt = stmt.where(Balance.item_id > after)
+        if only_available:
+            stmt = stmt.where(Balance.on_hand - Balance.reserved - Balance.safety_stock > 0)
+        rows = session.execute(stmt).all()
+    views = [{"sku": item.sku, "name": item.name, **balance_view(b, loc)}
+             for b, item in rows[:limit]]
+    page = _page(views, rows, limit, key=lambda r: r[0].item_id)
+    page["location"] = location_view(loc)
+    return page
+
+
+def movement_history(sku: str, location: str | None, limit: int, cursor: str | None) -> dict:
+    """The ledger for a SKU, newest first."""
+    before = decode_cursor(cursor)
+    counter = aliased(Location)
+    with read_session() as session:
+        item = ledger.item_by_sku(session, sku, field=None)
+        stmt = (select(Movement, Location.code, counter.code)
+                .join(Location, Location.id == Movement.location_id)
+                .outerjoin(counter, counter.id == Movement.counter_location_id)
+                .where(Movement.item_id == item.id)
+                .order_by(Movement.id.desc()).limit(limit + 1))
+        if location:
+            loc = ledger.location_by_code(session, location)
+            stmt = stmt.where(Movement.location_id == loc.id)
+        if before is not None:
+            stmt = stmt.where(Movement.id < before)
+        rows = session.execute(stmt).all()
+    views = [movement_view(m, sku, code, counter_code) for m, code, counter_code in rows[:limit]]
+    return _page(views, rows, limit, key=lambda r: r[0].id)
+
+
+def list_transfers(location: str | None = None, status: str | None = None,
+                   limit: int = 50) -> list[dict]:
+    source, destination = aliased(Location), aliased(Location)
+    with read_session() as session:
+        stmt = (select(Transfer, Item.sku, source.code, destination.code)
+                .join(Item, Item.id == Transfer.item_id)
+                .join(source, source.id == Transfer.from_location_id)
+                .join(destination, destination.id == Transfer.to_location_id)
+                .order_by(Transfer.id.desc()).limit(limit))
+        if location:
+            loc = ledger.location_by_code(session, location)
+            stmt = stmt.where((Transfer.from_location_id == loc.id)
+                              | (Transfer.to_location_id == loc.id))
+        if status:
+            stmt = stmt.where(Transfer.status == status)
+        return [transfer_view(t, sku, s, d) for t, sku, s, d in session.execute(stmt)]
+
+
+def transfer_destination(transfer_id: int) -> str | None:
+    with read_session() as session:
+        t = session.get(Transfer, transfer_id)
+        return None if t is None else session.get(Location, t.to_location_id).code
+
+
+def availability(skus: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Available-to-promise per SKU per location code: the snapshot routing plans against."""
+    skus = list(dict.fromkeys(skus))
+    with read_session() as session:
+        rows = session.execute(
+            select(Item.sku, Location.code, Balance.on_hand, Balance.reserved,
+                   Balance.safety_stock)
+            .join(Item, Item.id == Balance.item_id)
+            .join(Location, Location.id == Balance.location_id)
+            .where(Item.sku.in_(skus), Location.active.is_(True))
+        ).all()
+    snapshot: dict[str, dict[str, int]] = {sku: {} for sku in skus}
+    for sku, code, on_hand, reserved, safety in rows:
+        free = on_hand - reserved - safety
+        if free > 0:
+            snapshot[sku][code] = free
+    return snapshot

@@ -1,0 +1,58 @@
+"""Plain-dict renderings of ledger rows, shared by services, queries and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from inventory.models import Balance, Item, Location, Movement, Transfer
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat() + "Z"
+
+
+def location_view(loc: Location) -> dict:
+    return {
+        "code": loc.code, "name": loc.name, "kind": loc.kind,
+        "latitude": loc.latitude, "longitude": loc.longitude,
+        "ships": loc.ships, "pickup": loc.pickup, "priority": loc.priority,
+        "daily_capacity": loc.daily_capacity, "city": loc.city, "region": loc.region,
+        "country": loc.country, "postal_code": loc.postal_code, "active": loc.active,
+    }
+
+
+def item_view(item: Item) -> dict:
+    return {"sku": item.sku, "name": item.name, "price": f"{item.price:.2f}",
+            "currency": item.currency, "weight_grams": item.weight_grams}
+
+
+def balance_view(balance: Balance, loc: Location, distance_km: float | None = None) -> dict:
+    view = {
+        "location": loc.code, "location_name": loc.name, "kind": loc.kind,
+        "on_hand": balance.on_hand, "reserved": balance.reserved,
+        "safety_stock": balance.safety_stock, "available": balance.available,
+        "in_transit": balance.in_transit,
+    }
+    if distance_km is not None:
+        view["distance_km"] = round(distance_km, 1)
+    return view
+
+
+def movement_view(m: Movement, sku: str, location_code: str,
+                  counter_code: str | None = None) -> dict:
+    return {
+        "id": m.id, "kind": m.kind, "sku": sku, "location": location_code,
+        "on_hand_delta": m.on_hand_delta, "reserved_delta": m.reserved_delta,
+        "in_transit_delta": m.in_transit_delta, "counter_location": counter_code,
+        "transfer_id": m.transfer_id, "demand_ref": m.demand_ref, "reference": m.reference,
+        "actor": m.actor, "note": m.note, "created_at": iso(m.created_at),
+    }
+
+
+def transfer_view(t: Transfer, sku: str, source: str, destination: str) -> dict:
+    return {
+        "id": t.id, "sku": sku, "from_location": source, "to_location": destination,
+        "quantity": t.quantity, "received_quantity": t.received_quantity, "status": t.status,
+        "demand_ref": t.demand_ref, "reference": t.reference,
+        "created_at": iso(t.created_at), "received_at": iso(t.received_at),
+    }

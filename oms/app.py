@@ -1,0 +1,71 @@
+"""The composition root: configuration, database, jobs, blueprints, CLI, error handlers.
+The one module that imports every package, integrations included."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+
+from core import jobs
+from core.db import init_database
+from core.http import OmsApi, register_error_handlers
+from inventory import api as inventory_api
+from inventory import cli as inventory_cli
+from inventory import jobs as inventory_jobs
+from oms import cli as oms_cli
+from oms import health, migrate
+from oms.config import Settings, normalise_database_url
+
+SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask("oms")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        OMS_SETTINGS=settings,
+        API_TITLE="Omnichannel OMS",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        # Served from the swagger-ui-bundle package: the docs work without internet access.
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs-assets/",
+        JSON_SORT_KEYS=False,
+    )
+    init_database(normalise_database_url(settings.database_url))
+    jobs.init_dispatcher(settings.redis_url, app)
+    inventory_jobs.register()
+
+    api = OmsApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+    app.extensions["oms_api"] = api
+    api.register_blueprint(inventory_api.blp)
+    app.register_blueprint(health.blp)
+    register_error_handlers(app)
+
+    @app.get("/api/v1/docs-assets/<path:filename>")
+    def swagger_assets(filename: str):
+        return send_from_directory(SWAGGER_ASSETS, filename)
+
+    app.cli.add_command(migrate.cli)
+    app.cli.add_command(oms_cli.cli)
+    app.cli.add_command(inventory_cli.cli)
+    return app
+
+
+def start_background_worker(app: Flask) -> None:
+    """In the embedded mode, run jobs and periodic jobs on threads of this process
+    (gunicorn's post_worker_init calls this; see oms/gunicorn_conf.py)."""
+    settings: Settings = app.config["OMS_SETTINGS"]
+    dispatcher = jobs.dispatcher()
+    if settings.embedded and settings.embedded_worker:
+        assert isinstance(dispatcher, jobs.EmbeddedDispatcher)
+        dispatcher.start()

@@ -1,0 +1,83 @@
+"""`flask oms ...`: API keys, demo data, background workers."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from core import jobs
+from core.auth import ROLES, create_api_key
+from core.db import read_session
+from core.errors import DomainError
+from inventory import ledger
+
+cli = AppGroup("oms", help="Operate the OMS.")
+
+
+@cli.command("create-api-key")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--location", "location_code", default=None,
+              help="limit the key to this location (required for store keys)")
+@click.option("--name", default=None, help="who or what will use the key")
+def create_api_key_cmd(role: str, location_code: str | None, name: str | None) -> None:
+    """Create an API key; it is printed once, alone on the last line."""
+    try:
+        if location_code:
+            with read_session() as session:
+                ledger.location_by_code(session, location_code)
+        key = create_api_key(role, name=name or f"{role}-key", location_code=location_code)
+    except DomainError as exc:
+        raise click.UsageError(exc.message) from exc
+    scope = f" at {location_code}" if location_code else ""
+    click.echo(f"Created a {role} key{scope}. Store it now: only its hash is kept.", err=True)
+    click.echo(key)
+
+
+@cli.command("demo")
+def demo_cmd() -> None:
+    """Load the demo retailer (idempotent: a second run changes nothing)."""
+    from oms.demo import load_demo
+
+    report = load_demo(progress=lambda msg: click.echo(msg, err=True))
+    click.echo(report)
+
+
+@cli.command("worker")
+@click.option("--queues", default=",".join(jobs.QUEUES), show_default=True)
+@click.option("--burst", is_flag=True, help="exit when the queues are empty")
+def worker_cmd(queues: str, burst: bool) -> None:
+    """Run an RQ worker for the queues, with the periodic-job scheduler (needs OMS_REDIS_URL)."""
+    settings = current_app.config["OMS_SETTINGS"]
+    if not settings.redis_url:
+        raise click.UsageError(
+            "OMS_REDIS_URL is not set: in the embedded mode the web process runs the jobs "
+            "itself (see README, 'Background work')")
+    from rq import SimpleWorker
+
+    dispatcher = jobs.dispatcher()
+    assert isinstance(dispatcher, jobs.RedisDispatcher)
+    stop = threading.Event()
+
+    def schedule() -> None:
+        while not stop.wait(1.0):
+            dispatcher.enqueue_due_periodic(time.time())
+
+    if not burst:
+        threading.Thread(target=schedule, name="oms-periodic", daemon=True).start()
+    app = current_app._get_current_object()
+
+    class AppWorker(SimpleWorker):
+        def execute_job(self, job, queue):  # jobs run inside the app context
+            with app.app_context():
+                return super().execute_job(job, queue)
+
+    worker = AppWorker([dispatcher.queue(q.strip()) for q in queues.split(",")],
+                       connection=dispatcher.redis)
+    try:
+        worker.work(burst=burst, with_scheduler=True)
+    finally:
+        stop.set()
