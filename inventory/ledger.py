@@ -158,13 +158,16 @@ def _explain_refusal(session: Session, p: Posting) -> None:
         raise InsufficientStock(
             f"insufficient stock of {sku} at {code}: {balance.available} available, "
             f"{p.need_available} requested", **details)
+    if balance.on_hand + p.on_hand < 0:
+        raise InsufficientStock(
+            f"{sku} at {code}: only {balance.on_hand} on hand, {-p.on_hand} requested",
+            **details)
     if balance.on_hand + p.on_hand < balance.reserved + p.reserved:
         raise Conflict(
             f"{sku} at {code}: this would leave {balance.reserved + p.reserved} reserved units "
             f"with only {balance.on_hand + p.on_hand} on hand; release or re-route them first",
             **details)
-    raise InsufficientStock(
-        f"{sku} at {code}: only {balance.on_hand} on hand", **details)
+    raise Conflict(f"{sku} at {code}: the change would break a stock invariant", **details)
 
 
 def post(session: Session, postings: Sequence[Posting], cause: Cause) -> list[Movement]:

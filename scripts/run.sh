@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make run`: install, migrate the embedded SQLite database, load the demo retailer, print an
+# admin key and the URLs, and serve on 127.0.0.1 (background jobs run inside the server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+export FLASK_APP=wsgi
+bind="${OMS_BIND:-127.0.0.1:8000}"
+.venv/bin/flask db upgrade
+.venv/bin/flask oms demo
+key=$(.venv/bin/flask oms create-api-key --role admin --name "make-run" | tail -n 1)
+cat <<MSG
+
+  Omnichannel OMS on http://$bind  (database: ${OMS_DATABASE_URL:-var/oms.sqlite3})
+  API docs:     http://$bind/api/v1/docs
+  OpenAPI:      http://$bind/api/v1/openapi.json
+  Admin key:    $key
+  Try:          curl -H "Authorization: Bearer $key" "http://$bind/api/v1/stock/NW-JKT-ALP-BLK-M?near=store-nyc-soho"
+
+MSG
+export OMS_BIND="$bind"
+exec .venv/bin/gunicorn -c python:oms.gunicorn_conf wsgi:app

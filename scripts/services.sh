@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Start a throwaway PostgreSQL and Redis for the tests; print the env lines to use them.
+# Usage: eval "$(scripts/services.sh start DIR)"; scripts/services.sh stop DIR
+set -euo pipefail
+action="$1"; dir="$2"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+ensure_packages() {
+  local missing=()
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]} (apt-get)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  fi
+}
+
+case "$action" in
+  start)
+    ensure_packages
+    pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    mkdir -p "$dir"
+    chmod 755 "$dir"
+    pgdata="$dir/pg"; mkdir -p "$pgdata"
+    [ "$(id -u)" = 0 ] && chown postgres "$pgdata"
+    pgport=$(free_port); redisport=$(free_port)
+    as_postgres "$pgbin/initdb" -D "$pgdata" -U oms --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1
+    as_postgres "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w \
+      -o "-p $pgport -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      start >&2
+    as_postgres "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U oms oms_test >&2
+    redis-server --port "$redisport" --bind 127.0.0.1 --save "" --appendonly no \
+      --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >&2
+    for _ in $(seq 50); do redis-cli -p "$redisport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    echo "$pgbin" > "$dir/pgbin"
+    echo "export OMS_TEST_DATABASE_URL=postgresql+psycopg://oms@127.0.0.1:$pgport/oms_test"
+    echo "export OMS_TEST_REDIS_URL=redis://127.0.0.1:$redisport/0"
+    ;;
+  stop)
+    if [ -f "$dir/pgbin" ]; then
+      as_postgres "$(cat "$dir/pgbin")/pg_ctl" -D "$dir/pg" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
+    rm -rf "$dir"
+    ;;
+esac
