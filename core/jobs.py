@@ -97,8 +97,10 @@ class EmbeddedDispatcher(Dispatcher):
     """Runs jobs on a thread of this process. Before `start()` (CLI commands, tests) a job
     runs at once in the caller, after the caller's commit, which is where enqueue is called."""
 
-    def __init__(self, app: Any = None) -> None:
+    def __init__(self, app: Any = None,
+                 retry_intervals: tuple[int | float, ...] = RETRY_INTERVALS) -> None:
         self.app = app
+        self.retry_intervals = retry_intervals
         self._jobs: queue_mod.Queue[tuple[str, tuple, int]] = queue_mod.Queue()
         self._last_slot: dict[str, int] = {}
         self._started = False
@@ -146,8 +148,8 @@ class EmbeddedDispatcher(Dispatcher):
                 with self.app.app_context():
                     run_job(func_path, *args)
             except Exception:
-                if attempt < len(RETRY_INTERVALS):
-                    delay = RETRY_INTERVALS[attempt]
+                if attempt < len(self.retry_intervals):
+                    delay = self.retry_intervals[attempt]
                     log.exception("job %s failed; retry %d in %ss", func_path, attempt + 1, delay)
                     timer = threading.Timer(
                         delay, self._jobs.put, args=((func_path, args, attempt + 1),))

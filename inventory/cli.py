@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -40,7 +41,7 @@ def import_file(file: Path, actor: str) -> None:
     text = file.read_text(encoding="utf-8-sig")
     total = max(0, len(text.splitlines()) - 1)
     with click.progressbar(length=total, label=f"importing {file.name}",
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         report = importer.import_counts(file, actor, progress=bar.update, text=text)
     if report.errors:
         for line, reason in report.errors:
