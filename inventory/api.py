@@ -134,6 +134,7 @@ def list_transfers(args: dict):
 
 @blp.route("/transfers/<int:transfer_id>/receive", methods=["POST"])
 @require_roles(*STOCK_WORKERS)
+@idempotent
 @blp.arguments(TransferReceiveIn)
 @blp.response(200, TransferOut)
 def receive_transfer(data: dict, transfer_id: int):

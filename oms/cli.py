@@ -33,7 +33,8 @@ def create_api_key_cmd(role: str, location_code: str | None, name: str | None) -
     except DomainError as exc:
         raise click.UsageError(exc.message) from exc
     scope = f" at {location_code}" if location_code else ""
-    click.echo(f"Created a {role} key{scope}. Store it now: only its hash is kept.", err=True)
+    click.echo(f"Created a key with role {role}{scope}. Store it now: only its hash is kept.",
+               err=True)
     click.echo(key)
 
 
