@@ -38,8 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         # Served from the swagger-ui-bundle package: the docs work without internet access.
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs-assets/",
-        JSON_SORT_KEYS=False,
     )
+    app.json.sort_keys = False  # keep the documented field order in responses
     init_database(normalise_database_url(settings.database_url))
     jobs.init_dispatcher(settings.redis_url, app)
     inventory_jobs.register()
