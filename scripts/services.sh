@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Start a throwaway PostgreSQL and Redis for the tests; print the env lines to use them.
 # Usage: eval "$(scripts/services.sh start DIR)"; scripts/services.sh stop DIR
+#        scripts/services.sh ensure   (only install what the tests need: PostgreSQL, Redis, Chromium)
 set -euo pipefail
-action="$1"; dir="$2"
+action="$1"; dir="${2:-}"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -28,6 +29,9 @@ ensure_packages() {
 }
 
 case "$action" in
+  ensure)
+    ensure_packages
+    ;;
   start)
     ensure_packages
     pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
+scripts/services.sh ensure
 
 if [ -z "${OMS_TEST_DATABASE_URL:-}" ] || [ -z "${OMS_TEST_REDIS_URL:-}" ]; then
   svc_dir=$(mktemp -d /tmp/oms-test-services.XXXXXX)
