@@ -6,7 +6,7 @@ stock change inside their own transaction call `inventory.ledger` directly inste
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,33 +20,30 @@ from inventory.models import Item, Location, Movement
 from inventory.views import balance_view, item_view, location_view, movement_view, transfer_view
 
 
-def create_location(data: dict[str, Any]) -> dict:
+def _add_unique(row: Location | Item, key: str, view: Callable[[Any], dict]) -> dict:
+    """Insert a catalogue row; a clash on its unique `key` is a 409 naming that field."""
     with unit_of_work() as session:
-        session.add(location := Location(**data))
+        session.add(row)
         try:
             session.flush()
         except IntegrityError as exc:
-            raise Conflict(f"location '{data['code']}' exists",
-                           fields={"code": ["already exists"]}) from exc
-        view = location_view(location)
+            value = getattr(row, key)
+            raise Conflict(f"{key} '{value}' already exists",
+                           fields={key: ["already exists"]}) from exc
+        result = view(row)
         session.commit()
-    return view
+    return result
+
+
+def create_location(data: dict[str, Any]) -> dict:
+    return _add_unique(Location(**data), "code", location_view)
 
 
 def create_item(data: dict[str, Any]) -> dict:
-    data = {**data, "price": Decimal(str(data["price"]))}
-    if data["price"] < 0:
+    price = Decimal(str(data["price"]))
+    if price < 0:
         raise InvalidInput("price", "must not be negative")
-    with unit_of_work() as session:
-        session.add(item := Item(**data))
-        try:
-            session.flush()
-        except IntegrityError as exc:
-            raise Conflict(f"SKU '{data['sku']}' exists",
-                           fields={"sku": ["already exists"]}) from exc
-        view = item_view(item)
-        session.commit()
-    return view
+    return _add_unique(Item(**{**data, "price": price}), "sku", item_view)
 
 
 def _one_movement(kind: str, sku: str, location_code: str, quantity: int,
