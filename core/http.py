@@ -18,8 +18,12 @@ log = logging.getLogger(__name__)
 MAX_PAGE = 500
 
 
-def error_body(code: str, message: str, fields_: dict[str, Any] | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields_ or {}}}
+def error_body(code: str, message: str, fields_: dict[str, Any] | None = None,
+               details: dict[str, Any] | None = None) -> dict:
+    body: dict[str, Any] = {"code": code, "message": message, "fields": fields_ or {}}
+    if details:
+        body["details"] = details
+    return {"error": body}
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -72,7 +76,7 @@ class OmsApi(Api):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
-        return jsonify(error_body(err.code, err.message, err.fields)), err.status
+        return jsonify(error_body(err.code, err.message, err.fields, err.details)), err.status
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
@@ -91,11 +95,19 @@ def encode_cursor(value: int) -> str:
     return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> int | None:
+MAX_INT_ID = 2**31 - 1
+MAX_BIG_ID = 2**63 - 1
+
+
+def decode_cursor(cursor: str | None, maximum: int = MAX_INT_ID) -> int | None:
+    """The id a page continues from; anything we could not have issued is a 422."""
     if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+        value = int(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("cursor", "not a cursor this API returned") from exc
+    if not 0 <= value <= maximum:
+        raise InvalidInput("cursor", "not a cursor this API returned")
+    return value

@@ -117,8 +117,8 @@ def post_movement(data: dict):
     cause = _cause(data["reference"], data["note"])
     kind, sku, location, quantity = data["kind"], data["sku"], data["location"], data["quantity"]
     if kind == "transfer":
-        return {"movements": [], "transfer": services.transfer(
-            sku, location, data["to_location"], quantity, cause)}
+        moved = services.transfer(sku, location, data["to_location"], quantity, cause)
+        return {"transfer": moved, "movements": queries.transfer_movements(moved["id"])}
     operation = {"receipt": services.receive, "adjustment": services.adjust,
                  "cycle_count": services.count, "damage": services.damage}[kind]
     return operation(sku, location, quantity, cause)
@@ -132,7 +132,7 @@ def list_transfers(args: dict):
     return queries.list_transfers(args.get("location"), args.get("status"))
 
 
-@blp.route("/transfers/<int:transfer_id>/receive", methods=["POST"])
+@blp.route("/transfers/<int(max=2147483647):transfer_id>/receive", methods=["POST"])
 @require_roles(*STOCK_WORKERS)
 @idempotent
 @blp.arguments(TransferReceiveIn)

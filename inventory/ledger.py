@@ -149,24 +149,23 @@ def _explain_refusal(session: Session, p: Posting) -> None:
     ).first()
     sku = session.get(Item, p.item_id).sku
     code = session.get(Location, p.location_id).code
-    details = {"sku": sku, "location": code}
-    if balance is None:
-        raise InsufficientStock(f"no stock of {sku} at {code}", available=0, **details)
-    details.update(on_hand=balance.on_hand, reserved=balance.reserved,
-                   safety_stock=balance.safety_stock, available=balance.available)
-    if p.need_available is not None:
-        raise InsufficientStock(
-            f"insufficient stock of {sku} at {code}: {balance.available} available, "
-            f"{p.need_available} requested", **details)
-    if balance.on_hand + p.on_hand < 0:
-        raise InsufficientStock(
-            f"{sku} at {code}: only {balance.on_hand} on hand, {-p.on_hand} requested",
-            **details)
-    if balance.on_hand + p.on_hand < balance.reserved + p.reserved:
-        raise Conflict(
-            f"{sku} at {code}: this would leave {balance.reserved + p.reserved} reserved units "
-            f"with only {balance.on_hand + p.on_hand} on hand; release or re-route them first",
-            **details)
+    details: dict = {"sku": sku, "location": code}
+    if balance is not None:
+        details.update(on_hand=balance.on_hand, reserved=balance.reserved,
+                       safety_stock=balance.safety_stock, available=balance.available)
+    held = balance.on_hand if balance else 0
+    if balance is None or p.need_available is not None:
+        free = balance.available if balance else 0
+        message = (f"insufficient stock of {sku} at {code}: {free} available, "
+                   f"{p.need_available or -p.on_hand} requested")
+        raise InsufficientStock(message, fields={"quantity": [message]}, **details)
+    if held + p.on_hand < 0:
+        message = f"{sku} at {code}: only {held} on hand, {-p.on_hand} requested"
+        raise InsufficientStock(message, fields={"quantity": [message]}, **details)
+    if held + p.on_hand < balance.reserved + p.reserved:
+        message = (f"{sku} at {code}: this would leave {balance.reserved + p.reserved} reserved "
+                   f"units with only {held + p.on_hand} on hand; release or re-route them first")
+        raise Conflict(message, fields={"quantity": [message]}, **details)
     raise Conflict(f"{sku} at {code}: the change would break a stock invariant", **details)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 
 from core.db import read_session
 from core.geo import distance_km
-from core.http import decode_cursor, encode_cursor
+from core.http import MAX_BIG_ID, decode_cursor, encode_cursor
 from inventory import ledger
 from inventory.models import Balance, Item, Location, Movement, Transfer
 from inventory.views import (
@@ -124,7 +124,7 @@ def stock_at_location(code: str, limit: int, cursor: str | None,
 
 def movement_history(sku: str, location: str | None, limit: int, cursor: str | None) -> dict:
     """The ledger for a SKU, newest first."""
-    before = decode_cursor(cursor)
+    before = decode_cursor(cursor, maximum=MAX_BIG_ID)
     counter = aliased(Location)
     with read_session() as session:
         item = ledger.item_by_sku(session, sku, field=None)
@@ -161,7 +161,21 @@ def list_transfers(location: str | None = None, status: str | None = None,
         return [transfer_view(t, sku, s, d) for t, sku, s, d in session.execute(stmt)]
 
 
+def transfer_movements(transfer_id: int) -> list[dict]:
+    counter = aliased(Location)
+    with read_session() as session:
+        rows = session.execute(
+            select(Movement, Item.sku, Location.code, counter.code)
+            .join(Item, Item.id == Movement.item_id)
+            .join(Location, Location.id == Movement.location_id)
+            .outerjoin(counter, counter.id == Movement.counter_location_id)
+            .where(Movement.transfer_id == transfer_id).order_by(Movement.id)
+        ).all()
+    return [movement_view(m, sku, code, other) for m, sku, code, other in rows]
+
+
 def transfer_destination(transfer_id: int) -> str | None:
+    """The code a transfer goes to, or None for an id that names no transfer."""
     with read_session() as session:
         t = session.get(Transfer, transfer_id)
         return None if t is None else session.get(Location, t.to_location_id).code

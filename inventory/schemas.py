@@ -10,8 +10,9 @@ from inventory.models import LOCATION_KINDS
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
                        error="1-40 letters, digits, '.', '_' or '-'")
-SKU = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$",
-                      error="1-64 letters, digits, '.', '_', '/' or '-'")
+# No "/": a SKU is a path segment (/stock/{sku}/movements).
+SKU = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+                      error="1-64 letters, digits, '.', '_' or '-'")
 API_MOVEMENT_KINDS = ("receipt", "adjustment", "cycle_count", "damage", "transfer")
 
 
@@ -44,8 +45,9 @@ class LocationListArgs(Schema):
 class ItemIn(Schema):
     sku = fields.String(required=True, validate=SKU)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    price = fields.Decimal(required=True, places=2, as_string=True,
-                           validate=validate.Range(min=0, max=10_000_000))
+    price = fields.Decimal(required=True, as_string=True,
+                           validate=validate.Range(min=0, max=10_000_000),
+                           metadata={"description": "decimal string, at most 2 decimals"})
     currency = fields.String(load_default="USD", validate=validate.Regexp(
         r"^[A-Z]{3}$", error="an ISO 4217 code such as USD"))
     weight_grams = fields.Integer(strict=True, load_default=0,

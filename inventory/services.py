@@ -40,9 +40,11 @@ def create_location(data: dict[str, Any]) -> dict:
 
 
 def create_item(data: dict[str, Any]) -> dict:
-    price = Decimal(str(data["price"]))
-    if price < 0:
-        raise InvalidInput("price", "must not be negative")
+    price = Decimal(str(data["price"])) + 0  # + 0 turns -0 into 0
+    if not price.is_finite() or price < 0:
+        raise InvalidInput("price", "must be a non-negative amount")
+    if price != price.quantize(Decimal("0.01")):
+        raise InvalidInput("price", "must have at most 2 decimals")
     return _add_unique(Item(**{**data, "price": price}), "sku", item_view)
 
 
