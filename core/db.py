@@ -145,3 +145,34 @@ def read_session() -> Iterator[Session]:
         # close() rolls back whatever was not committed and detaches objects without
         # expiring them, so results read inside the block stay usable after it.
         session.close()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: PostgreSQL aborted us so another could proceed;
+    the whole use case can simply run again."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def retry_transient(attempts: int = 4) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Run a use case again (from its start, in a new transaction) on a transient failure.
+    For use cases that lock rows in an order they cannot always choose (re-routing releases
+    some rows and then reserves others)."""
+    import functools
+
+    from sqlalchemy.exc import OperationalError
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for attempt in range(1, attempts + 1):
+                try:
+                    return func(*args, **kwargs)
+                except OperationalError as exc:
+                    if not is_transient(exc) or attempt == attempts:
+                        raise
+            raise AssertionError("unreachable")
+
+        return wrapper
+
+    return decorate

@@ -11,7 +11,7 @@ these to make stock changes part of their own use case's transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -211,6 +211,7 @@ def count(session: Session, item: Item, location: Location, counted: int,
           cause: Cause) -> Movement | None:
     """The counted quantity becomes the truth; the difference is recorded. None if it matched."""
     check_quantity(counted, field="quantity", allow_zero=True)
+    _ensure_balance_row(session, item.id, location.id)
     balance = session.scalars(
         select(Balance).where(Balance.item_id == item.id, Balance.location_id == location.id)
         .with_for_update()
@@ -219,6 +220,16 @@ def count(session: Session, item: Item, location: Location, counted: int,
     if counted == held:
         return None
     return adjust(session, item, location, counted - held, cause, kind="cycle_count")
+
+
+def _ensure_balance_row(session: Session, item_id: int, location_id: int) -> None:
+    """Create an all-zero balance if none exists, so that a read-then-write (a count) can lock
+    it: concurrent first counts then queue on the row instead of adding up."""
+    insert = _insert_for(session)
+    session.execute(insert(Balance).values(
+        item_id=item_id, location_id=location_id, on_hand=0, reserved=0, safety_stock=0,
+        in_transit=0).on_conflict_do_nothing(index_elements=[Balance.item_id,
+                                                             Balance.location_id]))
 
 
 def set_safety_stock(session: Session, item: Item, location: Location, quantity: int) -> Balance:
@@ -250,21 +261,26 @@ def ship_transfer(session: Session, item: Item, source: Location, destination: L
     transfer = Transfer(item_id=item.id, from_location_id=source.id,
                         to_location_id=destination.id, quantity=quantity,
                         demand_ref=demand_ref, reference=cause.reference, actor=cause.actor)
-    session.add(transfer)
-    session.flush()
     if demand_ref:
-        _take_reservation(session, item.id, source.id, demand_ref, quantity)
         out = Posting("transfer_out", item.id, source.id, on_hand=-quantity, reserved=-quantity,
-                      counter_location_id=destination.id, transfer_id=transfer.id,
+                      counter_location_id=destination.id,
                       demand_ref=demand_ref)
     else:
         out = Posting("transfer_out", item.id, source.id, on_hand=-quantity,
-                      need_available=quantity, counter_location_id=destination.id,
-                      transfer_id=transfer.id)
+                      need_available=quantity, counter_location_id=destination.id)
     incoming = Posting("transfer_out", item.id, destination.id, in_transit=quantity,
-                       counter_location_id=source.id, transfer_id=transfer.id,
+                       counter_location_id=source.id,
                        demand_ref=demand_ref)
-    post(session, [out, incoming], cause)
+    with session.begin_nested():
+        session.add(transfer)
+        session.flush()
+        out = replace(out, transfer_id=transfer.id)
+        incoming = replace(incoming, transfer_id=transfer.id)
+        if demand_ref:
+            _post_then_take(session, [out, incoming], cause, item.id, source.id, demand_ref,
+                            quantity)
+        else:
+            post(session, [out, incoming], cause)
     return transfer
 
 
@@ -343,19 +359,27 @@ def _take_reservation(session: Session, item_id: int, location_id: int, demand_r
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        held = session.scalar(select(Reservation.quantity).where(
-            Reservation.item_id == item_id, Reservation.location_id == location_id,
-            Reservation.demand_ref == demand_ref)) or 0
-        raise Conflict(f"demand '{demand_ref}' holds {held} here, not {quantity}",
-                       held=held, requested=quantity)
+        raise _holds_less(demand_ref, _held(session, item_id, location_id, demand_ref),
+                          quantity)
+
+
+def _held(session: Session, item_id: int, location_id: int, demand_ref: str) -> int:
+    return session.scalar(select(Reservation.quantity).where(
+        Reservation.item_id == item_id, Reservation.location_id == location_id,
+        Reservation.demand_ref == demand_ref)) or 0
+
+
+def _holds_less(demand_ref: str, held: int, quantity: int) -> Conflict:
+    message = f"demand '{demand_ref}' holds {held} here, not {quantity}"
+    return Conflict(message, fields={"quantity": [message]}, held=held, requested=quantity)
 
 
 def release(session: Session, item_id: int, location_id: int, demand_ref: str,
             quantity: int, cause: Cause) -> Movement:
     check_quantity(quantity)
-    _take_reservation(session, item_id, location_id, demand_ref, quantity)
-    return post(session, [Posting("release", item_id, location_id, reserved=-quantity,
-                                  demand_ref=demand_ref)], cause)[0]
+    return _out_of_reservation(session, Posting("release", item_id, location_id,
+                                                reserved=-quantity, demand_ref=demand_ref),
+                               cause)
 
 
 def release_demand(session: Session, demand_ref: str, cause: Cause) -> list[Movement]:
@@ -372,9 +396,33 @@ def consume(session: Session, item_id: int, location_id: int, demand_ref: str, q
             cause: Cause) -> Movement:
     """The reserved units physically leave: shipped, or handed over at the counter."""
     check_quantity(quantity)
+    return _out_of_reservation(session, Posting("shipment", item_id, location_id,
+                                                on_hand=-quantity, reserved=-quantity,
+                                                demand_ref=demand_ref), cause)
+
+
+def _out_of_reservation(session: Session, p: Posting, cause: Cause) -> Movement:
+    """Balance row first, reservation row second: the same lock order as `reserve`, so a
+    demand topped up and released concurrently cannot deadlock. The savepoint undoes the
+    balance change when the demand holds less than asked."""
+    with session.begin_nested():
+        return _post_then_take(session, [p], cause, p.item_id, p.location_id, p.demand_ref,
+                               -p.reserved)[0]
+
+
+def _post_then_take(session: Session, postings: list[Posting], cause: Cause, item_id: int,
+                    location_id: int, demand_ref: str, quantity: int) -> list[Movement]:
+    """Post, then take `quantity` from the demand's reservation; when the posting is refused
+    because the demand holds less than that, say so (that is the real reason)."""
+    try:
+        movements = post(session, postings, cause)
+    except Conflict:
+        held = _held(session, item_id, location_id, demand_ref)
+        if held < quantity:
+            raise _holds_less(demand_ref, held, quantity) from None
+        raise
     _take_reservation(session, item_id, location_id, demand_ref, quantity)
-    return post(session, [Posting("shipment", item_id, location_id, on_hand=-quantity,
-                                  reserved=-quantity, demand_ref=demand_ref)], cause)[0]
+    return movements
 
 
 def sell_now(session: Session, item_id: int, location_id: int, quantity: int, demand_ref: str,

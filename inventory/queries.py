@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from core.db import read_session
 from core.geo import distance_km
 from core.http import MAX_BIG_ID, decode_cursor, encode_cursor
-from inventory import ledger
+from inventory import ledger, snapshot
 from inventory.models import Balance, Item, Location, Movement, Transfer
 from inventory.views import (
     balance_view,
@@ -183,18 +183,5 @@ def transfer_destination(transfer_id: int) -> str | None:
 
 def availability(skus: Iterable[str]) -> dict[str, dict[str, int]]:
     """Available-to-promise per SKU per location code: the snapshot routing plans against."""
-    skus = list(dict.fromkeys(skus))
     with read_session() as session:
-        rows = session.execute(
-            select(Item.sku, Location.code, Balance.on_hand, Balance.reserved,
-                   Balance.safety_stock)
-            .join(Item, Item.id == Balance.item_id)
-            .join(Location, Location.id == Balance.location_id)
-            .where(Item.sku.in_(skus), Location.active.is_(True))
-        ).all()
-    snapshot: dict[str, dict[str, int]] = {sku: {} for sku in skus}
-    for sku, code, on_hand, reserved, safety in rows:
-        free = on_hand - reserved - safety
-        if free > 0:
-            snapshot[sku][code] = free
-    return snapshot
+        return snapshot.availability(session, skus)
