@@ -1,0 +1,928 @@
+"""Stock ledger benchmark on PostgreSQL (run by hand: `make bench`; see bench/README.md).
+
+Prints, in one run:
+  1. movements/s (inventory.services.receive / adjust) and reservations/s
+     (inventory.services.reserve) at 1, 4 and 16 client threads, uniform and hot-row;
+  2. the same reservation workload as hand-written SQL over psycopg (the ceiling) and the
+     ours/ceiling ratio per cell;
+  3. p50/p99 of the network-wide availability query (inventory.queries.stock_for_sku) on a
+     bulk-seeded ledger (10,000 SKUs x 50 locations, 1,000,000 movements; --quick: 1,000 SKUs,
+     100,000 movements).
+
+The database comes from OMS_BENCH_DATABASE_URL (a server; the benchmark works in its own
+database, `oms_bench` by default, which it drops and recreates), or else from a throwaway
+PostgreSQL started with scripts/services.sh and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import math
+import os
+import platform
+import random
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import psycopg
+import sqlalchemy
+from psycopg import sql
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from core.db import get_database, init_database, read_session, unit_of_work
+from inventory import ledger, queries, services
+from inventory.invariants import find_drift
+from inventory.ledger import Cause
+from oms.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = (1, 4, 16)
+DISTRIBUTIONS = ("uniform", "hot")
+ORIGIN = (40.7128, -74.0060)  # New York: the distance-sorted variant of the query
+CAUSE = Cause(actor="bench", reference="bench")
+
+
+@dataclass(frozen=True)
+class Size:
+    skus: int
+    locations: int
+    movements: int
+    seconds: float  # measured time per write cell
+    warmup_ops: int  # per client thread, before the clock starts
+    query_samples: int
+
+    @property
+    def balances(self) -> int:
+        return self.skus * self.locations
+
+
+FULL = Size(skus=10_000, locations=50, movements=1_000_000, seconds=8.0, warmup_ops=20,
+            query_samples=1_000)
+QUICK = Size(skus=1_000, locations=50, movements=100_000, seconds=1.5, warmup_ops=5,
+             query_samples=200)
+
+
+def sku_code(i: int) -> str:
+    """SKU of item index i (0-based); its id is i + 1."""
+    return f"SKU-{i + 1:06d}"
+
+
+def location_code(j: int) -> str:
+    """Code of location index j (0-based); its id is j + 1."""
+    return f"LOC-{j + 1:03d}"
+
+
+# ---------------------------------------------------------------- small utilities
+
+def log(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def conninfo(url: str | sqlalchemy.URL) -> str:
+    """A libpq URI for psycopg from a SQLAlchemy URL."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(q * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def ms(seconds: float) -> str:
+    return "n/a" if math.isnan(seconds) else f"{seconds * 1000:.2f}"
+
+
+@contextmanager
+def timed(label: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    log(f"  {label}: {time.perf_counter() - start:.1f} s")
+
+
+# ---------------------------------------------------------------- CPU accounting
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def client_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, /proc/stat), or NaN."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return math.nan
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name is in parentheses and may contain spaces: split after it.
+    return raw[raw.rindex(")") + 2:].split()
+
+
+def find_postmaster(url: str) -> int | None:
+    """The PID of the server's postmaster when the server runs on this machine, else None."""
+    with psycopg.connect(conninfo(url)) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    stat = _proc_stat(backend)
+    if stat is None:
+        return None
+    parent = int(stat[1])
+    try:
+        comm = Path(f"/proc/{parent}/comm").read_text().strip()
+    except OSError:
+        return None
+    return parent if comm.startswith("postgres") else None
+
+
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds used so far by the server: the postmaster, its live children (backends,
+    background processes) and, through the postmaster's cutime/cstime, the children it has
+    already reaped (backends of connections that were closed)."""
+    if postmaster is None:
+        return math.nan
+    ticks = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        stat = _proc_stat(pid)
+        if stat is None:
+            continue
+        if pid == postmaster:
+            ticks += sum(int(v) for v in stat[11:15])  # utime, stime, cutime, cstime
+        elif int(stat[1]) == postmaster:
+            ticks += int(stat[11]) + int(stat[12])
+    return ticks / CLOCK_TICKS
+
+
+# ---------------------------------------------------------------- the server and database
+
+@contextmanager
+def postgres_server(keep_db: bool, db_name: str) -> Iterator[str]:
+    """Yield a server URL (postgresql+psycopg://...): OMS_BENCH_DATABASE_URL or a throwaway."""
+    given = os.environ.get("OMS_BENCH_DATABASE_URL")
+    if given:
+        url = make_url(given)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        server = url.render_as_string(hide_password=False)
+        try:
+            yield server
+        finally:
+            if not keep_db:
+                drop_database(server, db_name)
+        return
+    tmpdir = tempfile.mkdtemp(prefix="oms-bench-")
+    script = str(ROOT / "scripts" / "services.sh")
+    try:
+        log(f"starting a throwaway PostgreSQL + Redis in {tmpdir} (scripts/services.sh)")
+        out = subprocess.run([script, "start", tmpdir], check=True, text=True,
+                             stdout=subprocess.PIPE).stdout
+        prefix = "export OMS_TEST_DATABASE_URL="
+        lines = [line for line in out.splitlines() if line.startswith(prefix)]
+        if not lines:
+            raise RuntimeError(f"services.sh printed no database URL:\n{out}")
+        yield lines[0][len(prefix):].strip()
+    finally:
+        subprocess.run([script, "stop", tmpdir], check=False)
+        log(f"stopped the throwaway PostgreSQL + Redis ({tmpdir} removed)")
+
+
+def _admin_connection(server: str) -> psycopg.Connection:
+    base = make_url(server)
+    error: Exception | None = None
+    for admin_db in ("postgres", "template1", base.database):
+        try:
+            return psycopg.connect(conninfo(base.set(database=admin_db)), autocommit=True)
+        except psycopg.OperationalError as exc:
+            error = exc
+    raise RuntimeError(f"cannot connect to the server to create a database: {error}")
+
+
+def recreate_database(server: str, name: str) -> str:
+    """Drop and create the benchmark's own database; return its URL."""
+    with _admin_connection(server) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                     .format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server: str, name: str) -> None:
+    try:
+        with _admin_connection(server) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                         .format(sql.Identifier(name)))
+        log(f"dropped database {name}")
+    except Exception as exc:  # best effort at the end of a run
+        log(f"could not drop database {name}: {exc}")
+
+
+# ---------------------------------------------------------------- bulk seeding
+
+SEED_ITEMS = """
+INSERT INTO inv_items (id, sku, name, price, currency, weight_grams, created_at)
+SELECT g, 'SKU-' || lpad(g::text, 6, '0'), 'Bench item ' || g, 1 + (g %% 10000) / 100.0, 'USD',
+       g %% 5000, timestamp '2025-01-01'
+FROM generate_series(1, %(skus)s) AS g
+"""
+
+SEED_LOCATIONS = """
+INSERT INTO inv_locations (id, code, name, kind, latitude, longitude, ships, pickup, priority,
+                           daily_capacity, city, region, country, postal_code, active,
+                           created_at)
+SELECT g, 'LOC-' || lpad(g::text, 3, '0'), 'Bench location ' || g,
+       CASE WHEN g <= %(warehouses)s THEN 'warehouse' ELSE 'store' END,
+       26 + (g * 7919 %% 2200) / 100.0, -123 + (g * 104729 %% 5300) / 100.0,
+       true, g > %(warehouses)s, 0, NULL, 'City ' || g, NULL, 'US', NULL, true,
+       timestamp '2025-01-01'
+FROM generate_series(1, %(locations)s) AS g
+"""
+
+# Movement m posts at balance b = m mod B (item b / L + 1, location b mod L + 1), in round
+# r = m / B. Round 0 is a receipt for every balance (1,000,000 units for the hot row, item 1 at
+# location 1); later rounds mix receipts, carry-out sales, signed adjustments and damage. Each
+# balance is then the sum of its movements, so the ledger's invariants hold by construction.
+SEED_MOVEMENTS = """
+INSERT INTO inv_movements (kind, item_id, location_id, on_hand_delta, reserved_delta,
+                           in_transit_delta, demand_ref, reference, actor, created_at)
+SELECT kind, b / %(locations)s + 1, b %% %(locations)s + 1,
+       CASE kind
+         WHEN 'receipt' THEN
+           CASE WHEN r = 0 AND b = 0 THEN 1000000
+                WHEN r = 0 THEN 20 + (b * 37) %% 480
+                ELSE 1 + b %% 24 END
+         WHEN 'shipment' THEN -(1 + b %% 3)
+         WHEN 'adjustment' THEN CASE WHEN b %% 2 = 0 THEN 1 + b %% 5 ELSE -(1 + b %% 5) END
+         ELSE -1
+       END,
+       0, 0,
+       CASE WHEN kind = 'shipment' THEN 'SO-' || m END,
+       CASE WHEN kind = 'receipt' THEN 'PO-' || (m / 100) END,
+       'bench-seed',
+       timestamp '2025-01-01' + m * interval '10 seconds'
+FROM (
+  SELECT m, b, r,
+         CASE WHEN r = 0 THEN 'receipt'
+              ELSE (ARRAY['receipt', 'shipment', 'adjustment', 'damage'])[(b + r) %% 4 + 1]
+         END AS kind
+  FROM (SELECT m, m %% %(balances)s AS b, m / %(balances)s AS r
+        FROM generate_series(0::bigint, %(movements)s - 1) AS m) AS numbered
+) AS planned
+ORDER BY m
+"""
+
+SEED_BALANCES = """
+INSERT INTO inv_balances (item_id, location_id, on_hand, reserved, safety_stock, in_transit)
+SELECT item_id, location_id, sum(on_hand_delta), sum(reserved_delta),
+       CASE WHEN (item_id + location_id) % 10 = 0 THEN 2 ELSE 0 END, sum(in_transit_delta)
+FROM inv_movements
+GROUP BY item_id, location_id
+ORDER BY item_id, location_id
+"""
+
+# Rows where a balance disagrees with its movements or its open reservations.
+DRIFT_SQL = """
+SELECT count(*)
+FROM inv_balances AS b
+FULL JOIN (SELECT item_id, location_id, sum(on_hand_delta) AS oh, sum(reserved_delta) AS rs,
+                  sum(in_transit_delta) AS it
+           FROM inv_movements GROUP BY item_id, location_id) AS m USING (item_id, location_id)
+LEFT JOIN (SELECT item_id, location_id, sum(quantity) AS q
+           FROM inv_reservations GROUP BY item_id, location_id) AS r
+  USING (item_id, location_id)
+WHERE coalesce(b.on_hand, 0) <> coalesce(m.oh, 0)
+   OR coalesce(b.reserved, 0) <> coalesce(m.rs, 0)
+   OR coalesce(b.in_transit, 0) <> coalesce(m.it, 0)
+   OR coalesce(b.reserved, 0) <> coalesce(r.q, 0)
+   OR b.reserved > b.on_hand
+"""
+
+
+def seed(url: str, size: Size) -> None:
+    if size.movements < size.balances or size.movements > 5 * size.balances:
+        raise SystemExit("movements must be between 1x and 5x the number of balances")
+    params = {"skus": size.skus, "locations": size.locations, "warehouses": 10,
+              "balances": size.balances, "movements": size.movements}
+    log(f"seeding {size.skus:,} SKUs x {size.locations} locations = {size.balances:,} "
+        f"balances, {size.movements:,} movements (bulk SQL)")
+    with psycopg.connect(conninfo(url)) as conn:
+        with timed("items + locations"):
+            conn.execute(SEED_ITEMS, params)
+            conn.execute(SEED_LOCATIONS, params)
+            for table in ("inv_items", "inv_locations"):
+                conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                             f"(SELECT max(id) FROM {table}))")
+        with timed("movements"):
+            conn.execute(SEED_MOVEMENTS, params)
+        with timed("balances (sums of the movements)"):
+            conn.execute(SEED_BALANCES)
+        conn.commit()
+        conn.autocommit = True
+        with timed("VACUUM ANALYZE"):
+            for table in ("inv_items", "inv_locations", "inv_balances", "inv_movements"):
+                conn.execute(f"VACUUM ANALYZE {table}")
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM inv_balances), (SELECT count(*) FROM inv_movements),"
+            " pg_size_pretty(pg_database_size(current_database()))").fetchone()
+    log(f"  seeded: {counts[0]:,} balances, {counts[1]:,} movements, database {counts[2]}")
+
+
+def drift_rows(url: str) -> int:
+    with psycopg.connect(conninfo(url)) as conn:
+        return conn.execute(DRIFT_SQL).fetchone()[0]
+
+
+# ---------------------------------------------------------------- the concurrent driver
+
+@dataclass
+class CellResult:
+    workload: str
+    dist: str
+    clients: int
+    ops: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    client_cpu: float = 0.0
+    server_cpu: float = math.nan
+    new_connections: int = 0
+    machine_cpu: float = math.nan
+
+    @property
+    def other_cores(self) -> float:
+        """Cores used by processes other than this client and its server during the cell."""
+        if not self.seconds:
+            return math.nan
+        return (self.machine_cpu - self.client_cpu - self.server_cpu) / self.seconds
+
+    @property
+    def rate(self) -> float:
+        return self.ops / self.seconds if self.seconds else 0.0
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies, q)
+
+    def per_op_ms(self, cpu_seconds: float) -> str:
+        if math.isnan(cpu_seconds) or not self.ops:
+            return "n/a"
+        return f"{cpu_seconds / self.ops * 1000:.2f}"
+
+
+# A worker factory gets the thread index and returns (one operation, cleanup).
+Operation = Callable[[int], None]
+WorkerFactory = Callable[[int], tuple[Operation, Callable[[], None]]]
+
+
+def run_cell(workload: str, dist: str, clients: int, factory: WorkerFactory, size: Size,
+             postmaster: int | None) -> CellResult:
+    start_gate = threading.Barrier(clients + 1, timeout=300)
+    end_gate = threading.Barrier(clients + 1, timeout=300)
+    release = threading.Event()
+    per_thread: list[tuple[float, float, list[float], Counter] | None] = [None] * clients
+
+    def thread_main(idx: int) -> None:
+        errors: Counter = Counter()
+        latencies: list[float] = []
+        begin = end = time.perf_counter()
+        try:
+            operation, cleanup = factory(idx)
+        except Exception as exc:
+            errors[f"setup {type(exc).__name__}: {exc}"] += 1
+            operation, cleanup = None, (lambda: None)
+        try:
+            if operation is not None:
+                for k in range(size.warmup_ops):
+                    try:
+                        operation(k)
+                    except Exception as exc:
+                        errors[f"warmup {type(exc).__name__}"] += 1
+            n = size.warmup_ops
+            start_gate.wait()
+            begin = time.perf_counter()
+            deadline = begin + size.seconds
+            while operation is not None:
+                t0 = time.perf_counter()
+                if t0 >= deadline:
+                    break
+                try:
+                    operation(n)
+                except Exception as exc:
+                    errors[type(exc).__name__] += 1
+                else:
+                    latencies.append(time.perf_counter() - t0)
+                n += 1
+            end = time.perf_counter()
+            per_thread[idx] = (begin, end, latencies, errors)
+            end_gate.wait()
+            release.wait(300)
+        finally:
+            cleanup()
+
+    threads = [threading.Thread(target=thread_main, args=(i,), daemon=True)
+               for i in range(clients)]
+    for t in threads:
+        t.start()
+    start_gate.wait()
+    cpu0, srv0, conns0 = client_cpu(), server_cpu(postmaster), _connects[0]
+    busy0 = machine_busy()
+    end_gate.wait()
+    busy1 = machine_busy()
+    cpu1, srv1, conns1 = client_cpu(), server_cpu(postmaster), _connects[0]
+    release.set()
+    for t in threads:
+        t.join()
+
+    result = CellResult(workload, dist, clients)
+    done = [r for r in per_thread if r is not None]
+    result.seconds = max(r[1] for r in done) - min(r[0] for r in done)
+    for _begin, _end, latencies, errors in done:
+        result.latencies.extend(latencies)
+        result.errors.update(errors)
+    result.latencies.sort()
+    result.ops = len(result.latencies)
+    result.client_cpu = cpu1 - cpu0
+    result.server_cpu = srv1 - srv0
+    result.new_connections = conns1 - conns0
+    result.machine_cpu = busy1 - busy0
+    return result
+
+
+def picker(dist: str, size: Size, rng: random.Random) -> Callable[[], tuple[int, int]]:
+    """(item index, location index) for the next operation."""
+    if dist == "hot":
+        return lambda: (0, 0)
+    return lambda: (rng.randrange(size.skus), rng.randrange(size.locations))
+
+
+_refs = itertools.count()
+# New DBAPI connections opened by the OMS engine's pool (its "connect" event).
+_connects = [0]
+_connects_lock = threading.Lock()
+
+
+def count_pool_connects() -> None:
+    def on_connect(*_args) -> None:
+        with _connects_lock:
+            _connects[0] += 1
+    event.listen(get_database().engine, "connect", on_connect)
+
+
+def movement_factory(dist: str, size: Size) -> WorkerFactory:
+    """Even operations receive 1 unit, odd ones adjust by -1: each its own transaction."""
+    def factory(idx: int) -> tuple[Operation, Callable[[], None]]:
+        pick = picker(dist, size, random.Random(1000 + idx))
+
+        def operation(n: int) -> None:
+            i, j = pick()
+            if n % 2 == 0:
+                services.receive(sku_code(i), location_code(j), 1, CAUSE)
+            else:
+                services.adjust(sku_code(i), location_code(j), -1, CAUSE)
+        return operation, lambda: None
+    return factory
+
+
+def reserve_factory(dist: str, size: Size) -> WorkerFactory:
+    """One unit for a new demand each time, through inventory.services.reserve."""
+    def factory(idx: int) -> tuple[Operation, Callable[[], None]]:
+        pick = picker(dist, size, random.Random(2000 + idx))
+
+        def operation(_n: int) -> None:
+            i, j = pick()
+            services.reserve([(sku_code(i), location_code(j), 1)], f"bench-{next(_refs)}",
+                             CAUSE)
+        return operation, lambda: None
+    return factory
+
+
+RAW_RESERVE_BALANCE = """
+UPDATE inv_balances SET reserved = reserved + 1
+WHERE item_id = %s AND location_id = %s AND on_hand - reserved - safety_stock >= 1
+"""
+RAW_RESERVE_MOVEMENT = """
+INSERT INTO inv_movements (kind, item_id, location_id, on_hand_delta, reserved_delta,
+                           in_transit_delta, demand_ref, reference, actor, created_at)
+VALUES ('reservation', %s, %s, 0, 1, 0, %s, 'bench', 'bench', now() AT TIME ZONE 'utc')
+"""
+RAW_RESERVE_DEMAND = """
+INSERT INTO inv_reservations (item_id, location_id, demand_ref, quantity, created_at,
+                              updated_at)
+VALUES (%s, %s, %s, 1, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc')
+ON CONFLICT (item_id, location_id, demand_ref)
+DO UPDATE SET quantity = inv_reservations.quantity + EXCLUDED.quantity,
+              updated_at = EXCLUDED.updated_at
+"""
+
+
+class RawInsufficientStock(Exception):
+    pass
+
+
+def raw_reserve_factory(dist: str, size: Size, url: str) -> WorkerFactory:
+    """The ceiling: the same three writes in one transaction, by ids, straight over psycopg."""
+    def factory(idx: int) -> tuple[Operation, Callable[[], None]]:
+        pick = picker(dist, size, random.Random(2000 + idx))
+        conn = psycopg.connect(conninfo(url))
+        cur = conn.cursor()
+
+        def operation(_n: int) -> None:
+            i, j = pick()
+            item_id, location_id, ref = i + 1, j + 1, f"raw-{next(_refs)}"
+            try:
+                cur.execute(RAW_RESERVE_BALANCE, (item_id, location_id))
+                if cur.rowcount != 1:
+                    raise RawInsufficientStock(f"{item_id}@{location_id}")
+                cur.execute(RAW_RESERVE_MOVEMENT, (item_id, location_id, ref))
+                cur.execute(RAW_RESERVE_DEMAND, (item_id, location_id, ref))
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+        return operation, conn.close
+    return factory
+
+
+# ---------------------------------------------------------------- where the time goes
+
+def statement_trace(label: str, call: Callable[[], object]) -> list[str]:
+    """What one call sends to PostgreSQL, from SQLAlchemy's events (plus what they miss)."""
+    engine = get_database().engine
+    seen: list[str] = []
+    starts: list[float] = []
+    checkouts = [0]
+
+    def before(_conn, _cursor, statement, _params, _context, _many) -> None:
+        starts.append(time.perf_counter())
+
+    def after(_conn, _cursor, statement, _params, _context, _many) -> None:
+        took = time.perf_counter() - starts.pop()
+        text = " ".join(statement.split())
+        seen.append(f"{took * 1000:6.2f} ms  {text[:86]}")
+
+    def on_commit(_conn) -> None:
+        seen.append("          COMMIT")
+
+    def on_checkout(*_args) -> None:
+        checkouts[0] += 1
+
+    hooks = [(engine, "before_cursor_execute", before),
+             (engine, "after_cursor_execute", after),
+             (engine, "commit", on_commit),
+             (engine.pool, "checkout", on_checkout)]
+    for target, name, fn in hooks:
+        event.listen(target, name, fn)
+    try:
+        call()
+    finally:
+        for target, name, fn in hooks:
+            event.remove(target, name, fn)
+    pre_ping = getattr(engine.pool, "_pre_ping", False)
+    statements = sum(1 for s in seen if "COMMIT" not in s)
+    commits = len(seen) - statements
+    trips = statements + commits + (1 if commits else 0)  # + psycopg's implicit BEGIN
+    if pre_ping:
+        trips += checkouts[0]
+    lines = [f"{label}: {trips} round trips "
+             f"({statements} statements, {commits} COMMIT, {commits} implicit BEGIN"
+             + (f", {checkouts[0]} pool pre-ping SELECT 1" if pre_ping else "") + ")"]
+    lines += [f"    {s}" for s in seen]
+    return lines
+
+
+def client_cpu_breakdown(url: str, size: Size, calls: int) -> list[str]:
+    """Single client: client-process CPU and wall time per call, for pieces of the write path.
+    With one client the client's CPU is the part of the latency that is not PostgreSQL."""
+    rng = random.Random(99)
+
+    def key() -> tuple[str, str]:
+        return sku_code(rng.randrange(size.skus)), location_code(rng.randrange(size.locations))
+
+    def lookups() -> None:
+        sku, code = key()
+        with unit_of_work() as session:
+            ledger.item_by_sku(session, sku)
+            ledger.location_by_code(session, code)
+            session.commit()
+
+    def receive() -> None:
+        services.receive(*key(), 1, CAUSE)
+
+    def reserve() -> None:
+        services.reserve([(*key(), 1)], f"bench-cpu-{next(_refs)}", CAUSE)
+
+    raw_op, raw_close = raw_reserve_factory("uniform", size, url)(99)
+    pieces: list[tuple[str, Callable[[], None]]] = [
+        ("unit_of_work + item_by_sku + location_by_code + commit", lookups),
+        ("services.receive (1 unit)", receive),
+        ("services.reserve (1 unit, new demand)", reserve),
+        ("raw reserve (psycopg, by ids)", lambda: raw_op(0)),
+    ]
+    lines = [f"{'one call, 1 client':<56}{'cpu ms':>8}{'wall ms':>9}"]
+    try:
+        for label, call in pieces:
+            for _ in range(20):
+                call()
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            for _ in range(calls):
+                call()
+            cpu = (time.process_time() - cpu0) / calls
+            wall = (time.perf_counter() - wall0) / calls
+            lines.append(f"{label:<56}{cpu * 1000:>8.2f}{wall * 1000:>9.2f}")
+    finally:
+        raw_close()
+    return lines
+
+
+def round_trip_baseline(url: str, samples: int = 2000) -> tuple[float, float]:
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        latencies = []
+        for _ in range(samples):
+            t0 = time.perf_counter()
+            conn.execute("SELECT 1").fetchone()
+            latencies.append(time.perf_counter() - t0)
+    latencies.sort()
+    return percentile(latencies, 0.5), percentile(latencies, 0.99)
+
+
+# ---------------------------------------------------------------- the availability query
+
+RAW_STOCK_FOR_SKU = """
+SELECT l.code, l.name, l.kind, l.latitude, l.longitude, b.on_hand, b.reserved, b.safety_stock,
+       b.in_transit
+FROM inv_balances AS b JOIN inv_locations AS l ON l.id = b.location_id
+WHERE b.item_id = (SELECT id FROM inv_items WHERE sku = %s)
+ORDER BY l.code
+"""
+
+
+def query_bench(url: str, size: Size) -> list[tuple[str, float, float, int]]:
+    rng = random.Random(7)
+    skus = [sku_code(rng.randrange(size.skus)) for _ in range(size.query_samples)]
+    rows = []
+
+    def measure(label: str, call: Callable[[str], object]) -> None:
+        for sku in skus[:20]:  # warm-up
+            call(sku)
+        latencies = []
+        for sku in skus:
+            t0 = time.perf_counter()
+            call(sku)
+            latencies.append(time.perf_counter() - t0)
+        latencies.sort()
+        rows.append((label, percentile(latencies, 0.5), percentile(latencies, 0.99),
+                     len(latencies)))
+
+    sample = queries.stock_for_sku(skus[0])
+    assert len(sample["locations"]) == size.locations, "every SKU is stocked everywhere"
+    near = queries.stock_for_sku(skus[0], origin=ORIGIN)
+    assert near["locations"][0]["distance_km"] <= near["locations"][-1]["distance_km"]
+
+    measure("stock_for_sku(sku)", queries.stock_for_sku)
+    measure("stock_for_sku(sku, origin=NYC)",
+            lambda sku: queries.stock_for_sku(sku, origin=ORIGIN))
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        measure("raw SQL equivalent (psycopg)",
+                lambda sku: conn.execute(RAW_STOCK_FOR_SKU, (sku,)).fetchall())
+    return rows
+
+
+def explain_stock_query(url: str, size: Size) -> list[str]:
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        plan = conn.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) "
+                            + RAW_STOCK_FOR_SKU, (sku_code(size.skus // 2),)).fetchall()
+    return [row[0] for row in plan]
+
+
+# ---------------------------------------------------------------- report
+
+def machine_facts(url: str) -> list[str]:
+    with psycopg.connect(conninfo(url)) as conn:
+        version = conn.execute("SELECT version()").fetchone()[0]
+        settings = dict(conn.execute(
+            "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
+            "('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', "
+            "'max_connections', 'wal_level')").fetchall())
+    try:
+        cpu_model = next(line.split(":", 1)[1].strip()
+                         for line in Path("/proc/cpuinfo").read_text().splitlines()
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu_model = platform.processor() or "unknown"
+    try:
+        mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text()
+                          .splitlines() if line.startswith("MemTotal")))
+        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        memory = "unknown"
+    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return [
+        f"date:        {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
+        f"command:     {shlex.join(sys.orig_argv)}   (cwd {os.getcwd()})",
+        f"machine:     nproc={nproc}, {cpu_model}, {memory} RAM, {platform.platform()}",
+        f"load avg:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)",
+        f"python:      {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
+        f"psycopg {psycopg.__version__}",
+        f"postgresql:  {version}",
+        "pg settings: " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items())),
+        f"database:    {make_url(url).render_as_string(hide_password=True)}",
+    ]
+
+
+def print_cells(results: list[CellResult]) -> None:
+    header = (f"{'workload':<22}{'dist':<9}{'clients':>7}{'ops':>8}{'ops/s':>9}"
+              f"{'p50 ms':>9}{'p99 ms':>9}{'cli ms/op':>10}{'srv ms/op':>10}"
+              f"{'new conns':>10}{'other cpu':>10}  errors")
+    log(header)
+    log("-" * len(header))
+    for r in results:
+        errors = ", ".join(f"{k} x{v}" for k, v in r.errors.most_common()) or "-"
+        log(f"{r.workload:<22}{r.dist:<9}{r.clients:>7}{r.ops:>8}{r.rate:>9.0f}"
+            f"{ms(r.p(0.5)):>9}{ms(r.p(0.99)):>9}{r.per_op_ms(r.client_cpu):>10}"
+            f"{r.per_op_ms(r.server_cpu):>10}{r.new_connections:>10}"
+            f"{_cores(r.other_cores):>10}  {errors}")
+
+
+def _cores(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{max(0.0, value):.2f}"
+
+
+def print_ratios(ours: dict[tuple[str, int], CellResult],
+                 raw: dict[tuple[str, int], CellResult]) -> None:
+    header = (f"{'dist':<9}{'clients':>7}{'ours ops/s':>12}{'ceiling ops/s':>15}"
+              f"{'ours/ceiling':>14}{'ours p50':>10}{'ceil p50':>10}{'ours p99':>10}"
+              f"{'ceil p99':>10}")
+    log(header)
+    log("-" * len(header))
+    for dist in DISTRIBUTIONS:
+        for clients in CLIENTS:
+            o, c = ours[(dist, clients)], raw[(dist, clients)]
+            ratio = o.rate / c.rate if c.rate else math.nan
+            log(f"{dist:<9}{clients:>7}{o.rate:>12.0f}{c.rate:>15.0f}{ratio:>14.2f}"
+                f"{ms(o.p(0.5)):>10}{ms(c.p(0.5)):>10}{ms(o.p(0.99)):>10}{ms(c.p(0.99)):>10}")
+
+
+# ---------------------------------------------------------------- main
+
+def run(server: str, args: argparse.Namespace, size: Size) -> None:
+    url = recreate_database(server, args.db_name)
+    for line in machine_facts(url):
+        log(line)
+    rt50, rt99 = round_trip_baseline(url)
+    log(f"round trip:  SELECT 1 over psycopg p50 {ms(rt50)} ms, p99 {ms(rt99)} ms")
+    log(f"mode:        {'--quick' if args.quick else 'full'}: {size.seconds:g} s per write "
+        f"cell after {size.warmup_ops} warm-up ops per client, {size.query_samples} query "
+        "samples")
+    log()
+
+    log("schema: alembic upgrade head (oms.migrate.upgrade)")
+    with timed("migrations"):
+        upgrade(url)
+    seed(url, size)
+    init_database(url)
+    count_pool_connects()
+    postmaster = find_postmaster(url)
+    if postmaster is None:
+        log("  (server is not local: server CPU per op is not measured)")
+    if args.quick:
+        with read_session() as session, timed("find_drift after seeding"):
+            drifts = find_drift(session)
+        log(f"  find_drift after seeding: {len(drifts)} drift(s)")
+    log(f"  balance/movement drift rows after seeding (SQL check): {drift_rows(url)}")
+    log()
+
+    log("== 3. availability query: one SKU across the network "
+        f"({size.balances:,} balances, {size.movements:,} movements), 1 client")
+    rows = query_bench(url, size)
+    header = f"{'query':<34}{'samples':>8}{'p50 ms':>9}{'p99 ms':>9}"
+    log(header)
+    log("-" * len(header))
+    for label, p50, p99, n in rows:
+        log(f"{label:<34}{n:>8}{ms(p50):>9}{ms(p99):>9}")
+    log("plan of the balance lookup (EXPLAIN ANALYZE of the raw equivalent):")
+    for line in explain_stock_query(url, size):
+        log(f"    {line}")
+    log()
+
+    log("== where the time goes: one operation, statement by statement (uniform row)")
+    trace = [
+        *statement_trace("services.receive", lambda: services.receive(
+            sku_code(17), location_code(3), 1, CAUSE)),
+        *statement_trace("services.adjust", lambda: services.adjust(
+            sku_code(17), location_code(3), -1, CAUSE)),
+        *statement_trace("services.reserve", lambda: services.reserve(
+            [(sku_code(17), location_code(3), 1)], "bench-trace", CAUSE)),
+        "ceiling reserve (raw): 5 round trips (BEGIN, UPDATE, INSERT movement, "
+        "upsert reservation, COMMIT)",
+    ]
+    for line in trace:
+        log(line)
+    log()
+    for line in client_cpu_breakdown(url, size, calls=max(100, size.query_samples // 2)):
+        log(line)
+    log()
+
+    log(f"== 1 + 2. writes: {size.seconds:g} s per cell; uniform = random of "
+        f"{size.balances:,} (sku, location), hot = one (sku, location)")
+    results: list[CellResult] = []
+    ours: dict[tuple[str, int], CellResult] = {}
+    raw: dict[tuple[str, int], CellResult] = {}
+    plan: list[tuple[str, Callable[[str], WorkerFactory]]] = [
+        ("movement (ours)", lambda d: movement_factory(d, size)),
+        ("reserve (ours)", lambda d: reserve_factory(d, size)),
+        ("reserve (raw ceiling)", lambda d: raw_reserve_factory(d, size, url)),
+    ]
+    for workload, make in plan:
+        for dist in DISTRIBUTIONS:
+            for clients in CLIENTS:
+                r = run_cell(workload, dist, clients, make(dist), size, postmaster)
+                errors = sum(r.errors.values())
+                log(f"  {workload:<22}{dist:<8}{clients:>3} clients: {r.rate:8.0f} ops/s  "
+                    f"p50 {ms(r.p(0.5))} ms  p99 {ms(r.p(0.99))} ms"
+                    + (f"  errors {errors}" if errors else ""))
+                results.append(r)
+                if workload == "reserve (ours)":
+                    ours[(dist, clients)] = r
+                elif workload.startswith("reserve (raw"):
+                    raw[(dist, clients)] = r
+    log()
+    log("== results: writes (cli/srv ms/op = CPU per op of this client process / of "
+        "PostgreSQL; new conns = connections the OMS pool opened during the cell; other cpu "
+        "= cores busy with other processes on the machine, i.e. noise)")
+    print_cells(results)
+    log()
+    log("== reservations: ours (inventory.services.reserve) vs ceiling (raw SQL, psycopg)")
+    print_ratios(ours, raw)
+    log()
+
+    drift = drift_rows(url)
+    with psycopg.connect(conninfo(url)) as conn:
+        hot = conn.execute(
+            "SELECT on_hand, reserved, (SELECT count(*) FROM inv_reservations "
+            "WHERE item_id = 1 AND location_id = 1) FROM inv_balances "
+            "WHERE item_id = 1 AND location_id = 1").fetchone()
+        movements, rows, reserved = conn.execute(
+            "SELECT (SELECT count(*) FROM inv_movements WHERE kind = 'reservation'), "
+            "(SELECT count(*) FROM inv_reservations), "
+            "(SELECT sum(reserved) FROM inv_balances)").fetchone()
+    measured = sum(r.ops for r in results if r.workload.startswith("reserve"))
+    log(f"after the writes: {drift} drifted balance rows (SQL check of invariants 1, 2, 4); "
+        f"{movements:,} reservation movements, {rows:,} reservation rows, {reserved:,} units "
+        f"reserved ({measured:,} measured + warm-up/trace calls); hot row on_hand="
+        f"{hot[0]:,} reserved={hot[1]:,} ({hot[2]:,} reservations)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="1,000 SKUs x 50 locations, 100,000 movements, short cells")
+    parser.add_argument("--seconds", type=float, help="measured seconds per write cell")
+    parser.add_argument("--db-name", default="oms_bench",
+                        help="the benchmark's own database, dropped and recreated "
+                             "(default: oms_bench)")
+    parser.add_argument("--keep-db", action="store_true",
+                        help="with OMS_BENCH_DATABASE_URL: leave the database in place")
+    args = parser.parse_args()
+    if "bench" not in args.db_name:
+        parser.error("--db-name must contain 'bench' (the database is dropped and recreated)")
+    size = QUICK if args.quick else FULL
+    if args.seconds:
+        size = replace(size, seconds=args.seconds)
+    started = time.perf_counter()
+    with postgres_server(args.keep_db, args.db_name) as server:
+        try:
+            run(server, args, size)
+        finally:
+            with suppress(RuntimeError):
+                get_database().dispose()
+    log(f"total wall time: {time.perf_counter() - started:.0f} s; load avg at the end: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
