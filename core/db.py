@@ -124,6 +124,10 @@ def unit_of_work() -> Iterator[Session]:
     hooks = _before_commit.get()
     if hooks:
         def run_hooks(s: Session) -> None:
+            # before_commit also fires when a savepoint is released: hooks belong to the
+            # real commit only.
+            if s.in_nested_transaction():
+                return
             for hook in hooks:
                 hook(s)
         event.listen(session, "before_commit", run_hooks)
