@@ -35,6 +35,8 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20))
     location_code: Mapped[str | None] = mapped_column(String(40))
+    # For channel keys: the sales channel they push orders for (None: any; reads own orders).
+    channel: Mapped[str | None] = mapped_column(String(40))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     display_prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[Any] = mapped_column(DateTime, default=utcnow)
@@ -47,6 +49,7 @@ class Principal:
     name: str
     role: str
     location: str | None
+    channel: str | None = None
 
     @property
     def actor(self) -> str:
@@ -63,16 +66,19 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(role: str, *, name: str, location_code: str | None = None) -> str:
+def create_api_key(role: str, *, name: str, location_code: str | None = None,
+                   channel: str | None = None) -> str:
     """Store a new key's hash and return the key itself: the only time it exists in clear."""
     if role not in ROLES:
         raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")
     if role in ROLES_NEEDING_LOCATION and not location_code:
         raise InvalidInput("location", f"a {role} key needs the location it belongs to")
+    if channel and role != "channel":
+        raise InvalidInput("channel", "only channel keys belong to a sales channel")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with unit_of_work() as session:
         session.add(ApiKey(
-            name=name, role=role, location_code=location_code,
+            name=name, role=role, location_code=location_code, channel=channel,
             key_hash=hash_key(key), display_prefix=key[:10],
         ))
         session.commit()
@@ -86,7 +92,8 @@ def authenticate(key: str) -> Principal | None:
         ).first()
     if row is None:
         return None
-    return Principal(key_id=row.id, name=row.name, role=row.role, location=row.location_code)
+    return Principal(key_id=row.id, name=row.name, role=row.role, location=row.location_code,
+                     channel=row.channel)
 
 
 def current_principal() -> Principal:

@@ -15,8 +15,10 @@ from core.http import OmsApi, register_error_handlers
 from inventory import api as inventory_api
 from inventory import cli as inventory_cli
 from inventory import jobs as inventory_jobs
+from oms import api as oms_api
 from oms import cli as oms_cli
-from oms import health, migrate
+from oms import health, migrate, policy
+from oms import jobs as oms_jobs
 from oms.config import Settings, normalise_database_url
 
 SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
@@ -42,12 +44,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # keep the documented field order in responses
     init_database(normalise_database_url(settings.database_url))
     jobs.init_dispatcher(settings.redis_url, app)
+    policy.configure(settings.order_policy or policy.OrderPolicy.from_env())
     inventory_jobs.register()
+    oms_jobs.register()
 
     api = OmsApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
     app.extensions["oms_api"] = api
     api.register_blueprint(inventory_api.blp)
+    api.register_blueprint(oms_api.blp)
     app.register_blueprint(health.blp)
     register_error_handlers(app)
 

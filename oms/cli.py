@@ -14,6 +14,7 @@ from core.auth import ROLES, create_api_key
 from core.db import read_session
 from core.errors import DomainError
 from inventory import ledger
+from oms.domain import CHANNELS
 
 cli = AppGroup("oms", help="Operate the OMS.")
 
@@ -23,13 +24,17 @@ cli = AppGroup("oms", help="Operate the OMS.")
 @click.option("--location", "location_code", default=None,
               help="limit the key to this location (required for store keys)")
 @click.option("--name", default=None, help="who or what will use the key")
-def create_api_key_cmd(role: str, location_code: str | None, name: str | None) -> None:
+@click.option("--channel", default=None, type=click.Choice(CHANNELS),
+              help="channel keys: the sales channel it pushes and reads orders for")
+def create_api_key_cmd(role: str, location_code: str | None, name: str | None,
+                       channel: str | None) -> None:
     """Create an API key; it is printed once, alone on the last line."""
     try:
         if location_code:
             with read_session() as session:
                 ledger.location_by_code(session, location_code)
-        key = create_api_key(role, name=name or f"{role}-key", location_code=location_code)
+        key = create_api_key(role, name=name or f"{role}-key", location_code=location_code,
+                             channel=channel)
     except DomainError as exc:
         raise click.UsageError(exc.message) from exc
     scope = f" at {location_code}" if location_code else ""

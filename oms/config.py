@@ -7,6 +7,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,7 @@ class Settings:
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     embedded_worker: bool = True
     log_level: str = "INFO"
+    order_policy: Any = None  # oms.policy.OrderPolicy; None: read from the environment
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -1,0 +1,76 @@
+"""Work at nodes: one fulfillment per node and method for an order, with its lines.
+
+Orders are referenced by id and number only (no foreign key across packages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, utcnow
+
+FULFILLMENT_METHODS = ("ship", "pickup", "transfer")
+FULFILLMENT_STATUSES = (
+    "pending",             # waiting to be picked (or, for pickups, prepared)
+    "awaiting_transfer",   # pickup whose units are still travelling to the store
+    "cancelled",
+    "rejected",
+    "shipped",
+    "ready_for_pickup",
+    "picked_up",
+)
+OPEN_STATUSES = ("pending", "awaiting_transfer", "ready_for_pickup")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class Fulfillment(Base):
+    __tablename__ = "ful_fulfillments"
+    __table_args__ = (
+        CheckConstraint(f"method IN ({_in(FULFILLMENT_METHODS)})", name="known_method"),
+        CheckConstraint(f"status IN ({_in(FULFILLMENT_STATUSES)})", name="known_status"),
+        CheckConstraint("method <> 'transfer' OR transfer_to IS NOT NULL",
+                        name="transfer_has_destination"),
+        Index("ix_ful_fulfillments_location_day", "location_code", "assigned_on"),
+        Index("ix_ful_fulfillments_order", "order_id"),
+        Index("ix_ful_fulfillments_location_status", "location_code", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(Integer)
+    order_number: Mapped[str] = mapped_column(String(40))
+    location_code: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(20))
+    transfer_to: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(30), default="pending")
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    assigned_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[FulfillmentLine]] = relationship(back_populates="fulfillment",
+                                                        order_by="FulfillmentLine.id")
+
+
+class FulfillmentLine(Base):
+    __tablename__ = "ful_fulfillment_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_ful_fulfillment_lines_fulfillment", "fulfillment_id"),
+        Index("ix_ful_fulfillment_lines_order_line", "order_line_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fulfillment_id: Mapped[int] = mapped_column(ForeignKey("ful_fulfillments.id"))
+    order_line_id: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    # Where the reserved units are: this node, or (for a pickup fed by a transfer) the sender.
+    source_location: Mapped[str] = mapped_column(String(40))
+    demand_ref: Mapped[str] = mapped_column(String(120))
+
+    fulfillment: Mapped[Fulfillment] = relationship(back_populates="lines")

@@ -1,0 +1,233 @@
+"""From demand to reserved work at nodes, inside the caller's transaction.
+
+Snapshot the network, route (a pure decision), reserve the plan all-or-nothing, and record one
+fulfillment per node. If a concurrent order took stock between the snapshot and the
+reservation, the reservation's guard refuses, the savepoint rolls back, and we plan again on a
+fresh snapshot: every retry follows someone else's progress, so contention converges and
+nothing is ever oversold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, InsufficientStock
+from fulfillment.models import OPEN_STATUSES, Fulfillment, FulfillmentLine
+from fulfillment.routing import CostModel, Line, Node, RoutingPlan, RoutingRequest, route
+from inventory import ledger, snapshot
+from inventory.ledger import Cause
+
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class DemandLine:
+    line_id: int
+    sku: str
+    quantity: int
+    demand_ref: str
+    backorder_allowed: bool = False
+
+
+@dataclass(frozen=True)
+class Demand:
+    order_id: int
+    order_number: str
+    lines: tuple[DemandLine, ...]
+    method: str                                  # "ship" | "pickup"
+    destination: tuple[float, float] | None = None
+    destination_estimated: bool = False
+    pickup_location: str | None = None
+    bopis_policy: str = "transfer"
+    exclude: frozenset[str] = frozenset()
+
+
+@dataclass
+class Placement:
+    plan: RoutingPlan
+    attempts: int
+    allocated: dict[int, int] = field(default_factory=dict)
+    backordered: dict[int, int] = field(default_factory=dict)
+    unfillable: dict[int, int] = field(default_factory=dict)
+    fulfillment_ids: list[int] = field(default_factory=list)
+
+
+class RoutingContention(Conflict):
+    code = "routing_contention"
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def assigned_today(session: Session, codes: Iterable[str] | None = None) -> dict[str, int]:
+    """Fulfillments assigned per node today (not cancelled or rejected): capacity used."""
+    stmt = (select(Fulfillment.location_code, func.count())
+            .where(Fulfillment.assigned_on == today(),
+                   Fulfillment.status.not_in(("cancelled", "rejected")),
+                   Fulfillment.method != "pickup")
+            .group_by(Fulfillment.location_code))
+    if codes is not None:
+        stmt = stmt.where(Fulfillment.location_code.in_(list(codes)))
+    return dict(session.execute(stmt).all())
+
+
+def routing_nodes(session: Session) -> list[Node]:
+    used = assigned_today(session)
+    return [
+        Node(code=loc.code, kind=loc.kind, latitude=loc.latitude, longitude=loc.longitude,
+             ships=loc.ships, pickup=loc.pickup, priority=loc.priority,
+             capacity_left=(None if loc.daily_capacity is None
+                            else max(0, loc.daily_capacity - used.get(loc.code, 0))))
+        for loc in snapshot.active_locations(session)
+    ]
+
+
+def _request(demand: Demand) -> RoutingRequest:
+    return RoutingRequest(
+        lines=tuple(Line(str(ln.line_id), ln.sku, ln.quantity, ln.backorder_allowed)
+                    for ln in demand.lines),
+        method=demand.method, destination=demand.destination,
+        destination_estimated=demand.destination_estimated,
+        pickup_node=demand.pickup_location, bopis_policy=demand.bopis_policy,
+        exclude=demand.exclude,
+    )
+
+
+def plan(session: Session, demand: Demand, cost: CostModel) -> RoutingPlan:
+    """Route against a fresh snapshot, without reserving (also used for dry runs)."""
+    stock = snapshot.availability(session, {ln.sku for ln in demand.lines})
+    return route(_request(demand), routing_nodes(session), stock, cost)
+
+
+def place(session: Session, demand: Demand, cost: CostModel, cause: Cause) -> Placement:
+    """Plan, reserve all-or-nothing, record fulfillments. Raises RoutingContention if stock
+    kept moving under us MAX_ATTEMPTS times (the caller leaves the order for a retry)."""
+    by_id = {str(ln.line_id): ln for ln in demand.lines}
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        chosen = plan(session, demand, cost)
+        try:
+            _reserve(session, chosen, by_id, cause)
+        except InsufficientStock:
+            continue
+        placement = Placement(plan=chosen, attempts=attempt)
+        for a in chosen.allocations:
+            line_id = int(a.line_id)
+            placement.allocated[line_id] = placement.allocated.get(line_id, 0) + a.quantity
+        for line_id, qty in chosen.backordered:
+            placement.backordered[int(line_id)] = qty
+        for line_id, qty in chosen.unfillable:
+            placement.unfillable[int(line_id)] = qty
+        placement.fulfillment_ids = _record_fulfillments(session, demand, chosen, by_id)
+        return placement
+    raise RoutingContention(
+        f"stock for order {demand.order_number} kept changing during routing; it will be "
+        f"retried", attempts=MAX_ATTEMPTS)
+
+
+def _reserve(session: Session, chosen: RoutingPlan, by_id: dict[str, DemandLine],
+             cause: Cause) -> None:
+    needed = [(by_id[a.line_id], a.node, a.quantity) for a in chosen.allocations]
+    if not needed:
+        return
+    items = snapshot.item_ids(session, {ln.sku for ln, _, _ in needed})
+    locations = snapshot.location_ids(session, {node for _, node, _ in needed})
+    with session.begin_nested():
+        for ln, node, qty in sorted(needed, key=lambda n: (items[n[0].sku], locations[n[1]])):
+            ledger.reserve(session, [(items[ln.sku], locations[node], qty)], ln.demand_ref,
+                           cause)
+
+
+def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
+                         by_id: dict[str, DemandLine]) -> list[int]:
+    groups: dict[tuple[str, str, str | None], list] = defaultdict(list)
+    for a in chosen.allocations:
+        if a.kind == "transfer":
+            groups[(a.node, "transfer", a.transfer_to)].append(a)
+            groups[(a.transfer_to, "pickup", None)].append(a)
+        else:
+            groups[(a.node, a.kind, None)].append(a)
+    created = []
+    for (node, method, transfer_to), allocations in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        awaiting = method == "pickup" and any(a.kind == "transfer" for a in allocations)
+        fulfillment = Fulfillment(
+            order_id=demand.order_id, order_number=demand.order_number, location_code=node,
+            method=method, transfer_to=transfer_to,
+            status="awaiting_transfer" if awaiting else "pending", assigned_on=today(),
+        )
+        fulfillment.lines = [
+            FulfillmentLine(order_line_id=int(a.line_id), sku=a.sku, quantity=a.quantity,
+                            source_location=a.node, demand_ref=by_id[a.line_id].demand_ref)
+            for a in allocations
+        ]
+        session.add(fulfillment)
+        session.flush()
+        created.append(fulfillment.id)
+    return created
+
+
+def release(session: Session, order_id: int, line_id: int, demand_ref: str, quantity: int,
+            cause: Cause) -> int:
+    """Take `quantity` units of an order line out of its open fulfillments (newest first) and
+    release their reservations. Returns how many were released (fewer if fewer were open)."""
+    rows = session.execute(
+        select(FulfillmentLine, Fulfillment)
+        .join(Fulfillment, Fulfillment.id == FulfillmentLine.fulfillment_id)
+        .where(Fulfillment.order_id == order_id, FulfillmentLine.order_line_id == line_id,
+               Fulfillment.status.in_(OPEN_STATUSES))
+        .order_by(FulfillmentLine.id.desc())
+    ).all()
+    # A transferred unit appears twice (the sender's transfer line and the store's pickup line)
+    # but holds one reservation, at the sender: release by the holding line, shrink its mirror.
+    holding = [fl for fl, f in rows if f.method != "transfer"]
+    mirrors = [fl for fl, f in rows if f.method == "transfer"]
+    items = snapshot.item_ids(session, {fl.sku for fl, _ in rows})
+    locations = snapshot.location_ids(session, {fl.source_location for fl, _ in rows})
+    mirror_left = {m.id: m.quantity for m in mirrors}
+    released = 0
+    for fl in holding:
+        take = min(fl.quantity, quantity - released)
+        if take == 0:
+            break
+        ledger.release(session, items[fl.sku], locations[fl.source_location], demand_ref, take,
+                       cause)
+        _shrink(session, fl, take)
+        left = take
+        for mirror in mirrors:
+            if left and mirror_left[mirror.id] and mirror.source_location == fl.source_location:
+                cut = min(left, mirror_left[mirror.id])
+                _shrink(session, mirror, cut)
+                mirror_left[mirror.id] -= cut
+                left -= cut
+        released += take
+    session.flush()
+    _close_empty(session, {f.id for _, f in rows}, cause.note or "cancelled")
+    return released
+
+
+def _shrink(session: Session, line: FulfillmentLine, quantity: int) -> None:
+    if line.quantity == quantity:
+        session.delete(line)
+    else:
+        line.quantity -= quantity
+
+
+def _close_empty(session: Session, fulfillment_ids: set[int], reason: str) -> None:
+    for fulfillment in session.scalars(
+            select(Fulfillment).where(Fulfillment.id.in_(fulfillment_ids))):
+        session.refresh(fulfillment, ["lines"])
+        if not fulfillment.lines:
+            fulfillment.status = "cancelled"
+            fulfillment.status_reason = reason
+
+
+def open_fulfillments(session: Session, order_id: int) -> list[Fulfillment]:
+    return list(session.scalars(
+        select(Fulfillment).where(Fulfillment.order_id == order_id).order_by(Fulfillment.id)))

@@ -1,0 +1,172 @@
+"""One customer across channels: identity resolution, merge and unmerge, inside a caller's
+transaction (the order intake) or as their own use cases (customer service)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.db import unit_of_work, utcnow
+from core.errors import Conflict, NotFound
+from oms import events
+from oms.identity import normalise_email, normalise_phone
+from oms.models import Customer, CustomerIdentity, CustomerMerge, Order, TimelineEvent
+
+
+@dataclass(frozen=True)
+class SeenIdentity:
+    """What an order tells us about who placed it."""
+
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    account: str | None = None      # channel account id, e.g. "shopify:acme.myshopify.com:42"
+    channel: str | None = None
+    region: str | None = None       # for phone numbers typed without a country code
+
+    def keys(self) -> list[tuple[str, str]]:
+        out = []
+        if email := normalise_email(self.email):
+            out.append(("email", email))
+        if phone := normalise_phone(self.phone, region=self.region):
+            out.append(("phone", phone))
+        if self.account:
+            out.append(("account", self.account))
+        return out
+
+
+def search_name(name: str | None) -> str | None:
+    return " ".join(name.lower().split()) if name and name.strip() else None
+
+
+def resolve(session: Session, seen: SeenIdentity, *, actor: str, source: str) -> Customer | None:
+    """The customer these identities belong to: found, created, or (when they link several
+    customers) the merge of them all into the oldest. None for an anonymous order."""
+    keys = seen.keys()
+    if not keys:
+        return None
+    for _ in range(3):
+        try:
+            with session.begin_nested():
+                return _resolve_once(session, keys, seen, actor=actor, source=source)
+        except IntegrityError:
+            continue  # a concurrent order claimed one of these identities first: look again
+    raise Conflict("customer identities kept changing concurrently; retry")
+
+
+def _resolve_once(session: Session, keys: list[tuple[str, str]], seen: SeenIdentity, *,
+                  actor: str, source: str) -> Customer:
+    owners = sorted(set(session.scalars(
+        select(CustomerIdentity.customer_id).where(
+            _any_identity(keys)))))
+    if not owners:
+        customer = Customer(name=seen.name, name_search=search_name(seen.name))
+        session.add(customer)
+        session.flush()
+    else:
+        customer = session.get(Customer, owners[0])
+        for other_id in owners[1:]:
+            merge(session, customer.id, other_id, actor=actor,
+                  reason=f"an order from {source} links their identities")
+        if seen.name and not customer.name:
+            customer.name, customer.name_search = seen.name, search_name(seen.name)
+    have = {(i.kind, i.value) for i in session.scalars(
+        select(CustomerIdentity).where(CustomerIdentity.customer_id == customer.id))}
+    for kind, value in keys:
+        if (kind, value) not in have:
+            session.add(CustomerIdentity(customer_id=customer.id, kind=kind, value=value,
+                                         channel=seen.channel))
+    session.flush()
+    return customer
+
+
+def _any_identity(keys: list[tuple[str, str]]):
+    return or_(*(and_(CustomerIdentity.kind == k, CustomerIdentity.value == v) for k, v in keys))
+
+
+def merge(session: Session, survivor_id: int, merged_id: int, *, actor: str,
+          reason: str) -> CustomerMerge:
+    """Move every identity, order and note of `merged_id` to `survivor_id`, audited."""
+    if survivor_id == merged_id:
+        raise Conflict("a customer cannot be merged into itself",
+                       fields={"customer_id": ["is the same customer"]})
+    survivor, merged = session.get(Customer, survivor_id), session.get(Customer, merged_id)
+    if survivor is None or merged is None:
+        raise NotFound("unknown customer", fields={"customer_id": ["unknown customer"]})
+    if survivor.merged_into_id or merged.merged_into_id:
+        raise Conflict("one of these customers was already merged into another")
+    identity_ids = list(session.scalars(select(CustomerIdentity.id).where(
+        CustomerIdentity.customer_id == merged_id)))
+    order_ids = list(session.scalars(select(Order.id).where(Order.customer_id == merged_id)))
+    note_ids = list(session.scalars(select(TimelineEvent.id).where(
+        TimelineEvent.customer_id == merged_id, TimelineEvent.order_id.is_(None))))
+    _move(session, identity_ids, order_ids, note_ids, to=survivor_id)
+    merged.merged_into_id = survivor_id
+    audit = CustomerMerge(survivor_id=survivor_id, merged_id=merged_id,
+                          moved_identity_ids=identity_ids, moved_order_ids=order_ids,
+                          moved_note_ids=note_ids, reason=reason, actor=actor)
+    session.add(audit)
+    session.flush()
+    events.record(session, None, "customer.merged",
+                  f"customer #{merged_id} merged into #{survivor_id}: {reason}",
+                  actor=actor, source="oms", customer=survivor,
+                  data={"merge_id": audit.id, "merged_id": merged_id})
+    return audit
+
+
+def _move(session: Session, identity_ids: list[int], order_ids: list[int],
+          note_ids: list[int], *, to: int) -> None:
+    if identity_ids:
+        session.execute(update(CustomerIdentity).where(CustomerIdentity.id.in_(identity_ids))
+                        .values(customer_id=to).execution_options(synchronize_session=False))
+    if order_ids:
+        session.execute(update(Order).where(Order.id.in_(order_ids)).values(customer_id=to)
+                        .execution_options(synchronize_session=False))
+    if note_ids:
+        session.execute(update(TimelineEvent).where(TimelineEvent.id.in_(note_ids))
+                        .values(customer_id=to).execution_options(synchronize_session=False))
+        # Order timeline rows follow their order.
+    if order_ids:
+        session.execute(update(TimelineEvent).where(TimelineEvent.order_id.in_(order_ids))
+                        .values(customer_id=to).execution_options(synchronize_session=False))
+
+
+def unmerge(session: Session, survivor_id: int, merged_id: int, *, actor: str) -> CustomerMerge:
+    """Undo the latest merge of `merged_id` into `survivor_id`: what moved goes back."""
+    audit = session.scalars(
+        select(CustomerMerge).where(CustomerMerge.survivor_id == survivor_id,
+                                    CustomerMerge.merged_id == merged_id,
+                                    CustomerMerge.undone_at.is_(None))
+        .order_by(CustomerMerge.id.desc())).first()
+    if audit is None:
+        raise NotFound(f"customer #{merged_id} is not merged into #{survivor_id}",
+                       fields={"customer_id": ["no merge to undo"]})
+    _move(session, audit.moved_identity_ids, audit.moved_order_ids, audit.moved_note_ids,
+          to=merged_id)
+    session.get(Customer, merged_id).merged_into_id = None
+    audit.undone_at, audit.undone_by = utcnow(), actor
+    events.record(session, None, "customer.unmerged",
+                  f"merge of customer #{merged_id} into #{survivor_id} undone",
+                  actor=actor, source="oms", customer=session.get(Customer, survivor_id),
+                  data={"merge_id": audit.id, "merged_id": merged_id})
+    session.flush()
+    return audit
+
+
+# ------------------------------------------------------------------ use cases
+
+def merge_customers(survivor_id: int, merged_id: int, *, actor: str, reason: str) -> int:
+    with unit_of_work() as session:
+        audit = merge(session, survivor_id, merged_id, actor=actor, reason=reason)
+        session.commit()
+    return audit.id
+
+
+def unmerge_customers(survivor_id: int, merged_id: int, *, actor: str) -> int:
+    with unit_of_work() as session:
+        audit = unmerge(session, survivor_id, merged_id, actor=actor)
+        session.commit()
+    return audit.id

@@ -1,0 +1,83 @@
+"""Order and customer rules as plain Python: statuses, how they roll up, which changes are legal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from core.errors import Conflict
+
+CHANNELS = ("shopify", "web", "pos", "marketplace", "phone", "store")
+FULFILLMENT_METHODS = ("ship", "pickup", "carry_out")
+IDENTITY_KINDS = ("email", "phone", "account")
+CONTACT_CHANNELS = ("phone", "chat", "email", "store", "social", "other")
+
+ORDER_STATUSES = (
+    "received",             # stored, not yet routed
+    "routed",               # every open unit reserved at a node
+    "backordered",          # some units wait for stock that the network does not have
+    "needs_attention",      # some units could not be placed (no stock, no backorder; or a
+                            # pickup store lacks them and the policy asks the customer)
+    "partially_fulfilled",  # some units shipped or handed over
+    "fulfilled",            # every unit not cancelled is shipped or handed over
+    "closed",
+    "cancelled",
+)
+TERMINAL = frozenset({"closed", "cancelled"})
+
+# The legal moves. Status is derived from line counts (see `rolled_up_status`); this table is
+# the invariant that the derivation never produces an impossible jump.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    "received": frozenset({"routed", "backordered", "needs_attention", "fulfilled",
+                           "partially_fulfilled", "cancelled"}),
+    "routed": frozenset({"backordered", "needs_attention", "partially_fulfilled", "fulfilled",
+                         "cancelled", "received"}),
+    "backordered": frozenset({"routed", "needs_attention", "partially_fulfilled", "fulfilled",
+                              "cancelled", "received"}),
+    "needs_attention": frozenset({"routed", "backordered", "partially_fulfilled", "fulfilled",
+                                  "cancelled", "received"}),
+    "partially_fulfilled": frozenset({"fulfilled", "cancelled", "backordered",
+                                      "needs_attention", "routed"}),
+    "fulfilled": frozenset({"closed"}),
+    "closed": frozenset(),
+    "cancelled": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class LineCounts:
+    quantity: int
+    allocated: int
+    backordered: int
+    fulfilled: int
+    cancelled: int
+
+    @property
+    def unplaced(self) -> int:
+        return (self.quantity - self.cancelled - self.fulfilled - self.allocated
+                - self.backordered)
+
+
+def rolled_up_status(lines: Iterable[LineCounts], *, routed_once: bool) -> str:
+    lines = list(lines)
+    owed = sum(c.quantity - c.cancelled for c in lines)
+    fulfilled = sum(c.fulfilled for c in lines)
+    if owed == 0:
+        return "cancelled"
+    if fulfilled == owed:
+        return "fulfilled"
+    if fulfilled:
+        return "partially_fulfilled"
+    if not routed_once:
+        return "received"
+    if any(c.unplaced for c in lines):
+        return "needs_attention"
+    if any(c.backordered for c in lines):
+        return "backordered"
+    return "routed"
+
+
+def check_transition(current: str, new: str) -> None:
+    if new != current and new not in ALLOWED_TRANSITIONS[current]:
+        raise Conflict(f"an order cannot go from {current} to {new}",
+                       current=current, requested=new)

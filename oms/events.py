@@ -1,0 +1,37 @@
+"""Timeline events and outbox rows: written together with the change they describe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from oms.models import Customer, Order, OutboxEvent, TimelineEvent
+
+
+def order_payload(order: Order) -> dict[str, Any]:
+    """What subscribers (storefront, POS, WMS) get to know about an order."""
+    return {
+        "order_id": order.id, "number": order.number, "channel": order.channel,
+        "external_id": order.external_id, "status": order.status,
+        "customer_id": order.customer_id,
+        "lines": [{"line_id": ln.id, "sku": ln.sku, "quantity": ln.quantity,
+                   "allocated": ln.allocated, "backordered": ln.backordered,
+                   "fulfilled": ln.fulfilled, "cancelled": ln.cancelled}
+                  for ln in order.lines],
+    }
+
+
+def record(session: Session, order: Order | None, kind: str, message: str, *, actor: str,
+           source: str, topic: str | None = None, data: dict[str, Any] | None = None,
+           customer: Customer | None = None, contact_channel: str | None = None) -> None:
+    """One timeline event; with `topic`, also the outbox row that carries it outside."""
+    session.add(TimelineEvent(
+        order_id=order.id if order else None,
+        customer_id=customer.id if customer else (order.customer_id if order else None),
+        kind=kind, message=message, actor=actor, source=source,
+        contact_channel=contact_channel, data=data,
+    ))
+    if topic and order is not None:
+        session.add(OutboxEvent(topic=topic, aggregate="order", aggregate_id=order.id,
+                                payload={**order_payload(order), **(data or {})}))

@@ -1,0 +1,198 @@
+"""Orders, customers, their timelines, and the outbox of events to deliver."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, BigId, utcnow
+from oms.domain import FULFILLMENT_METHODS, IDENTITY_KINDS, ORDER_STATUSES
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class Customer(Base):
+    __tablename__ = "oms_customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    name_search: Mapped[str | None] = mapped_column(String(200), index=True)
+    # Set when this customer was merged into another; its identities and orders moved there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("oms_customers.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    identities: Mapped[list[CustomerIdentity]] = relationship(
+        back_populates="customer", order_by="CustomerIdentity.id")
+
+
+class CustomerIdentity(Base):
+    """An email, phone or channel account id seen for a customer. Each belongs to exactly one
+    customer: that uniqueness is what makes the single customer view single."""
+
+    __tablename__ = "oms_customer_identities"
+    __table_args__ = (
+        UniqueConstraint("kind", "value", name="uq_oms_customer_identities_kind_value"),
+        CheckConstraint(f"kind IN ({_in(IDENTITY_KINDS)})", name="known_kind"),
+        Index("ix_oms_customer_identities_customer", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("oms_customers.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(320))
+    channel: Mapped[str | None] = mapped_column(String(120))
+    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="identities")
+
+
+class CustomerMerge(Base):
+    """Audit of a merge, with what moved, so that an admin can undo a wrong one."""
+
+    __tablename__ = "oms_customer_merges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("oms_customers.id"))
+    merged_id: Mapped[int] = mapped_column(ForeignKey("oms_customers.id"))
+    moved_identity_ids: Mapped[list[int]] = mapped_column(JSON)
+    moved_order_ids: Mapped[list[int]] = mapped_column(JSON)
+    moved_note_ids: Mapped[list[int]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Order(Base):
+    __tablename__ = "oms_orders"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_oms_orders_channel_external_id"),
+        CheckConstraint(f"status IN ({_in(ORDER_STATUSES)})", name="known_status"),
+        CheckConstraint(f"fulfillment_method IN ({_in(FULFILLMENT_METHODS)})",
+                        name="known_method"),
+        Index("ix_oms_orders_customer", "customer_id", "id"),
+        Index("ix_oms_orders_email", "email"),
+        Index("ix_oms_orders_phone", "phone"),
+        Index("ix_oms_orders_name_search", "name_search",
+              postgresql_ops={"name_search": "text_pattern_ops"}),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    channel: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(120))
+    channel_name: Mapped[str | None] = mapped_column(String(120))  # e.g. Shopify's "#1042"
+    status: Mapped[str] = mapped_column(String(30), default="received")
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("oms_customers.id"))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    name_search: Mapped[str | None] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    fulfillment_method: Mapped[str] = mapped_column(String(20))
+    location_code: Mapped[str | None] = mapped_column(String(40))  # pickup or selling store
+    ship_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    routing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    source_updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_by_key_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order",
+                                                  order_by="OrderLine.line_no")
+
+
+class OrderLine(Base):
+    __tablename__ = "oms_order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no", name="uq_oms_order_lines_order_line_no"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("cancelled >= 0 AND cancelled <= quantity", name="cancelled_within"),
+        CheckConstraint("allocated >= 0 AND backordered >= 0 AND fulfilled >= 0",
+                        name="counts_not_negative"),
+        CheckConstraint("allocated + backordered + fulfilled + cancelled <= quantity",
+                        name="counts_within_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("oms_orders.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    external_id: Mapped[str | None] = mapped_column(String(120))
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # Where the ordered units are: reserved at a node, waiting for stock, handed over or
+    # shipped, or cancelled. Units in none of these are unrouted.
+    allocated: Mapped[int] = mapped_column(Integer, default=0)
+    backordered: Mapped[int] = mapped_column(Integer, default=0)
+    fulfilled: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def open_quantity(self) -> int:
+        """Units still owed to the customer that are not yet handed over or shipped."""
+        return self.quantity - self.cancelled - self.fulfilled
+
+    @property
+    def demand_ref(self) -> str:
+        return f"order:{self.order_id}/line:{self.id}"
+
+
+class TimelineEvent(Base):
+    """What happened to an order or customer, for customer service: who, when, what, where."""
+
+    __tablename__ = "oms_timeline"
+    __table_args__ = (
+        Index("ix_oms_timeline_order", "order_id", "id"),
+        Index("ix_oms_timeline_customer", "customer_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("oms_orders.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("oms_customers.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(60))
+    contact_channel: Mapped[str | None] = mapped_column(String(30))  # notes: phone, chat, ...
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OutboxEvent(Base):
+    """An event to deliver outside, written in the transaction of the change it reports; the
+    relay (outbound sync) delivers it at least once, keyed by `id` for receivers to dedupe."""
+
+    __tablename__ = "oms_outbox"
+    __table_args__ = (Index("ix_oms_outbox_pending", "delivered", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(60))
+    aggregate: Mapped[str] = mapped_column(String(30))
+    aggregate_id: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,379 @@
+"""Order use cases: place (from any channel), route, cancel, re-route. Each commits once, with
+its timeline events and outbox rows in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.db import read_session, unit_of_work
+from core.errors import Conflict, InvalidInput, NotFound
+from fulfillment import planning
+from inventory import ledger
+from inventory.ledger import Cause
+from oms import customers, events, geocode, policy
+from oms.customers import SeenIdentity
+from oms.domain import CHANNELS, TERMINAL, LineCounts, check_transition, rolled_up_status
+from oms.identity import normalise_email, normalise_phone
+from oms.models import Order, OrderLine
+
+MAX_LINES = 200
+
+
+@dataclass(frozen=True)
+class LineInput:
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    name: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Address:
+    line1: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    name: str | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    channel: str
+    external_id: str
+    currency: str
+    lines: tuple[LineInput, ...]
+    method: str                                   # ship | pickup | carry_out
+    customer: SeenIdentity = field(default_factory=SeenIdentity)
+    pickup_location: str | None = None
+    sale_location: str | None = None              # carry_out: the till's store
+    address: Address | None = None
+    channel_name: str | None = None
+    source_updated_at: dt.datetime | None = None
+    bopis_policy: str | None = None
+    actor: str = "system"
+    source: str = "api"
+    created_by_key_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Placed:
+    order_id: int
+    created: bool
+
+
+def _cause(order: Order, actor: str, note: str | None = None) -> Cause:
+    return Cause(actor=actor, reference=f"order:{order.id}", note=note)
+
+
+def find_by_external(session: Session, channel: str, external_id: str) -> Order | None:
+    return session.scalars(select(Order).where(Order.channel == channel,
+                                               Order.external_id == external_id)).first()
+
+
+def _validate(session: Session, cmd: PlaceOrder) -> None:
+    if cmd.channel not in CHANNELS:
+        raise InvalidInput("channel", f"must be one of {', '.join(CHANNELS)}")
+    if not cmd.lines:
+        raise InvalidInput("lines", "an order needs at least one line")
+    if len(cmd.lines) > MAX_LINES:
+        raise InvalidInput("lines", f"at most {MAX_LINES} lines")
+    for i, line in enumerate(cmd.lines):
+        ledger.check_quantity(line.quantity, field=f"lines.{i}.quantity")
+        ledger.item_by_sku(session, line.sku, field=f"lines.{i}.sku")
+        if line.unit_price < 0:
+            raise InvalidInput(f"lines.{i}.unit_price", "must not be negative")
+    if cmd.method == "pickup":
+        if not cmd.pickup_location:
+            raise InvalidInput("fulfillment.pickup_location", "required for pickup")
+        store = ledger.location_by_code(session, cmd.pickup_location,
+                                        field="fulfillment.pickup_location")
+        if not store.pickup or not store.active:
+            raise InvalidInput("fulfillment.pickup_location",
+                               f"'{store.code}' does not offer pickup")
+    elif cmd.method == "carry_out":
+        if not cmd.sale_location:
+            raise InvalidInput("fulfillment.location", "required for carry_out: the selling store")
+        store = ledger.location_by_code(session, cmd.sale_location, field="fulfillment.location")
+        if store.kind != "store":
+            raise InvalidInput("fulfillment.location", f"'{store.code}' is not a store")
+    elif cmd.method == "ship":
+        if cmd.address is None:
+            raise InvalidInput("fulfillment.address", "required for ship")
+    else:
+        raise InvalidInput("fulfillment.method", "must be ship, pickup or carry_out")
+
+
+def place_order(cmd: PlaceOrder) -> Placed:
+    """Store, resolve the customer, and route (or sell at the counter). The same channel
+    order placed twice, even concurrently, is one order."""
+    try:
+        with unit_of_work() as session:
+            existing = find_by_external(session, cmd.channel, cmd.external_id)
+            if existing is not None:
+                return Placed(existing.id, created=False)
+            _validate(session, cmd)
+            order = _insert(session, cmd)
+            if cmd.method == "carry_out":
+                _sell_at_counter(session, order, cmd.actor, cmd.source)
+            else:
+                route_order(session, order, actor=cmd.actor, source=cmd.source,
+                            bopis_policy=cmd.bopis_policy)
+            session.commit()
+            return Placed(order.id, created=True)
+    except IntegrityError:
+        with read_session() as session:
+            existing = find_by_external(session, cmd.channel, cmd.external_id)
+        if existing is None:
+            raise
+        return Placed(existing.id, created=False)
+
+
+def _insert(session: Session, cmd: PlaceOrder) -> Order:
+    customer = customers.resolve(session, cmd.customer, actor=cmd.actor, source=cmd.source)
+    seen = cmd.customer
+    order = Order(
+        number=f"pending-{cmd.channel}-{cmd.external_id}"[:40], channel=cmd.channel,
+        external_id=cmd.external_id, channel_name=cmd.channel_name, status="received",
+        customer_id=customer.id if customer else None,
+        email=normalise_email(seen.email),
+        phone=normalise_phone(seen.phone, region=seen.region),
+        customer_name=seen.name, name_search=customers.search_name(seen.name),
+        currency=cmd.currency,
+        subtotal=sum((ln.unit_price * ln.quantity for ln in cmd.lines), Decimal("0")),
+        fulfillment_method=cmd.method,
+        location_code=cmd.pickup_location or cmd.sale_location,
+        ship_to=cmd.address.as_dict() if cmd.address else None,
+        source_updated_at=cmd.source_updated_at, created_by_key_id=cmd.created_by_key_id,
+    )
+    order.lines = [OrderLine(line_no=i + 1, external_id=ln.external_id, sku=ln.sku,
+                             name=ln.name, quantity=ln.quantity, unit_price=ln.unit_price)
+                   for i, ln in enumerate(cmd.lines)]
+    session.add(order)
+    session.flush()  # a concurrent duplicate of (channel, external_id) fails here
+    order.number = f"{policy.current().number_prefix}-{100000 + order.id}"
+    session.flush()
+    events.record(session, order, "order.received",
+                  f"order {order.number} received from {cmd.channel} "
+                  f"({cmd.channel_name or cmd.external_id}), {len(order.lines)} line(s), "
+                  f"{cmd.method}", actor=cmd.actor, source=cmd.source, topic="order.created")
+    return order
+
+
+def _sell_at_counter(session: Session, order: Order, actor: str, source: str) -> None:
+    """POS carry-out: the goods leave the store now, so the network's availability is true the
+    moment the customer walks out."""
+    store = ledger.location_by_code(session, order.location_code, field="fulfillment.location")
+    for i, line in enumerate(order.lines):
+        item = ledger.item_by_sku(session, line.sku, field=f"lines.{i}.sku")
+        ledger.sell_now(session, item.id, store.id, line.quantity, line.demand_ref,
+                        _cause(order, actor, "carry-out sale"))
+        line.fulfilled = line.quantity
+    _roll_up(session, order, actor, source, "order.fulfilled",
+             f"sold and handed over at {store.code}")
+
+
+def _destination(order: Order) -> tuple[tuple[float, float] | None, bool, str | None]:
+    """Ship-to coordinates, estimated from the address when the channel sent none."""
+    ship_to = order.ship_to or {}
+    if ship_to.get("latitude") is not None and ship_to.get("longitude") is not None:
+        return (float(ship_to["latitude"]), float(ship_to["longitude"])), False, None
+    guess = geocode.estimate(ship_to.get("country"), ship_to.get("postal_code"),
+                             ship_to.get("city"), ship_to.get("region"))
+    if guess is None:
+        return None, False, None
+    return (guess.latitude, guess.longitude), True, guess.source
+
+
+def route_order(session: Session, order: Order, *, actor: str, source: str,
+                exclude: frozenset[str] = frozenset(), bopis_policy: str | None = None,
+                quiet_if_unchanged: bool = False) -> None:
+    """Place every unplaced or backordered unit of the order (inside the caller's
+    transaction): reserve at the chosen nodes, record fulfillments, roll the status up.
+    `quiet_if_unchanged` (periodic retries) writes no event when nothing moved."""
+    rules = policy.current()
+    before = [(ln.allocated, ln.backordered) for ln in order.lines]
+    status_before = order.status
+    for line in order.lines:
+        line.backordered = 0  # backorders are re-decided on every routing
+    wanted = [ln for ln in order.lines if _unplaced(ln) > 0]
+    if not wanted:
+        return
+    destination, estimated, estimate_source = (None, False, None)
+    if order.fulfillment_method == "ship" or order.ship_to:
+        destination, estimated, estimate_source = _destination(order)
+    if order.fulfillment_method == "ship" and destination is None:
+        if quiet_if_unchanged and status_before == "needs_attention":
+            return
+        _roll_up(session, order, actor, source, "order.needs_attention",
+                 "cannot route: the address has no coordinates and no known postal code, "
+                 "city or country", routed=True)
+        return
+    demand = planning.Demand(
+        order_id=order.id, order_number=order.number,
+        lines=tuple(planning.DemandLine(ln.id, ln.sku, _unplaced(ln), ln.demand_ref,
+                                        rules.backorder_allowed(ln.sku)) for ln in wanted),
+        method="pickup" if order.fulfillment_method == "pickup" else "ship",
+        destination=destination, destination_estimated=estimated,
+        pickup_location=order.location_code if order.fulfillment_method == "pickup" else None,
+        bopis_policy=bopis_policy or rules.bopis_policy, exclude=exclude,
+    )
+    try:
+        placement = planning.place(session, demand, rules.cost, _cause(order, actor, "routing"))
+    except planning.RoutingContention as exc:
+        events.record(session, order, "routing.deferred", exc.message, actor=actor,
+                      source=source)
+        return
+    for line in wanted:
+        line.allocated += placement.allocated.get(line.id, 0)
+        line.backordered = placement.backordered.get(line.id, 0)
+    plan = placement.plan
+    order.routing = {
+        "decided_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "total_cost": plan.total_cost, "exact": plan.exact, "attempts": placement.attempts,
+        "reasons": list(plan.reasons) + ([f"destination estimated from {estimate_source}"]
+                                         if estimated and estimate_source else []),
+        "allocations": [{"line_id": int(a.line_id), "sku": a.sku, "location": a.node,
+                         "quantity": a.quantity, "kind": a.kind, "transfer_to": a.transfer_to}
+                        for a in plan.allocations],
+        "backordered": [{"line_id": int(i), "quantity": q} for i, q in plan.backordered],
+        "unfillable": [{"line_id": int(i), "quantity": q} for i, q in plan.unfillable],
+        "suggestions": list(plan.suggestions),
+        "excluded": sorted(exclude),
+    }
+    summary = "; ".join(order.routing["reasons"]) or "routed"
+    unchanged = before == [(ln.allocated, ln.backordered) for ln in order.lines]
+    if quiet_if_unchanged and unchanged and status_before != "received":
+        return
+    _roll_up(session, order, actor, source, None, summary, routed=True,
+             data={"routing": order.routing})
+
+
+def _unplaced(line: OrderLine) -> int:
+    return line.quantity - line.cancelled - line.fulfilled - line.allocated - line.backordered
+
+
+def _roll_up(session: Session, order: Order, actor: str, source: str, kind: str | None,
+             message: str, *, routed: bool = False, data: dict | None = None) -> None:
+    new = rolled_up_status(
+        (LineCounts(ln.quantity, ln.allocated, ln.backordered, ln.fulfilled, ln.cancelled)
+         for ln in order.lines),
+        routed_once=routed or order.status != "received")
+    check_transition(order.status, new)
+    changed = new != order.status
+    order.status = new
+    session.flush()
+    events.record(session, order, kind or f"order.{new}", message, actor=actor, source=source,
+                  topic=f"order.{new}" if changed or kind else None, data=data)
+
+
+def _load_for_update(session: Session, order_id: int) -> Order:
+    order = session.scalars(select(Order).where(Order.id == order_id).with_for_update()).first()
+    if order is None:
+        raise NotFound(f"unknown order {order_id}")
+    return order
+
+
+def cancel(order_id: int, lines: list[tuple[int, int]] | None, *, actor: str, source: str,
+           reason: str | None = None) -> None:
+    """Cancel the whole order or (line_id, quantity) parts of it, releasing reservations.
+    Units already shipped or handed over cannot be cancelled (that is a return)."""
+    with unit_of_work() as session:
+        order = _load_for_update(session, order_id)
+        if order.status in TERMINAL:
+            raise Conflict(f"order {order.number} is {order.status}")
+        by_id = {ln.id: ln for ln in order.lines}
+        wanted = ([(ln.id, ln.quantity - ln.cancelled - ln.fulfilled) for ln in order.lines]
+                  if lines is None else lines)
+        for i, (line_id, qty) in enumerate(wanted):
+            line = by_id.get(line_id)
+            if line is None:
+                raise InvalidInput(f"lines.{i}.line_id", f"no line {line_id} on this order")
+            open_qty = line.quantity - line.cancelled - line.fulfilled
+            if qty > open_qty:
+                raise Conflict(
+                    f"line {line_id}: only {open_qty} unit(s) can still be cancelled; shipped "
+                    f"or handed-over units come back as a return",
+                    fields={f"lines.{i}.quantity": [f"at most {open_qty}"]})
+            _cancel_units(session, order, line, qty, actor, reason)
+        what = "order cancelled" if lines is None else "lines cancelled: " + ", ".join(
+            f"line {lid} x{q}" for lid, q in wanted)
+        _roll_up(session, order, actor, source, "order.cancelled" if lines is None else None,
+                 what + (f" ({reason})" if reason else ""))
+        session.commit()
+
+
+def _cancel_units(session: Session, order: Order, line: OrderLine, qty: int, actor: str,
+                  reason: str | None) -> None:
+    # Units that hold nothing go first: backordered ones, then ones never placed.
+    left = qty
+    unplaced = _unplaced(line)
+    take = min(left, line.backordered)
+    line.backordered -= take
+    left -= take
+    left -= min(left, unplaced)
+    if left:
+        released = planning.release(session, order.id, line.id, line.demand_ref, left,
+                                    _cause(order, actor, reason or "cancelled"))
+        line.allocated -= released
+        left -= released
+    if left:
+        raise Conflict(f"line {line.id}: {left} unit(s) are being fulfilled and cannot be "
+                       "cancelled now")
+    line.cancelled += qty
+
+
+def reroute(order_id: int, *, actor: str, source: str,
+            exclude_locations: frozenset[str] = frozenset()) -> None:
+    """Re-plan every unit not yet shipped or handed over, never using `exclude_locations`."""
+    with unit_of_work() as session:
+        order = _load_for_update(session, order_id)
+        if order.status in TERMINAL or order.fulfillment_method == "carry_out":
+            raise Conflict(f"order {order.number} is {order.status}; nothing to re-route")
+        for code in exclude_locations:
+            ledger.location_by_code(session, code, field="exclude_locations")
+        for line in order.lines:
+            if line.allocated:
+                line.allocated -= planning.release(
+                    session, order.id, line.id, line.demand_ref, line.allocated,
+                    _cause(order, actor, "re-route"))
+        excluded = frozenset(exclude_locations) | frozenset(
+            (order.routing or {}).get("excluded", []))
+        events.record(session, order, "order.reroute_requested",
+                      "re-routing" + (f", excluding {', '.join(sorted(excluded))}"
+                                      if excluded else ""), actor=actor, source=source)
+        route_order(session, order, actor=actor, source=source, exclude=excluded)
+        session.commit()
+
+
+def retry_unplaced(limit: int = 200) -> int:
+    """Re-route orders whose units wait for stock or for a quieter moment (a periodic job).
+    Returns how many orders it looked at."""
+    with read_session() as session:
+        ids = list(session.scalars(
+            select(Order.id).where(Order.status.in_(("received", "backordered",
+                                                      "needs_attention")),
+                                   Order.fulfillment_method != "carry_out")
+            .order_by(Order.id).limit(limit)))
+    for order_id in ids:
+        with unit_of_work() as session:
+            order = _load_for_update(session, order_id)
+            if order.status not in ("received", "backordered", "needs_attention"):
+                continue
+            route_order(session, order, actor="system:retry", source="oms",
+                        exclude=frozenset((order.routing or {}).get("excluded", [])),
+                        quiet_if_unchanged=True)
+            session.commit()
+    return len(ids)
