@@ -17,13 +17,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, InsufficientStock
 from fulfillment.models import OPEN_STATUSES, Fulfillment, FulfillmentLine
 from fulfillment.routing import CostModel, Line, Node, RoutingPlan, RoutingRequest, route
 from inventory import ledger, snapshot
 from inventory.ledger import Cause
-
-MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -56,10 +53,6 @@ class Placement:
     backordered: dict[int, int] = field(default_factory=dict)
     unfillable: dict[int, int] = field(default_factory=dict)
     fulfillment_ids: list[int] = field(default_factory=list)
-
-
-class RoutingContention(Conflict):
-    code = "routing_contention"
 
 
 def today() -> dt.date:
@@ -107,28 +100,25 @@ def plan(session: Session, demand: Demand, cost: CostModel) -> RoutingPlan:
 
 
 def place(session: Session, demand: Demand, cost: CostModel, cause: Cause) -> Placement:
-    """Plan, reserve all-or-nothing, record fulfillments. Raises RoutingContention if stock
-    kept moving under us MAX_ATTEMPTS times (the caller leaves the order for a retry)."""
+    """Plan on a fresh snapshot, reserve the plan all-or-nothing, record fulfillments.
+
+    Raises InsufficientStock when a concurrent order took stock between the snapshot and the
+    reservation. The caller then rolls its whole transaction back and tries again: retrying
+    inside the same transaction (after a savepoint) would leave other transactions queued
+    behind ours on rows we no longer need, which is how PostgreSQL deadlocks are made."""
+    chosen = plan(session, demand, cost)
     by_id = {str(ln.line_id): ln for ln in demand.lines}
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        chosen = plan(session, demand, cost)
-        try:
-            _reserve(session, chosen, by_id, cause)
-        except InsufficientStock:
-            continue
-        placement = Placement(plan=chosen, attempts=attempt)
-        for a in chosen.allocations:
-            line_id = int(a.line_id)
-            placement.allocated[line_id] = placement.allocated.get(line_id, 0) + a.quantity
-        for line_id, qty in chosen.backordered:
-            placement.backordered[int(line_id)] = qty
-        for line_id, qty in chosen.unfillable:
-            placement.unfillable[int(line_id)] = qty
-        placement.fulfillment_ids = _record_fulfillments(session, demand, chosen, by_id)
-        return placement
-    raise RoutingContention(
-        f"stock for order {demand.order_number} kept changing during routing; it will be "
-        f"retried", attempts=MAX_ATTEMPTS)
+    _reserve(session, chosen, by_id, cause)
+    placement = Placement(plan=chosen, attempts=1)
+    for a in chosen.allocations:
+        line_id = int(a.line_id)
+        placement.allocated[line_id] = placement.allocated.get(line_id, 0) + a.quantity
+    for line_id, qty in chosen.backordered:
+        placement.backordered[int(line_id)] = qty
+    for line_id, qty in chosen.unfillable:
+        placement.unfillable[int(line_id)] = qty
+    placement.fulfillment_ids = _record_fulfillments(session, demand, chosen, by_id)
+    return placement
 
 
 def _reserve(session: Session, chosen: RoutingPlan, by_id: dict[str, DemandLine],
@@ -138,10 +128,8 @@ def _reserve(session: Session, chosen: RoutingPlan, by_id: dict[str, DemandLine]
         return
     items = snapshot.item_ids(session, {ln.sku for ln, _, _ in needed})
     locations = snapshot.location_ids(session, {node for _, node, _ in needed})
-    with session.begin_nested():
-        for ln, node, qty in sorted(needed, key=lambda n: (items[n[0].sku], locations[n[1]])):
-            ledger.reserve(session, [(items[ln.sku], locations[node], qty)], ln.demand_ref,
-                           cause)
+    for ln, node, qty in sorted(needed, key=lambda n: (items[n[0].sku], locations[n[1]])):
+        ledger.reserve(session, [(items[ln.sku], locations[node], qty)], ln.demand_ref, cause)
 
 
 def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,

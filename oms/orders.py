@@ -3,6 +3,7 @@ its timeline events and outbox rows in the same transaction."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.db import read_session, unit_of_work
-from core.errors import Conflict, InvalidInput, NotFound
+from core.db import read_session, retry_transient, unit_of_work
+from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from fulfillment import planning
 from inventory import ledger
 from inventory.ledger import Cause
@@ -116,9 +117,26 @@ def _validate(session: Session, cmd: PlaceOrder) -> None:
         raise InvalidInput("fulfillment.method", "must be ship, pickup or carry_out")
 
 
+ROUTING_ATTEMPTS = 8
+
+
+@retry_transient()
 def place_order(cmd: PlaceOrder) -> Placed:
     """Store, resolve the customer, and route (or sell at the counter). The same channel
-    order placed twice, even concurrently, is one order."""
+    order placed twice, even concurrently, is one order.
+
+    If concurrent orders keep taking the stock our plan counted on, the whole transaction is
+    rolled back and done again on fresh stock; after ROUTING_ATTEMPTS the order is stored
+    unrouted (status received) and the periodic re-routing job places it."""
+    for attempt in range(1, ROUTING_ATTEMPTS + 1):
+        try:
+            return _place_once(cmd, route=attempt < ROUTING_ATTEMPTS, attempt=attempt)
+        except InsufficientStock:
+            continue
+    raise AssertionError("unreachable: the last attempt does not route")
+
+
+def _place_once(cmd: PlaceOrder, *, route: bool, attempt: int) -> Placed:
     try:
         with unit_of_work() as session:
             existing = find_by_external(session, cmd.channel, cmd.external_id)
@@ -128,9 +146,14 @@ def place_order(cmd: PlaceOrder) -> Placed:
             order = _insert(session, cmd)
             if cmd.method == "carry_out":
                 _sell_at_counter(session, order, cmd.actor, cmd.source)
-            else:
+            elif route:
                 route_order(session, order, actor=cmd.actor, source=cmd.source,
-                            bopis_policy=cmd.bopis_policy)
+                            bopis_policy=cmd.bopis_policy, attempt=attempt)
+            else:
+                events.record(session, order, "routing.deferred",
+                              f"stock kept changing under {attempt - 1} routing attempts; "
+                              "the re-routing job will place this order",
+                              actor=cmd.actor, source=cmd.source)
             session.commit()
             return Placed(order.id, created=True)
     except IntegrityError:
@@ -199,10 +222,11 @@ def _destination(order: Order) -> tuple[tuple[float, float] | None, bool, str | 
 
 def route_order(session: Session, order: Order, *, actor: str, source: str,
                 exclude: frozenset[str] = frozenset(), bopis_policy: str | None = None,
-                quiet_if_unchanged: bool = False) -> None:
+                quiet_if_unchanged: bool = False, attempt: int = 1) -> None:
     """Place every unplaced or backordered unit of the order (inside the caller's
     transaction): reserve at the chosen nodes, record fulfillments, roll the status up.
-    `quiet_if_unchanged` (periodic retries) writes no event when nothing moved."""
+    `quiet_if_unchanged` (periodic retries) writes no event when nothing moved. Raises
+    InsufficientStock when stock moved under the plan: the caller retries its transaction."""
     rules = policy.current()
     before = [(ln.allocated, ln.backordered) for ln in order.lines]
     status_before = order.status
@@ -230,19 +254,14 @@ def route_order(session: Session, order: Order, *, actor: str, source: str,
         pickup_location=order.location_code if order.fulfillment_method == "pickup" else None,
         bopis_policy=bopis_policy or rules.bopis_policy, exclude=exclude,
     )
-    try:
-        placement = planning.place(session, demand, rules.cost, _cause(order, actor, "routing"))
-    except planning.RoutingContention as exc:
-        events.record(session, order, "routing.deferred", exc.message, actor=actor,
-                      source=source)
-        return
+    placement = planning.place(session, demand, rules.cost, _cause(order, actor, "routing"))
     for line in wanted:
         line.allocated += placement.allocated.get(line.id, 0)
         line.backordered = placement.backordered.get(line.id, 0)
     plan = placement.plan
     order.routing = {
         "decided_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "total_cost": plan.total_cost, "exact": plan.exact, "attempts": placement.attempts,
+        "total_cost": plan.total_cost, "exact": plan.exact, "attempts": attempt,
         "reasons": list(plan.reasons) + ([f"destination estimated from {estimate_source}"]
                                          if estimated and estimate_source else []),
         "allocations": [{"line_id": int(a.line_id), "sku": a.sku, "location": a.node,
@@ -286,6 +305,7 @@ def _load_for_update(session: Session, order_id: int) -> Order:
     return order
 
 
+@retry_transient()
 def cancel(order_id: int, lines: list[tuple[int, int]] | None, *, actor: str, source: str,
            reason: str | None = None) -> None:
     """Cancel the whole order or (line_id, quantity) parts of it, releasing reservations.
@@ -295,8 +315,12 @@ def cancel(order_id: int, lines: list[tuple[int, int]] | None, *, actor: str, so
         if order.status in TERMINAL:
             raise Conflict(f"order {order.number} is {order.status}")
         by_id = {ln.id: ln for ln in order.lines}
-        wanted = ([(ln.id, ln.quantity - ln.cancelled - ln.fulfilled) for ln in order.lines]
+        wanted = ([(ln.id, ln.quantity - ln.cancelled - ln.fulfilled) for ln in order.lines
+                   if ln.quantity - ln.cancelled - ln.fulfilled > 0]
                   if lines is None else lines)
+        if not wanted:
+            raise Conflict(f"order {order.number} has nothing left to cancel: shipped or "
+                           "handed-over units come back as a return")
         for i, (line_id, qty) in enumerate(wanted):
             line = by_id.get(line_id)
             if line is None:
@@ -335,9 +359,21 @@ def _cancel_units(session: Session, order: Order, line: OrderLine, qty: int, act
     line.cancelled += qty
 
 
+@retry_transient()
 def reroute(order_id: int, *, actor: str, source: str,
             exclude_locations: frozenset[str] = frozenset()) -> None:
     """Re-plan every unit not yet shipped or handed over, never using `exclude_locations`."""
+    for attempt in range(1, ROUTING_ATTEMPTS + 1):
+        try:
+            return _reroute_once(order_id, actor=actor, source=source,
+                                 exclude_locations=exclude_locations, attempt=attempt)
+        except InsufficientStock:
+            continue
+    raise Conflict("stock kept changing while re-routing this order; try again")
+
+
+def _reroute_once(order_id: int, *, actor: str, source: str,
+                  exclude_locations: frozenset[str], attempt: int) -> None:
     with unit_of_work() as session:
         order = _load_for_update(session, order_id)
         if order.status in TERMINAL or order.fulfillment_method == "carry_out":
@@ -354,7 +390,8 @@ def reroute(order_id: int, *, actor: str, source: str,
         events.record(session, order, "order.reroute_requested",
                       "re-routing" + (f", excluding {', '.join(sorted(excluded))}"
                                       if excluded else ""), actor=actor, source=source)
-        route_order(session, order, actor=actor, source=source, exclude=excluded)
+        route_order(session, order, actor=actor, source=source, exclude=excluded,
+                    attempt=attempt)
         session.commit()
 
 
@@ -368,12 +405,18 @@ def retry_unplaced(limit: int = 200) -> int:
                                    Order.fulfillment_method != "carry_out")
             .order_by(Order.id).limit(limit)))
     for order_id in ids:
-        with unit_of_work() as session:
-            order = _load_for_update(session, order_id)
-            if order.status not in ("received", "backordered", "needs_attention"):
-                continue
-            route_order(session, order, actor="system:retry", source="oms",
-                        exclude=frozenset((order.routing or {}).get("excluded", [])),
-                        quiet_if_unchanged=True)
-            session.commit()
+        with contextlib.suppress(InsufficientStock):  # lost a race: the next pass retries
+            _retry_one(order_id)
     return len(ids)
+
+
+@retry_transient()
+def _retry_one(order_id: int) -> None:
+    with unit_of_work() as session:
+        order = _load_for_update(session, order_id)
+        if order.status not in ("received", "backordered", "needs_attention"):
+            return
+        route_order(session, order, actor="system:retry", source="oms",
+                    exclude=frozenset((order.routing or {}).get("excluded", [])),
+                    quiet_if_unchanged=True)
+        session.commit()
