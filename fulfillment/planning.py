@@ -17,8 +17,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.errors import InvalidInput
 from fulfillment.models import OPEN_STATUSES, Fulfillment, FulfillmentLine
-from fulfillment.routing import CostModel, Line, Node, RoutingPlan, RoutingRequest, route
+from fulfillment.routing import (
+    CostModel,
+    Line,
+    Node,
+    RoutingError,
+    RoutingPlan,
+    RoutingRequest,
+    route,
+)
 from inventory import ledger, snapshot
 from inventory.ledger import Cause
 
@@ -96,7 +105,10 @@ def _request(demand: Demand) -> RoutingRequest:
 def plan(session: Session, demand: Demand, cost: CostModel) -> RoutingPlan:
     """Route against a fresh snapshot, without reserving (also used for dry runs)."""
     stock = snapshot.availability(session, {ln.sku for ln in demand.lines})
-    return route(_request(demand), routing_nodes(session), stock, cost)
+    try:
+        return route(_request(demand), routing_nodes(session), stock, cost)
+    except RoutingError as exc:  # a request routing cannot take is the caller's input
+        raise InvalidInput("fulfillment", str(exc)) from exc
 
 
 def place(session: Session, demand: Demand, cost: CostModel, cause: Cause) -> Placement:

@@ -262,8 +262,9 @@ def route_order(session: Session, order: Order, *, actor: str, source: str,
     order.routing = {
         "decided_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "total_cost": plan.total_cost, "exact": plan.exact, "attempts": attempt,
-        "reasons": list(plan.reasons) + ([f"destination estimated from {estimate_source}"]
-                                         if estimated and estimate_source else []),
+        "reasons": [f"distance estimated from {estimate_source}, not the exact address"
+                    if estimated and r.startswith("distance estimated") else r
+                    for r in plan.reasons],
         "allocations": [{"line_id": int(a.line_id), "sku": a.sku, "location": a.node,
                          "quantity": a.quantity, "kind": a.kind, "transfer_to": a.transfer_to}
                         for a in plan.allocations],
