@@ -91,6 +91,8 @@ class Order(Base):
                         name="known_method"),
         Index("ix_oms_orders_customer", "customer_id", "id"),
         Index("ix_oms_orders_email", "email"),
+        Index("ix_oms_orders_external_id", "external_id"),
+        Index("ix_oms_orders_channel_name", "channel_name"),
         Index("ix_oms_orders_phone", "phone"),
         Index("ix_oms_orders_name_search", "name_search",
               postgresql_ops={"name_search": "text_pattern_ops"}),

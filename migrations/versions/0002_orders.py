@@ -142,6 +142,8 @@ def upgrade() -> None:
     with op.batch_alter_table('oms_orders', schema=None) as batch_op:
         batch_op.create_index('ix_oms_orders_customer', ['customer_id', 'id'], unique=False)
         batch_op.create_index('ix_oms_orders_email', ['email'], unique=False)
+        batch_op.create_index('ix_oms_orders_external_id', ['external_id'], unique=False)
+        batch_op.create_index('ix_oms_orders_channel_name', ['channel_name'], unique=False)
         batch_op.create_index('ix_oms_orders_name_search', ['name_search'], unique=False, postgresql_ops={'name_search': 'text_pattern_ops'})
         batch_op.create_index('ix_oms_orders_phone', ['phone'], unique=False)
 
@@ -206,6 +208,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_oms_orders_phone')
         batch_op.drop_index('ix_oms_orders_name_search', postgresql_ops={'name_search': 'text_pattern_ops'})
         batch_op.drop_index('ix_oms_orders_email')
+        batch_op.drop_index('ix_oms_orders_external_id')
+        batch_op.drop_index('ix_oms_orders_channel_name')
         batch_op.drop_index('ix_oms_orders_customer')
 
     op.drop_table('oms_orders')
