@@ -32,6 +32,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def sql_in(values: tuple[str, ...]) -> str:
+    """`'a', 'b'` for CHECK constraints that pin a column to known values."""
+    return ", ".join(f"'{v}'" for v in values)
+
+
 def utcnow() -> dt.datetime:
     """Naive UTC: stored the same way on SQLite and PostgreSQL, rendered with a `Z`."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, BigId, utcnow
+from core.db import Base, BigId, sql_in, utcnow
 
 LOCATION_KINDS = ("warehouse", "store")
 
@@ -42,14 +42,11 @@ MOVEMENT_KINDS = (
 MAX_MOVEMENT_QUANTITY = 1_000_000
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
-
 
 class Location(Base):
     __tablename__ = "inv_locations"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(LOCATION_KINDS)})", name="known_kind"),
+        CheckConstraint(f"kind IN ({sql_in(LOCATION_KINDS)})", name="known_kind"),
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
         CheckConstraint("daily_capacity IS NULL OR daily_capacity > 0", name="capacity_positive"),
@@ -120,7 +117,7 @@ class Movement(Base):
 
     __tablename__ = "inv_movements"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(MOVEMENT_KINDS)})", name="known_kind"),
+        CheckConstraint(f"kind IN ({sql_in(MOVEMENT_KINDS)})", name="known_kind"),
         CheckConstraint(
             "on_hand_delta <> 0 OR reserved_delta <> 0 OR in_transit_delta <> 0",
             name="moves_something",

@@ -21,12 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, BigId, utcnow
+from core.db import Base, BigId, sql_in, utcnow
 from oms.domain import FULFILLMENT_METHODS, IDENTITY_KINDS, ORDER_STATUSES
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 class Customer(Base):
@@ -50,7 +46,7 @@ class CustomerIdentity(Base):
     __tablename__ = "oms_customer_identities"
     __table_args__ = (
         UniqueConstraint("kind", "value", name="uq_oms_customer_identities_kind_value"),
-        CheckConstraint(f"kind IN ({_in(IDENTITY_KINDS)})", name="known_kind"),
+        CheckConstraint(f"kind IN ({sql_in(IDENTITY_KINDS)})", name="known_kind"),
         Index("ix_oms_customer_identities_customer", "customer_id"),
     )
 
@@ -86,8 +82,8 @@ class Order(Base):
     __tablename__ = "oms_orders"
     __table_args__ = (
         UniqueConstraint("channel", "external_id", name="uq_oms_orders_channel_external_id"),
-        CheckConstraint(f"status IN ({_in(ORDER_STATUSES)})", name="known_status"),
-        CheckConstraint(f"fulfillment_method IN ({_in(FULFILLMENT_METHODS)})",
+        CheckConstraint(f"status IN ({sql_in(ORDER_STATUSES)})", name="known_status"),
+        CheckConstraint(f"fulfillment_method IN ({sql_in(FULFILLMENT_METHODS)})",
                         name="known_method"),
         Index("ix_oms_orders_customer", "customer_id", "id"),
         Index("ix_oms_orders_email", "email"),

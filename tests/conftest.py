@@ -132,6 +132,16 @@ def admin(as_role) -> Caller:
 
 
 @pytest.fixture
+def channel(as_role) -> Caller:
+    return as_role("channel")
+
+
+@pytest.fixture
+def cs(as_role) -> Caller:
+    return as_role("cs")
+
+
+@pytest.fixture
 def network(db: Database) -> None:
     """Two warehouses, three stores and three SKUs, no stock yet."""
     from tests.support import build_network

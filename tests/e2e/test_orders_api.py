@@ -25,16 +25,6 @@ def _ledger_clean_after(network):
     assert_ledger_clean()
 
 
-@pytest.fixture
-def channel(as_role):
-    return as_role("channel")
-
-
-@pytest.fixture
-def cs(as_role):
-    return as_role("cs")
-
-
 def order(external_id: str = "W-1", *, lines=None, method: str = "ship", address=None,
           channel: str = "web", customer=None, **fulfillment) -> dict:
     body = {
