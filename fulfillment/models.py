@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, utcnow
+from core.db import Base, sql_in, utcnow
 
 FULFILLMENT_METHODS = ("ship", "pickup", "transfer")
 FULFILLMENT_STATUSES = (
@@ -22,17 +22,15 @@ FULFILLMENT_STATUSES = (
     "picked_up",
 )
 OPEN_STATUSES = ("pending", "awaiting_transfer", "ready_for_pickup")
+MAX_WRONG_PICKUP_CODES = 5
 
-
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 class Fulfillment(Base):
     __tablename__ = "ful_fulfillments"
     __table_args__ = (
-        CheckConstraint(f"method IN ({_in(FULFILLMENT_METHODS)})", name="known_method"),
-        CheckConstraint(f"status IN ({_in(FULFILLMENT_STATUSES)})", name="known_status"),
+        CheckConstraint(f"method IN ({sql_in(FULFILLMENT_METHODS)})", name="known_method"),
+        CheckConstraint(f"status IN ({sql_in(FULFILLMENT_STATUSES)})", name="known_status"),
         CheckConstraint("method <> 'transfer' OR transfer_to IS NOT NULL",
                         name="transfer_has_destination"),
         Index("ix_ful_fulfillments_location_day", "location_code", "assigned_on"),
@@ -49,6 +47,19 @@ class Fulfillment(Base):
     status: Mapped[str] = mapped_column(String(30), default="pending")
     status_reason: Mapped[str | None] = mapped_column(String(500))
     assigned_on: Mapped[dt.date] = mapped_column(Date)
+    # Pick lists: who holds the work and until when (an expired lease returns it to the pool).
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    picked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    carrier: Mapped[str | None] = mapped_column(String(60))
+    tracking_number: Mapped[str | None] = mapped_column(String(100), index=True)
+    shipped_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Pickups: only a hash of the code is kept; wrong codes are counted.
+    pickup_code_hash: Mapped[str | None] = mapped_column(String(64))
+    pickup_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    ready_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    picked_up_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    wrong_code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -72,5 +83,6 @@ class FulfillmentLine(Base):
     # Where the reserved units are: this node, or (for a pickup fed by a transfer) the sender.
     source_location: Mapped[str] = mapped_column(String(40))
     demand_ref: Mapped[str] = mapped_column(String(120))
+    picked_quantity: Mapped[int | None] = mapped_column(Integer)
 
     fulfillment: Mapped[Fulfillment] = relationship(back_populates="lines")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from fulfillment.models import Fulfillment
+
+
+def _iso(value) -> str | None:
+    return None if value is None else value.isoformat() + "Z"
 
 
 def fulfillment_view(f: Fulfillment) -> dict:
@@ -13,9 +17,22 @@ def fulfillment_view(f: Fulfillment) -> dict:
         "id": f.id, "location": f.location_code, "method": f.method, "status": f.status,
         "status_reason": f.status_reason, "transfer_to": f.transfer_to,
         "assigned_on": f.assigned_on.isoformat(),
-        "lines": [{"order_line_id": ln.order_line_id, "sku": ln.sku, "quantity": ln.quantity,
+        "claimed_by": f.claimed_by, "lease_expires_at": _iso(f.lease_expires_at),
+        "picked_at": _iso(f.picked_at), "carrier": f.carrier,
+        "tracking_number": f.tracking_number, "shipped_at": _iso(f.shipped_at),
+        "ready_at": _iso(f.ready_at), "pickup_expires_at": _iso(f.pickup_expires_at),
+        "picked_up_at": _iso(f.picked_up_at),
+        "lines": [{"line_id": ln.order_line_id, "order_line_id": ln.order_line_id,
+                   "sku": ln.sku, "quantity": ln.quantity,
+                   "picked_quantity": ln.picked_quantity,
                    "source_location": ln.source_location} for ln in f.lines],
     }
+
+
+def orders_with_tracking(tracking_number: str) -> Select:
+    """Order ids whose parcels carry this tracking number (for order search)."""
+    return select(Fulfillment.order_id).where(
+        Fulfillment.tracking_number == tracking_number.strip())
 
 
 def for_order(session: Session, order_id: int) -> list[dict]:

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, pool
 import core.auth
 import core.idempotency  # noqa: F401
 import fulfillment.models  # noqa: F401
+import integrations.models  # noqa: F401
 import inventory.models  # noqa: F401
 import oms.models  # noqa: F401
 from core.db import Base

@@ -12,12 +12,13 @@ from flask import Flask, send_from_directory
 from core import jobs
 from core.db import init_database
 from core.http import OmsApi, register_error_handlers
+from integrations import shopify as shopify_integration
 from inventory import api as inventory_api
 from inventory import cli as inventory_cli
 from inventory import jobs as inventory_jobs
 from oms import api as oms_api
 from oms import cli as oms_cli
-from oms import health, migrate, policy
+from oms import fulfillment_api, health, migrate, policy
 from oms import jobs as oms_jobs
 from oms.config import Settings, normalise_database_url
 
@@ -53,7 +54,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["oms_api"] = api
     api.register_blueprint(inventory_api.blp)
     api.register_blueprint(oms_api.blp)
+    api.register_blueprint(fulfillment_api.blp)
     app.register_blueprint(health.blp)
+    shopify_integration.register(app)
     register_error_handlers(app)
 
     @app.get("/api/v1/docs-assets/<path:filename>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -108,8 +109,8 @@ def _validate(session: Session, cmd: PlaceOrder) -> None:
         if not cmd.sale_location:
             raise InvalidInput("fulfillment.location", "required for carry_out: the selling store")
         store = ledger.location_by_code(session, cmd.sale_location, field="fulfillment.location")
-        if store.kind != "store":
-            raise InvalidInput("fulfillment.location", f"'{store.code}' is not a store")
+        if store.kind != "store" or not store.active:
+            raise InvalidInput("fulfillment.location", f"'{store.code}' is not an open store")
     elif cmd.method == "ship":
         if cmd.address is None:
             raise InvalidInput("fulfillment.address", "required for ship")
@@ -168,7 +169,7 @@ def _insert(session: Session, cmd: PlaceOrder) -> Order:
     customer = customers.resolve(session, cmd.customer, actor=cmd.actor, source=cmd.source)
     seen = cmd.customer
     order = Order(
-        number=f"pending-{cmd.channel}-{cmd.external_id}"[:40], channel=cmd.channel,
+        number=f"pending-{uuid.uuid4().hex}", channel=cmd.channel,
         external_id=cmd.external_id, channel_name=cmd.channel_name, status="received",
         customer_id=customer.id if customer else None,
         email=normalise_email(seen.email),
@@ -204,7 +205,7 @@ def _sell_at_counter(session: Session, order: Order, actor: str, source: str) ->
         ledger.sell_now(session, item.id, store.id, line.quantity, line.demand_ref,
                         _cause(order, actor, "carry-out sale"))
         line.fulfilled = line.quantity
-    _roll_up(session, order, actor, source, "order.fulfilled",
+    roll_up(session, order, actor, source, "order.fulfilled",
              f"sold and handed over at {store.code}")
 
 
@@ -241,7 +242,7 @@ def route_order(session: Session, order: Order, *, actor: str, source: str,
     if order.fulfillment_method == "ship" and destination is None:
         if quiet_if_unchanged and status_before == "needs_attention":
             return
-        _roll_up(session, order, actor, source, "order.needs_attention",
+        roll_up(session, order, actor, source, "order.needs_attention",
                  "cannot route: the address has no coordinates and no known postal code, "
                  "city or country", routed=True)
         return
@@ -277,7 +278,7 @@ def route_order(session: Session, order: Order, *, actor: str, source: str,
     unchanged = before == [(ln.allocated, ln.backordered) for ln in order.lines]
     if quiet_if_unchanged and unchanged and status_before != "received":
         return
-    _roll_up(session, order, actor, source, None, summary, routed=True,
+    roll_up(session, order, actor, source, None, summary, routed=True,
              data={"routing": order.routing})
 
 
@@ -285,7 +286,7 @@ def _unplaced(line: OrderLine) -> int:
     return line.quantity - line.cancelled - line.fulfilled - line.allocated - line.backordered
 
 
-def _roll_up(session: Session, order: Order, actor: str, source: str, kind: str | None,
+def roll_up(session: Session, order: Order, actor: str, source: str, kind: str | None,
              message: str, *, routed: bool = False, data: dict | None = None) -> None:
     new = rolled_up_status(
         (LineCounts(ln.quantity, ln.allocated, ln.backordered, ln.fulfilled, ln.cancelled)
@@ -335,7 +336,7 @@ def cancel(order_id: int, lines: list[tuple[int, int]] | None, *, actor: str, so
             _cancel_units(session, order, line, qty, actor, reason)
         what = "order cancelled" if lines is None else "lines cancelled: " + ", ".join(
             f"line {lid} x{q}" for lid, q in wanted)
-        _roll_up(session, order, actor, source, "order.cancelled" if lines is None else None,
+        roll_up(session, order, actor, source, "order.cancelled" if lines is None else None,
                  what + (f" ({reason})" if reason else ""))
         session.commit()
 

@@ -102,13 +102,14 @@ def _search_terms(q: str):
         terms.append(Order.phone == phone)
     if name := search_name(q):
         terms.append(Order.name_search.startswith(name, autoescape=True))
+    terms.append(Order.id.in_(fulfillment_queries.orders_with_tracking(q)))
     return or_(*terms)
 
 
 def search_orders(q: str, limit: int, cursor: str | None, *, channel: str | None = None,
                   created_by_key_id: int | None = None) -> dict:
-    """By order number, channel id or name ("#1042"), email, phone (any format) or name
-    prefix; newest first."""
+    """By order number, channel id or name ("#1042"), email, phone (any format), name
+    prefix or tracking number; newest first."""
     before = decode_cursor(cursor)
     with read_session() as session:
         stmt = select(Order).where(_search_terms(q)).order_by(Order.id.desc()).limit(limit + 1)

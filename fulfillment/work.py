@@ -1,0 +1,279 @@
+"""Work at a node, inside the caller's transaction: claim pick lists, pick, ship, reject,
+prepare and hand over pickups. Every stock effect goes through `inventory.ledger`.
+
+Functions return the (order_line_id, quantity) pairs whose units changed state, so the
+orchestrator (oms) can update its order lines in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from core.db import utcnow
+from core.errors import Conflict, InvalidInput, NotFound
+from fulfillment.models import (
+    MAX_WRONG_PICKUP_CODES,
+    OPEN_STATUSES,
+    Fulfillment,
+    FulfillmentLine,
+)
+from inventory import ledger, snapshot
+from inventory.ledger import Cause
+from inventory.models import Reservation
+
+Moved = list[tuple[int, int]]  # (order_line_id, quantity)
+PICKUP_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+PICKUP_CODE_LENGTH = 8  # 32^8 ~ 1.1e12 codes, and only MAX_WRONG_PICKUP_CODES guesses
+CLAIMABLE_METHODS = ("ship", "transfer", "pickup")
+
+
+def lock(session: Session, fulfillment_id: int) -> Fulfillment:
+    f = session.scalars(select(Fulfillment).where(Fulfillment.id == fulfillment_id)
+                        .options(selectinload(Fulfillment.lines)).with_for_update()).first()
+    if f is None:
+        raise NotFound(f"unknown fulfillment {fulfillment_id}")
+    return f
+
+
+def claim(session: Session, location: str, limit: int, lease_seconds: int, claimer: str,
+          now: dt.datetime | None = None) -> list[Fulfillment]:
+    """Atomically take up to `limit` unclaimed (or lease-expired) pending fulfillments at
+    `location`, oldest first. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets concurrent pollers
+    pass over each other's rows; on SQLite the write transaction already holds the database's
+    write lock (BEGIN IMMEDIATE), so pollers take turns. Either way no two get the same one."""
+    now = now or utcnow()
+    ids = list(session.scalars(
+        select(Fulfillment.id)
+        .where(Fulfillment.location_code == location, Fulfillment.status == "pending",
+               Fulfillment.method.in_(CLAIMABLE_METHODS),
+               or_(Fulfillment.lease_expires_at.is_(None), Fulfillment.lease_expires_at < now))
+        .order_by(Fulfillment.id).limit(limit)
+        .with_for_update(skip_locked=True)))
+    if not ids:
+        return []
+    session.execute(update(Fulfillment).where(Fulfillment.id.in_(ids)).values(
+        claimed_by=claimer, lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False))
+    return list(session.scalars(select(Fulfillment).where(Fulfillment.id.in_(ids))
+                                .options(selectinload(Fulfillment.lines))
+                                .order_by(Fulfillment.id)).unique())
+
+
+def renew(session: Session, f: Fulfillment, claimer: str, lease_seconds: int,
+          now: dt.datetime | None = None) -> None:
+    now = now or utcnow()
+    if f.status != "pending":
+        raise Conflict(f"fulfillment {f.id} is {f.status}; nothing to renew")
+    if f.claimed_by != claimer or f.lease_expires_at is None or f.lease_expires_at < now:
+        raise Conflict(f"fulfillment {f.id} is not claimed by you (or the lease expired); "
+                       "claim it again")
+    f.lease_expires_at = now + dt.timedelta(seconds=lease_seconds)
+
+
+def _require_open(f: Fulfillment, *allowed: str) -> None:
+    if f.status not in allowed:
+        raise Conflict(f"fulfillment {f.id} is {f.status}", status=f.status)
+
+
+def _ids(session: Session, lines: Iterable[FulfillmentLine]) -> tuple[dict, dict]:
+    lines = list(lines)
+    return (snapshot.item_ids(session, {ln.sku for ln in lines}),
+            snapshot.location_ids(session, {ln.source_location for ln in lines}))
+
+
+def record_pick(session: Session, f: Fulfillment, picked: dict[int, int],
+                cause: Cause) -> Moved:
+    """Confirm picked quantities per order line. Units not found are released here and
+    returned, for the orchestrator to route elsewhere."""
+    _require_open(f, "pending")
+    if f.method == "pickup" and any(ln.source_location != f.location_code for ln in f.lines):
+        raise Conflict(f"fulfillment {f.id} still waits for transferred units")
+    by_line = {ln.order_line_id: ln for ln in f.lines}
+    for i, line_id in enumerate(picked):
+        if line_id not in by_line:
+            raise InvalidInput(f"lines.{i}.line_id", f"line {line_id} is not in this fulfillment")
+    short: Moved = []
+    items, locations = _ids(session, f.lines)
+    for line in sorted(f.lines, key=lambda ln: (items[ln.sku], ln.id)):
+        got = picked.get(line.order_line_id, line.quantity)
+        if not 0 <= got <= line.quantity:
+            raise InvalidInput("lines", f"line {line.order_line_id}: picked {got} of "
+                                        f"{line.quantity}")
+        missing = line.quantity - got
+        if missing:
+            ledger.release(session, items[line.sku], locations[line.source_location],
+                           line.demand_ref, missing, cause)
+            short.append((line.order_line_id, missing))
+            if got == 0:
+                session.delete(line)
+            else:
+                line.quantity = got
+        if got:
+            line.picked_quantity = got
+    f.picked_at = utcnow()
+    session.flush()
+    session.refresh(f, ["lines"])
+    if not f.lines:
+        f.status, f.status_reason = "rejected", "nothing could be picked"
+    return short
+
+
+def ship(session: Session, f: Fulfillment, carrier: str, tracking_number: str,
+         cause: Cause) -> Moved:
+    """Hand the parcel to the carrier: reserved units leave the ledger (a shipment), or, for
+    a transfer to a pickup store, travel there with their reservation."""
+    _require_open(f, "pending")
+    if f.method == "pickup":
+        raise Conflict(f"fulfillment {f.id} is a pickup: hand it over, do not ship it")
+    items, locations = _ids(session, f.lines)
+    moved: Moved = []
+    for line in sorted(f.lines, key=lambda ln: (items[ln.sku], ln.id)):
+        if f.method == "transfer":
+            item = ledger.item_by_sku(session, line.sku)
+            source = ledger.location_by_code(session, line.source_location)
+            destination = ledger.location_by_code(session, f.transfer_to)
+            ledger.ship_transfer(session, item, source, destination, line.quantity, cause,
+                                 demand_ref=line.demand_ref)
+        else:
+            ledger.consume(session, items[line.sku], locations[line.source_location],
+                           line.demand_ref, line.quantity, cause)
+            moved.append((line.order_line_id, line.quantity))
+    f.status, f.carrier, f.tracking_number = "shipped", carrier, tracking_number
+    f.shipped_at = utcnow()
+    f.claimed_by = f.lease_expires_at = None
+    return moved
+
+
+def release_all(session: Session, f: Fulfillment, status: str, reason: str,
+                cause: Cause) -> Moved:
+    """Give every reserved unit of this fulfillment back (reject, expiry)."""
+    _require_open(f, *OPEN_STATUSES)
+    moved: Moved = []
+    items, locations = _ids(session, f.lines)
+    for line in sorted(f.lines, key=lambda ln: (items[ln.sku], locations[ln.source_location])):
+        held = _held(session, items[line.sku], locations[line.source_location], line.demand_ref)
+        give_back = min(held, line.quantity)
+        if give_back:
+            ledger.release(session, items[line.sku], locations[line.source_location],
+                           line.demand_ref, give_back, cause)
+        moved.append((line.order_line_id, line.quantity))
+    f.status, f.status_reason = status, reason
+    f.claimed_by = f.lease_expires_at = None
+    _close_mirrors(session, f, status, reason)
+    return moved
+
+
+def _held(session: Session, item_id: int, location_id: int, demand_ref: str) -> int:
+    return session.scalar(select(Reservation.quantity).where(
+        Reservation.item_id == item_id, Reservation.location_id == location_id,
+        Reservation.demand_ref == demand_ref)) or 0
+
+
+def _close_mirrors(session: Session, f: Fulfillment, status: str, reason: str) -> None:
+    """A transfer and the pickup it feeds hold the same units: closing one closes the
+    other's lines for those units."""
+    if f.method == "transfer":
+        partner_lines = session.scalars(
+            select(FulfillmentLine).join(Fulfillment)
+            .where(Fulfillment.order_id == f.order_id, Fulfillment.method == "pickup",
+                   Fulfillment.location_code == f.transfer_to,
+                   Fulfillment.status.in_(OPEN_STATUSES),
+                   FulfillmentLine.source_location == f.location_code)).all()
+    elif f.method == "pickup":
+        partner_lines = session.scalars(
+            select(FulfillmentLine).join(Fulfillment)
+            .where(Fulfillment.order_id == f.order_id, Fulfillment.method == "transfer",
+                   Fulfillment.transfer_to == f.location_code,
+                   Fulfillment.status == "pending")).all()
+    else:
+        return
+    touched = {ln.fulfillment_id for ln in partner_lines}
+    for ln in partner_lines:
+        session.delete(ln)
+    session.flush()
+    for partner in session.scalars(select(Fulfillment).where(Fulfillment.id.in_(touched))):
+        session.refresh(partner, ["lines"])
+        if not partner.lines:
+            partner.status, partner.status_reason = status, reason
+
+
+def hash_code(fulfillment_id: int, code: str) -> str:
+    return hashlib.sha256(f"{fulfillment_id}:{code.strip().upper()}".encode()).hexdigest()
+
+
+def ready_for_pickup(session: Session, f: Fulfillment, window: dt.timedelta) -> str:
+    """Mark the pickup ready; returns the code (shown once; only its hash is stored)."""
+    _require_open(f, "pending")
+    if f.method != "pickup":
+        raise Conflict(f"fulfillment {f.id} is a {f.method}, not a pickup")
+    if any(ln.source_location != f.location_code for ln in f.lines):
+        raise Conflict(f"fulfillment {f.id} still waits for transferred units")
+    code = "".join(secrets.choice(PICKUP_CODE_ALPHABET) for _ in range(PICKUP_CODE_LENGTH))
+    f.status, f.pickup_code_hash = "ready_for_pickup", hash_code(f.id, code)
+    f.ready_at = utcnow()
+    f.pickup_expires_at = f.ready_at + window
+    f.wrong_code_attempts = 0
+    f.claimed_by = f.lease_expires_at = None
+    return code
+
+
+def check_code(f: Fulfillment, code: str) -> bool:
+    """Constant-time comparison; the caller counts a wrong one (in its own transaction)."""
+    _require_open(f, "ready_for_pickup")
+    if f.wrong_code_attempts >= MAX_WRONG_PICKUP_CODES:
+        raise Conflict(f"fulfillment {f.id}: too many wrong codes; customer service must "
+                       "issue a new one")
+    return hmac.compare_digest(f.pickup_code_hash or "", hash_code(f.id, code))
+
+
+def hand_over(session: Session, f: Fulfillment, cause: Cause) -> Moved:
+    _require_open(f, "ready_for_pickup")
+    items, locations = _ids(session, f.lines)
+    moved: Moved = []
+    for line in sorted(f.lines, key=lambda ln: (items[ln.sku], ln.id)):
+        ledger.consume(session, items[line.sku], locations[line.source_location],
+                       line.demand_ref, line.quantity, cause)
+        moved.append((line.order_line_id, line.quantity))
+    f.status, f.picked_up_at = "picked_up", utcnow()
+    return moved
+
+
+def expired_pickups(session: Session, now: dt.datetime, limit: int = 200) -> list[int]:
+    return list(session.scalars(
+        select(Fulfillment.id).where(Fulfillment.status == "ready_for_pickup",
+                                     Fulfillment.pickup_expires_at < now)
+        .order_by(Fulfillment.id).limit(limit)))
+
+
+def promote_arrived(session: Session, location: str | None = None) -> list[Fulfillment]:
+    """Pickups waiting for transfers become pending once the store holds their units (the
+    ledger re-reserves a transfer's units for its demand at the store on receipt)."""
+    stmt = (select(Fulfillment).where(Fulfillment.status == "awaiting_transfer")
+            .options(selectinload(Fulfillment.lines)).with_for_update())
+    if location:
+        stmt = stmt.where(Fulfillment.location_code == location)
+    promoted = []
+    for f in session.scalars(stmt).unique():
+        store_id = snapshot.location_ids(session, [f.location_code]).get(f.location_code)
+        items = snapshot.item_ids(session, {ln.sku for ln in f.lines})
+        # A line may be split between the store's own units and transferred ones, all
+        # under one demand: the store must hold the demand's total.
+        needed: dict[tuple[str, str], int] = {}
+        for ln in f.lines:
+            needed[(ln.sku, ln.demand_ref)] = needed.get((ln.sku, ln.demand_ref), 0) + (
+                ln.quantity)
+        arrived = all(_held(session, items[sku], store_id, demand) >= quantity
+                      for (sku, demand), quantity in needed.items())
+        if arrived:
+            for ln in f.lines:
+                ln.source_location = f.location_code
+            f.status = "pending"
+            promoted.append(f)
+    return promoted

@@ -1,0 +1,130 @@
+"""`POST /webhooks/shopify`: verify, store, enqueue, answer 200. Nothing slow happens here:
+Shopify gives up after 5 s and, after repeated failures, deletes the subscription.
+
+- unknown shop, missing or wrong signature: 401, nothing stored;
+- missing X-Shopify-Webhook-Id or X-Shopify-Topic, or a body that is not a JSON object: 400;
+- a webhook id seen before: 200 `{"status": "duplicate"}` and nothing else;
+- a topic we do not handle: stored as `ignored`, 200;
+- otherwise stored as `received`, `process_event` enqueued after the commit, 200.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.db import read_session, unit_of_work
+from core.http import error_body
+from integrations.models import InboundEvent
+from integrations.shopify import shops
+from integrations.shopify.jobs import enqueue
+from integrations.shopify.translate import parse_time
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("shopify_webhooks", __name__)
+
+SOURCE = "shopify"
+HANDLED_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "refunds/create")
+MAX_BODY_BYTES = 10 * 1024 * 1024
+# What we keep of the request's headers (never cookies or credentials of ours).
+KEPT_HEADERS = ("Content-Type", "User-Agent")
+
+
+def _error(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
+    return jsonify(error_body(code, message, fields)), status
+
+
+def _header(name: str) -> str | None:
+    value = request.headers.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+def _kept_headers() -> dict[str, str]:
+    return {k: v for k, v in request.headers.items()
+            if k.lower().startswith("x-shopify-") or k in KEPT_HEADERS}
+
+
+def resource_id(payload: dict[str, Any]) -> str | None:
+    """The order id for orders/* topics, the refund id for refunds/create."""
+    value = payload.get("id")
+    return str(value)[:64] if value is not None else None
+
+
+@bp.post("/webhooks/shopify")
+def receive():
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _error(413, "too_large", f"a webhook body is at most {MAX_BODY_BYTES} bytes")
+    raw = request.get_data(cache=False)
+    domain = shops.normalise_domain(_header("X-Shopify-Shop-Domain"))
+    webhook_id = _header("X-Shopify-Webhook-Id")
+    shop = shops.find(domain)
+    if shop is None:
+        log.warning("shopify webhook %s for unknown shop %r refused", webhook_id, domain)
+        return _error(401, "unauthorized", "unknown shop: configure it with "
+                      "`flask integrations shopify add-shop`")
+    signed_with = shops.verify(shop, raw, _header("X-Shopify-Hmac-Sha256"))
+    if signed_with is None:
+        log.warning("shopify webhook %s for %s refused: missing or wrong HMAC", webhook_id,
+                    domain)
+        return _error(401, "unauthorized", "missing or invalid X-Shopify-Hmac-Sha256")
+    topic = _header("X-Shopify-Topic")
+    missing = {name: ["required"] for name, value in (("X-Shopify-Webhook-Id", webhook_id),
+                                                      ("X-Shopify-Topic", topic)) if not value}
+    if missing:
+        return _error(400, "bad_request", f"missing header {', '.join(missing)}", missing)
+    try:
+        text = raw.decode("utf-8")
+        payload = json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, "bad_request", "the body is not valid JSON",
+                      {"_body": ["not valid JSON"]})
+    if not isinstance(payload, dict):
+        return _error(400, "bad_request", "the body must be a JSON object",
+                      {"_body": ["must be a JSON object"]})
+
+    handled = topic in HANDLED_TOPICS
+    event = InboundEvent(
+        source=SOURCE, shop_domain=shop.domain, topic=topic[:100], webhook_id=webhook_id[:100],
+        event_id=(_header("X-Shopify-Event-Id") or "")[:100] or None,
+        api_version=(_header("X-Shopify-API-Version") or "")[:20] or None,
+        triggered_at=parse_time(_header("X-Shopify-Triggered-At")),
+        resource_id=resource_id(payload), body=text, headers=_kept_headers(),
+        status="received" if handled else "ignored",
+        result=None if handled else {"reason": f"topic {topic} is not handled"},
+    )
+    if _seen(webhook_id):
+        return jsonify({"status": "duplicate"}), 200
+    try:
+        with unit_of_work() as session:
+            session.add(event)
+            session.flush()
+            stored_id = event.id
+            session.commit()
+    except IntegrityError:
+        # A concurrent delivery of the same webhook id got there first.
+        return jsonify({"status": "duplicate"}), 200
+    if signed_with == "previous":
+        log.info("shopify webhook %s for %s signed with the previous secret", webhook_id, domain)
+    if not handled:
+        log.info("shopify webhook %s: topic %s stored and ignored", webhook_id, topic)
+        return jsonify({"status": "ignored", "event_id": stored_id}), 200
+    try:
+        enqueue(stored_id)
+    except Exception:
+        # Stored is what counts: the event stays `received` or `failed`, which the periodic
+        # sweep and `flask integrations replay` pick up. Shopify must not retry for this.
+        log.exception("shopify event %s stored; processing it failed or could not be queued",
+                      stored_id)
+    return jsonify({"status": "accepted", "event_id": stored_id}), 200
+
+
+def _seen(webhook_id: str) -> bool:
+    with read_session() as session:
+        return session.scalar(select(InboundEvent.id).where(
+            InboundEvent.source == SOURCE, InboundEvent.webhook_id == webhook_id)) is not None

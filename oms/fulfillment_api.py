@@ -1,0 +1,131 @@
+"""Fulfillment endpoints: warehouse pick lists, shipping, store pickups, rejections."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from core.auth import current_principal, require_location, require_roles
+from oms import fulfilling
+
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
+                       error="1-40 letters, digits, '.', '_' or '-'")
+ID = "<int(max=2147483647):fulfillment_id>"
+
+blp = Blueprint("fulfillment", __name__, url_prefix="/api/v1",
+                description="Work at nodes: pick lists, shipping, pickups, rejections.")
+
+
+class PickListArgs(Schema):
+    location = fields.String(required=True, validate=CODE)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class ClaimIn(Schema):
+    location = fields.String(required=True, validate=CODE)
+    limit = fields.Integer(load_default=10, strict=True, validate=validate.Range(min=1, max=100))
+    lease_seconds = fields.Integer(load_default=300, strict=True)
+
+
+class RenewIn(Schema):
+    lease_seconds = fields.Integer(load_default=300, strict=True)
+
+
+class PickLineIn(Schema):
+    line_id = fields.Integer(required=True, strict=True)
+    picked_quantity = fields.Integer(required=True, strict=True,
+                                     validate=validate.Range(min=0))
+
+
+class PickIn(Schema):
+    lines = fields.List(fields.Nested(PickLineIn), required=True,
+                        validate=validate.Length(min=1))
+
+
+class ShipIn(Schema):
+    carrier = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    tracking_number = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class RejectIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class PickupIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+@blp.route("/pick-lists", methods=["GET"])
+@require_roles("wms", "store")
+@blp.arguments(PickListArgs, location="query")
+def pick_list(args: dict):
+    """Open fulfillments at a location, oldest first."""
+    require_location(args["location"])
+    return jsonify({"items": fulfilling.pick_list(args["location"], args["limit"])})
+
+
+@blp.route("/pick-lists/claim", methods=["POST"])
+@require_roles("wms", "store")
+@blp.arguments(ClaimIn)
+def claim(data: dict):
+    """Atomically claim up to `limit` unclaimed fulfillments with a lease; two pollers never
+    get the same one, and an expired lease returns the work to the pool."""
+    claimed = fulfilling.claim(data["location"], data["limit"], data["lease_seconds"],
+                               current_principal())
+    return jsonify({"items": claimed})
+
+
+@blp.route(f"/fulfillments/{ID}", methods=["GET"])
+@require_roles("wms", "store", "cs")
+def get_fulfillment(fulfillment_id: int):
+    return jsonify(fulfilling.get(fulfillment_id, current_principal()))
+
+
+@blp.route(f"/fulfillments/{ID}/renew", methods=["POST"])
+@require_roles("wms", "store")
+@blp.arguments(RenewIn)
+def renew(data: dict, fulfillment_id: int):
+    """Extend the lease of a fulfillment you claimed."""
+    return jsonify(fulfilling.renew(fulfillment_id, data["lease_seconds"], current_principal()))
+
+
+@blp.route(f"/fulfillments/{ID}/pick", methods=["POST"])
+@require_roles("wms", "store")
+@blp.arguments(PickIn)
+def pick(data: dict, fulfillment_id: int):
+    """Confirm picked quantities; a short pick re-routes the missing units elsewhere."""
+    picked = {ln["line_id"]: ln["picked_quantity"] for ln in data["lines"]}
+    return jsonify(fulfilling.pick(fulfillment_id, picked, current_principal()))
+
+
+@blp.route(f"/fulfillments/{ID}/ship", methods=["POST"])
+@require_roles("wms", "store")
+@blp.arguments(ShipIn)
+def ship(data: dict, fulfillment_id: int):
+    """Hand over to the carrier: the reservation is consumed as a shipment movement."""
+    return jsonify(fulfilling.ship(fulfillment_id, data["carrier"], data["tracking_number"],
+                                   current_principal()))
+
+
+@blp.route(f"/fulfillments/{ID}/reject", methods=["POST"])
+@require_roles("wms", "store")
+@blp.arguments(RejectIn)
+def reject(data: dict, fulfillment_id: int):
+    """This node cannot fill it: release, and re-route the lines elsewhere."""
+    return jsonify(fulfilling.reject(fulfillment_id, data["reason"], current_principal()))
+
+
+@blp.route(f"/fulfillments/{ID}/ready-for-pickup", methods=["POST"])
+@require_roles("store")
+def ready_for_pickup(fulfillment_id: int):
+    """Issue the pickup code (returned once) and start the pickup window."""
+    return jsonify(fulfilling.ready_for_pickup(fulfillment_id, current_principal()))
+
+
+@blp.route(f"/fulfillments/{ID}/pickup", methods=["POST"])
+@require_roles("store")
+@blp.arguments(PickupIn)
+def pickup(data: dict, fulfillment_id: int):
+    """Hand over to the customer against the pickup code."""
+    return jsonify(fulfilling.pickup(fulfillment_id, data["code"], current_principal()))

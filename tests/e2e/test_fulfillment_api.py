@@ -1,0 +1,259 @@
+"""Fulfillment through HTTP: pick lists and leases, pick, ship, short picks and rejections that
+re-route, store pickups with codes, transfers into stores, capacity, and who may act where."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import update
+
+from core.db import unit_of_work
+from fulfillment.models import Fulfillment
+from inventory import services
+from inventory.models import Location
+from tests.support import CAUSE, assert_ledger_clean, balance, movement_count
+
+API = "/api/v1"
+NEW_YORK = {"line1": "350 5th Ave", "city": "New York", "postal_code": "10118", "country": "US",
+            "latitude": 40.7484, "longitude": -73.9857}
+
+
+@pytest.fixture(autouse=True)
+def _ledger_clean_after(network):
+    yield
+    assert_ledger_clean()
+
+
+def place(channel, external_id: str = "W-1", *, sku: str = "JKT-1", quantity: int = 1,
+          method: str = "ship", **fulfillment) -> dict:
+    body = {"channel": "web", "external_id": external_id, "currency": "USD",
+            "customer": {"email": "pat@example.com"},
+            "lines": [{"sku": sku, "quantity": quantity, "unit_price": "10.00"}],
+            "fulfillment": {"method": method, **fulfillment}}
+    if method == "ship":
+        body["fulfillment"]["address"] = NEW_YORK
+    response = channel.post(f"{API}/orders", body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def open_fulfillments(order: dict, method: str | None = None) -> list[dict]:
+    return [f for f in order["fulfillments"]
+            if f["status"] not in ("cancelled", "rejected") and method in (None, f["method"])]
+
+
+def test_warehouse_polls_claims_picks_and_ships(as_role, channel, cs):
+    services.receive("JKT-1", "dc-east", 5, CAUSE)
+    order = place(channel, quantity=2)
+    wms = as_role("wms", "dc-east")
+    listed = ok(wms.get(f"{API}/pick-lists?location=dc-east"))["items"]
+    assert [f["order_number"] for f in listed] == [order["number"]]
+    [claimed] = ok(wms.post(f"{API}/pick-lists/claim", {"location": "dc-east", "limit": 5,
+                                                        "lease_seconds": 120}))["items"]
+    assert claimed["claimed_by"].endswith("test-wms")
+    assert ok(as_role("wms", "dc-east").post(f"{API}/pick-lists/claim",
+                                             {"location": "dc-east"}))["items"] == []
+    line_id = claimed["lines"][0]["line_id"]
+    ok(wms.post(f"{API}/fulfillments/{claimed['id']}/pick",
+                {"lines": [{"line_id": line_id, "picked_quantity": 2}]}))
+    shipped = ok(wms.post(f"{API}/fulfillments/{claimed['id']}/ship",
+                          {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"}))
+    assert (shipped["status"], shipped["tracking_number"]) == ("shipped", "1Z999AA10123456784")
+    row = balance("JKT-1", "dc-east")
+    assert (row["on_hand"], row["reserved"]) == (3, 0)
+    after = ok(cs.get(f"{API}/orders/{order['id']}"))
+    assert after["status"] == "fulfilled"
+    assert after["lines"][0]["shipped"] == 2
+    assert "fulfillment.shipped" in [e["kind"] for e in after["timeline"]]
+    hits = ok(cs.get(f"{API}/orders?q=1Z999AA10123456784"))["items"]
+    assert [h["id"] for h in hits] == [order["id"]]
+    # Shipping twice, or cancelling what has shipped, changes nothing.
+    before = movement_count()
+    again = wms.post(f"{API}/fulfillments/{claimed['id']}/ship",
+                     {"carrier": "UPS", "tracking_number": "X"})
+    assert again.status_code == 409
+    assert cs.post(f"{API}/orders/{order['id']}/cancel", {}).status_code == 409
+    assert movement_count() == before
+
+
+def test_expired_lease_returns_work_and_renewal_keeps_it(as_role, channel):
+    services.receive("JKT-1", "dc-east", 5, CAUSE)
+    place(channel, "W-1")
+    place(channel, "W-2")
+    first, second = as_role("wms", "dc-east"), as_role("wms", "dc-east")
+    mine = ok(first.post(f"{API}/pick-lists/claim", {"location": "dc-east", "limit": 1,
+                                                     "lease_seconds": 60}))["items"]
+    renewed = ok(first.post(f"{API}/fulfillments/{mine[0]['id']}/renew",
+                            {"lease_seconds": 600}))
+    assert renewed["lease_expires_at"] > mine[0]["lease_expires_at"]
+    assert second.post(f"{API}/fulfillments/{mine[0]['id']}/renew",
+                       {"lease_seconds": 600}).status_code == 409
+    theirs = ok(second.post(f"{API}/pick-lists/claim", {"location": "dc-east"}))["items"]
+    assert [f["id"] for f in theirs] != [f["id"] for f in mine] and len(theirs) == 1
+    with unit_of_work() as session:  # time passes: the first poller's lease runs out
+        session.execute(update(Fulfillment).where(Fulfillment.id == mine[0]["id"]).values(
+            lease_expires_at=dt.datetime(2000, 1, 1)))
+        session.commit()
+    taken_over = ok(second.post(f"{API}/pick-lists/claim", {"location": "dc-east"}))["items"]
+    assert [f["id"] for f in taken_over] == [mine[0]["id"]]
+    assert first.post(f"{API}/fulfillments/{mine[0]['id']}/renew",
+                      {"lease_seconds": 60}).status_code == 409
+
+
+def test_short_pick_reroutes_the_missing_units_elsewhere(as_role, channel, cs):
+    services.receive("JKT-1", "dc-east", 2, CAUSE)
+    services.receive("JKT-1", "dc-central", 5, CAUSE)
+    order = place(channel, quantity=2)
+    [east] = open_fulfillments(order)
+    assert east["location"] == "dc-east"
+    wms = as_role("wms", "dc-east")
+    ok(wms.post(f"{API}/fulfillments/{east['id']}/pick",
+                {"lines": [{"line_id": east["lines"][0]["line_id"], "picked_quantity": 1}]}))
+    after = ok(cs.get(f"{API}/orders/{order['id']}"))
+    placed = {f["location"]: f["lines"][0]["quantity"] for f in open_fulfillments(after)}
+    assert placed == {"dc-east": 1, "dc-central": 1}
+    assert after["status"] == "routed"
+    assert balance("JKT-1", "dc-east")["reserved"] == 1
+    assert balance("JKT-1", "dc-central")["reserved"] == 1
+    assert any("short pick at dc-east" in e["message"] for e in after["timeline"])
+
+
+def test_rejection_releases_and_reroutes_without_that_node(as_role, channel, cs):
+    services.receive("JKT-1", "store-soho", 3, CAUSE)
+    services.receive("JKT-1", "dc-central", 3, CAUSE)
+    order = place(channel)
+    [soho] = open_fulfillments(order)
+    assert soho["location"] == "store-soho"
+    store = as_role("store", "store-soho")
+    rejected = ok(store.post(f"{API}/fulfillments/{soho['id']}/reject",
+                             {"reason": "damaged on the shelf"}))
+    assert rejected["status"] == "rejected"
+    after = ok(cs.get(f"{API}/orders/{order['id']}"))
+    assert [f["location"] for f in open_fulfillments(after)] == ["dc-central"]
+    assert balance("JKT-1", "store-soho")["reserved"] == 0
+    assert balance("JKT-1", "dc-central")["reserved"] == 1
+    assert "store-soho" in after["routing"]["excluded"]
+    # A later re-route still leaves the rejecting store out.
+    rerouted = ok(cs.post(f"{API}/orders/{order['id']}/reroute", {}))
+    assert [f["location"] for f in open_fulfillments(rerouted)] == ["dc-central"]
+
+
+def test_store_pickup_with_code_wrong_codes_refused_and_counted(as_role, channel, cs):
+    services.receive("JKT-1", "store-brooklyn", 2, CAUSE)
+    order = place(channel, method="pickup", pickup_location="store-brooklyn")
+    [pickup] = open_fulfillments(order)
+    store = as_role("store", "store-brooklyn")
+    assert as_role("store", "store-soho").post(
+        f"{API}/fulfillments/{pickup['id']}/ready-for-pickup").status_code == 403
+    ready = ok(store.post(f"{API}/fulfillments/{pickup['id']}/ready-for-pickup"))
+    code = ready["pickup_code"]
+    assert len(code) == 8 and ready["status"] == "ready_for_pickup"
+    assert ok(cs.get(f"{API}/orders/{order['id']}"))["status"] == "routed"
+    wrong = store.post(f"{API}/fulfillments/{pickup['id']}/pickup", {"code": "WRONG123"})
+    assert wrong.status_code == 422 and "code" in wrong.get_json()["error"]["fields"]
+    assert balance("JKT-1", "store-brooklyn")["on_hand"] == 2
+    handed = ok(store.post(f"{API}/fulfillments/{pickup['id']}/pickup",
+                           {"code": code.lower()}))
+    assert handed["status"] == "picked_up"
+    row = balance("JKT-1", "store-brooklyn")
+    assert (row["on_hand"], row["reserved"]) == (1, 0)
+    after = ok(cs.get(f"{API}/orders/{order['id']}"))
+    assert (after["status"], after["lines"][0]["picked_up"]) == ("fulfilled", 1)
+    assert [e["kind"] for e in after["timeline"]].count("fulfillment.wrong_pickup_code") == 1
+
+
+def test_too_many_wrong_codes_lock_the_pickup(as_role, channel):
+    services.receive("JKT-1", "store-brooklyn", 1, CAUSE)
+    order = place(channel, method="pickup", pickup_location="store-brooklyn")
+    [pickup] = open_fulfillments(order)
+    store = as_role("store", "store-brooklyn")
+    code = ok(store.post(f"{API}/fulfillments/{pickup['id']}/ready-for-pickup"))["pickup_code"]
+    for _ in range(5):
+        assert store.post(f"{API}/fulfillments/{pickup['id']}/pickup",
+                          {"code": "AAAAAAAA"}).status_code == 422
+    locked = store.post(f"{API}/fulfillments/{pickup['id']}/pickup", {"code": code})
+    assert locked.status_code == 409
+    assert balance("JKT-1", "store-brooklyn")["reserved"] == 1
+
+
+def test_transfer_to_store_becomes_a_pickup_when_received(as_role, channel, cs):
+    services.receive("JKT-1", "dc-east", 4, CAUSE)
+    order = place(channel, method="pickup", pickup_location="store-brooklyn")
+    transfer = open_fulfillments(order, "transfer")[0]
+    pickup = open_fulfillments(order, "pickup")[0]
+    assert pickup["status"] == "awaiting_transfer"
+    store = as_role("store", "store-brooklyn")
+    assert store.post(f"{API}/fulfillments/{pickup['id']}/ready-for-pickup").status_code == 409
+    wms = as_role("wms", "dc-east")
+    ok(wms.post(f"{API}/fulfillments/{transfer['id']}/ship",
+                {"carrier": "truck", "tracking_number": "T-1"}))
+    assert balance("JKT-1", "store-brooklyn")["in_transit"] == 1
+    [moving] = ok(store.get(f"{API}/transfers?location=store-brooklyn&status=in_transit"))
+    ok(store.post(f"{API}/transfers/{moving['id']}/receive", {}))
+    listed = ok(store.get(f"{API}/pick-lists?location=store-brooklyn"))["items"]
+    assert [(f["id"], f["status"]) for f in listed] == [(pickup["id"], "pending")]
+    code = ok(store.post(f"{API}/fulfillments/{pickup['id']}/ready-for-pickup"))["pickup_code"]
+    ok(store.post(f"{API}/fulfillments/{pickup['id']}/pickup", {"code": code}))
+    assert ok(cs.get(f"{API}/orders/{order['id']}"))["status"] == "fulfilled"
+    assert balance("JKT-1", "dc-east")["on_hand"] == 3
+    assert balance("JKT-1", "store-brooklyn")["on_hand"] == 0
+
+
+def test_cancelled_fulfillment_cannot_ship(as_role, channel, cs):
+    services.receive("JKT-1", "dc-east", 4, CAUSE)
+    order = place(channel)
+    [east] = open_fulfillments(order)
+    ok(cs.post(f"{API}/orders/{order['id']}/cancel", {}))
+    before = movement_count()
+    response = as_role("wms", "dc-east").post(f"{API}/fulfillments/{east['id']}/ship",
+                                              {"carrier": "UPS", "tracking_number": "1"})
+    assert response.status_code == 409
+    assert movement_count() == before
+
+
+def test_keys_act_only_at_their_locations(as_role, channel):
+    services.receive("JKT-1", "dc-east", 4, CAUSE)
+    order = place(channel)
+    [east] = open_fulfillments(order)
+    other = as_role("wms", "dc-central")
+    assert other.get(f"{API}/pick-lists?location=dc-east").status_code == 403
+    assert other.post(f"{API}/pick-lists/claim", {"location": "dc-east"}).status_code == 403
+    for action, body in (("pick", {"lines": [{"line_id": 1, "picked_quantity": 1}]}),
+                         ("ship", {"carrier": "UPS", "tracking_number": "1"}),
+                         ("reject", {"reason": "no"})):
+        assert other.post(f"{API}/fulfillments/{east['id']}/{action}", body).status_code == 403
+    assert channel.post(f"{API}/pick-lists/claim", {"location": "dc-east"}).status_code == 403
+    assert as_role("wms", "dc-east").post(
+        f"{API}/fulfillments/{east['id']}/ready-for-pickup").status_code == 403
+    assert balance("JKT-1", "dc-east")["reserved"] == 1
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("pick-lists/claim", {"location": "dc-east", "lease_seconds": 0}, "lease_seconds"),
+    ("pick-lists/claim", {"location": "dc-east", "limit": 0}, "limit"),
+    ("pick-lists/claim", {}, "location"),
+])
+def test_bad_claims_are_422(as_role, path, body, field):
+    response = as_role("wms").post(f"{API}/{path}", body)
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_daily_capacity_sends_work_elsewhere(channel):
+    services.receive("JKT-1", "dc-east", 10, CAUSE)
+    services.receive("JKT-1", "dc-central", 10, CAUSE)
+    with unit_of_work() as session:
+        session.execute(update(Location).where(Location.code == "dc-east")
+                        .values(daily_capacity=1))
+        session.commit()
+    first = place(channel, "W-1")
+    second = place(channel, "W-2")
+    assert open_fulfillments(first)[0]["location"] == "dc-east"
+    assert open_fulfillments(second)[0]["location"] == "dc-central"
+    assert any("capacity" in r for r in second["routing"]["reasons"])
