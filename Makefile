@@ -1,4 +1,4 @@
-.PHONY: run test bench clean
+.PHONY: run test bench bench-ledger bench-routing bench-orders clean
 
 # Run the OMS with demo data on the embedded SQLite database (no Redis, no PostgreSQL needed).
 run:
@@ -9,8 +9,16 @@ test:
 	./scripts/test.sh
 
 # Benchmarks (by hand; they print figures): see bench/README.md.
-bench:
+bench: bench-ledger bench-routing bench-orders
+
+bench-ledger:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/ledger_bench.py
+
+bench-routing:
+	./scripts/bootstrap.sh test && .venv/bin/python bench/routing_bench.py
+
+bench-orders:
+	./scripts/bootstrap.sh test && .venv/bin/python bench/orders_bench.py
 
 clean:
 	rm -rf .venv var .pytest_cache .ruff_cache .hypothesis
