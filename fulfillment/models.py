@@ -34,6 +34,8 @@ class Fulfillment(Base):
         CheckConstraint("method <> 'transfer' OR transfer_to IS NOT NULL",
                         name="transfer_has_destination"),
         Index("ix_ful_fulfillments_location_day", "location_code", "assigned_on"),
+        # Routing counts today's assignments per node on every order.
+        Index("ix_ful_fulfillments_day", "assigned_on"),
         Index("ix_ful_fulfillments_order", "order_id"),
         Index("ix_ful_fulfillments_location_status", "location_code", "status", "id"),
     )

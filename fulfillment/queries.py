@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from fulfillment.models import Fulfillment
@@ -29,10 +29,10 @@ def fulfillment_view(f: Fulfillment) -> dict:
     }
 
 
-def orders_with_tracking(tracking_number: str) -> Select:
+def orders_with_tracking(session: Session, tracking_number: str) -> list[int]:
     """Order ids whose parcels carry this tracking number (for order search)."""
-    return select(Fulfillment.order_id).where(
-        Fulfillment.tracking_number == tracking_number.strip())
+    return list(session.scalars(select(Fulfillment.order_id).where(
+        Fulfillment.tracking_number == tracking_number.strip()).distinct()))
 
 
 def for_order(session: Session, order_id: int) -> list[dict]:
