@@ -422,3 +422,29 @@ def _retry_one(order_id: int) -> None:
                     exclude=frozenset((order.routing or {}).get("excluded", [])),
                     quiet_if_unchanged=True)
         session.commit()
+
+
+# ------------------------------------------------------------------ channel-side changes
+# Inside a caller's transaction (an integration applying a channel's update together with its
+# own bookkeeping): the order's fields are changed here, by oms, and nowhere else.
+
+def note_source_version(order: Order, updated_at: dt.datetime | None) -> None:
+    """Remember the newest channel version applied (channels deliver updates out of order)."""
+    if updated_at and (order.source_updated_at is None or updated_at > order.source_updated_at):
+        order.source_updated_at = updated_at
+
+
+def change_ship_to(session: Session, order: Order, ship_to: dict, *, actor: str, source: str,
+                   description: str) -> bool:
+    """A new shipping address from the channel, while units are still open. Routing is not
+    redone (re-route if it should change where the order ships from). Returns whether it
+    changed anything."""
+    still_open = any(ln.quantity - ln.cancelled - ln.fulfilled > 0 for ln in order.lines)
+    if order.fulfillment_method != "ship" or not still_open or ship_to == (order.ship_to or {}):
+        return False
+    order.ship_to = ship_to
+    events.record(session, order, f"{source}.address_changed",
+                  f"shipping address changed on {source} to {description}; the routing was "
+                  "not redone (re-route the order if the new address should change where it "
+                  "ships from)", actor=actor, source=source, data={"ship_to": ship_to})
+    return True

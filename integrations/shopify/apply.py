@@ -202,9 +202,7 @@ def _cancel_whole(ctx: Ctx, snap: OrderSnap, updated_at: dt.datetime | None,
 
     def hook(session: Session) -> None:
         order = session.get(Order, snap.id)
-        if updated_at and (order.source_updated_at is None
-                           or updated_at > order.source_updated_at):
-            order.source_updated_at = updated_at
+        orders.note_source_version(order, updated_at)
         store.settle(session, ctx.event_id, "processed", result)
 
     try:
@@ -340,16 +338,9 @@ def _apply_update(ctx: Ctx, snap: OrderSnap, plan: UpdatePlan, updated_at: dt.da
         result["applied"] += [f"cancelled {qty} unit(s) of {by_id[lid].sku} (line {lid})"
                               for lid, qty in plan.cancels]
         result["cancelled"] = [{"line_id": lid, "quantity": qty} for lid, qty in plan.cancels]
-        still_open = any(ln.quantity - ln.cancelled - ln.fulfilled > 0 for ln in order.lines)
-        if (plan.ship_to and order.fulfillment_method == "ship" and still_open
-                and plan.ship_to != (order.ship_to or {})):
-            order.ship_to = plan.ship_to
-            events.record(session, order, "shopify.address_changed",
-                          "shipping address changed on Shopify to "
-                          f"{_address_text(plan.ship_to)}; the routing was not redone "
-                          "(re-route the order if the new address should change where it "
-                          "ships from)", actor=ctx.actor, source=SOURCE,
-                          data={"ship_to": plan.ship_to})
+        if plan.ship_to and orders.change_ship_to(
+                session, order, plan.ship_to, actor=ctx.actor, source=SOURCE,
+                description=_address_text(plan.ship_to)):
             result["applied"].append("shipping address")
         if plan.manual:
             result["manual"] = plan.manual
@@ -359,8 +350,7 @@ def _apply_update(ctx: Ctx, snap: OrderSnap, plan: UpdatePlan, updated_at: dt.da
                 events.record(session, order, "shopify.needs_manual_handling",
                               "changed on Shopify, needs a person: " + "; ".join(plan.manual),
                               actor=ctx.actor, source=SOURCE, data={"changes": plan.manual})
-        if order.source_updated_at is None or updated_at > order.source_updated_at:
-            order.source_updated_at = updated_at
+        orders.note_source_version(order, updated_at)
         session.flush()
         store.settle(session, ctx.event_id, "processed", result)
 
