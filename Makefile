@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-ledger bench-routing bench-orders clean
+.PHONY: run test bench bench-ledger bench-routing bench-orders bench-fulfillment clean
 
 # Run the OMS with demo data on the embedded SQLite database (no Redis, no PostgreSQL needed).
 run:
@@ -9,7 +9,7 @@ test:
 	./scripts/test.sh
 
 # Benchmarks (by hand; they print figures): see bench/README.md.
-bench: bench-ledger bench-routing bench-orders
+bench: bench-ledger bench-routing bench-orders bench-fulfillment
 
 bench-ledger:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/ledger_bench.py
@@ -22,3 +22,6 @@ bench-orders:
 
 clean:
 	rm -rf .venv var .pytest_cache .ruff_cache .hypothesis
+
+bench-fulfillment:
+	./scripts/bootstrap.sh test && .venv/bin/python bench/fulfillment_bench.py

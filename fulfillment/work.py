@@ -82,6 +82,15 @@ def _require_open(f: Fulfillment, *allowed: str) -> None:
         raise Conflict(f"fulfillment {f.id} is {f.status}", status=f.status)
 
 
+def _require_not_claimed_by_another(f: Fulfillment, actor: str) -> None:
+    """Work someone else holds under a live lease is theirs to pick and ship; unclaimed work
+    (or an expired lease) may be done by anyone at the location."""
+    if (f.claimed_by and f.claimed_by != actor and f.lease_expires_at is not None
+            and f.lease_expires_at >= utcnow()):
+        raise Conflict(f"fulfillment {f.id} is claimed by {f.claimed_by} until "
+                       f"{f.lease_expires_at.isoformat(timespec='seconds')}Z")
+
+
 def _ids(session: Session, lines: Iterable[FulfillmentLine]) -> tuple[dict, dict]:
     lines = list(lines)
     return (snapshot.item_ids(session, {ln.sku for ln in lines}),
@@ -93,6 +102,7 @@ def record_pick(session: Session, f: Fulfillment, picked: dict[int, int],
     """Confirm picked quantities per order line. Units not found are released here and
     returned, for the orchestrator to route elsewhere."""
     _require_open(f, "pending")
+    _require_not_claimed_by_another(f, cause.actor)
     if f.method == "pickup" and any(ln.source_location != f.location_code for ln in f.lines):
         raise Conflict(f"fulfillment {f.id} still waits for transferred units")
     by_line = {ln.order_line_id: ln for ln in f.lines}
@@ -130,6 +140,7 @@ def ship(session: Session, f: Fulfillment, carrier: str, tracking_number: str,
     """Hand the parcel to the carrier: reserved units leave the ledger (a shipment), or, for
     a transfer to a pickup store, travel there with their reservation."""
     _require_open(f, "pending")
+    _require_not_claimed_by_another(f, cause.actor)
     if f.method == "pickup":
         raise Conflict(f"fulfillment {f.id} is a pickup: hand it over, do not ship it")
     items, locations = _ids(session, f.lines)
@@ -254,9 +265,10 @@ def expired_pickups(session: Session, now: dt.datetime, limit: int = 200) -> lis
 
 def promote_arrived(session: Session, location: str | None = None) -> list[Fulfillment]:
     """Pickups waiting for transfers become pending once the store holds their units (the
-    ledger re-reserves a transfer's units for its demand at the store on receipt)."""
+    ledger re-reserves a transfer's units for its demand at the store on receipt). Rows another
+    transaction is promoting are skipped, so concurrent claims at a store do not queue here."""
     stmt = (select(Fulfillment).where(Fulfillment.status == "awaiting_transfer")
-            .options(selectinload(Fulfillment.lines)).with_for_update())
+            .options(selectinload(Fulfillment.lines)).with_for_update(skip_locked=True))
     if location:
         stmt = stmt.where(Fulfillment.location_code == location)
     promoted = []

@@ -257,3 +257,18 @@ def test_daily_capacity_sends_work_elsewhere(channel):
     assert open_fulfillments(first)[0]["location"] == "dc-east"
     assert open_fulfillments(second)[0]["location"] == "dc-central"
     assert any("capacity" in r for r in second["routing"]["reasons"])
+
+
+def test_work_claimed_by_another_poller_is_theirs_to_ship(as_role, channel):
+    services.receive("JKT-1", "dc-east", 4, CAUSE)
+    place(channel)
+    holder, other = as_role("wms", "dc-east"), as_role("wms", "dc-east")
+    [claimed] = ok(holder.post(f"{API}/pick-lists/claim", {"location": "dc-east"}))["items"]
+    before = movement_count()
+    for action, body in (("pick", {"lines": [{"line_id": claimed["lines"][0]["line_id"],
+                                              "picked_quantity": 1}]}),
+                         ("ship", {"carrier": "UPS", "tracking_number": "1"})):
+        assert other.post(f"{API}/fulfillments/{claimed['id']}/{action}", body).status_code == 409
+    assert movement_count() == before
+    ok(holder.post(f"{API}/fulfillments/{claimed['id']}/ship",
+                   {"carrier": "UPS", "tracking_number": "1"}))
