@@ -26,21 +26,29 @@ import os
 import platform
 import random
 import re
-import resource
 import shlex
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psycopg
 import sqlalchemy
+from bench_common import (
+    admin_connection,
+    client_cpu,
+    conninfo,
+    cores,
+    log,
+    percentile,
+    postgres_server,
+    round_trip_baseline,
+    timed,
+)
 from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -83,42 +91,14 @@ def location_code(j: int) -> str:
 
 # ---------------------------------------------------------------- small utilities
 
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def conninfo(url: str | sqlalchemy.URL) -> str:
-    """A libpq URI for psycopg from a SQLAlchemy URL."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return math.nan
-    rank = max(1, math.ceil(q * len(sorted_values)))
-    return sorted_values[rank - 1]
-
 
 def ms(seconds: float) -> str:
     return "n/a" if math.isnan(seconds) else f"{seconds * 1000:.2f}"
 
 
-@contextmanager
-def timed(label: str) -> Iterator[None]:
-    start = time.perf_counter()
-    yield
-    log(f"  {label}: {time.perf_counter() - start:.1f} s")
-
-
 # ---------------------------------------------------------------- CPU accounting
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def client_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def machine_busy() -> float:
@@ -208,65 +188,14 @@ def db_errors_snapshot() -> Counter:
 
 # ---------------------------------------------------------------- the server and database
 
-@contextmanager
-def postgres_server(keep_db: bool, db_name: str) -> Iterator[str]:
-    """Yield a server URL (postgresql+psycopg://...): OMS_BENCH_DATABASE_URL or a throwaway."""
-    given = os.environ.get("OMS_BENCH_DATABASE_URL")
-    if given:
-        url = make_url(given)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg")
-        server = url.render_as_string(hide_password=False)
-        try:
-            yield server
-        finally:
-            if not keep_db:
-                drop_database(server, db_name)
-        return
-    tmpdir = tempfile.mkdtemp(prefix="oms-bench-")
-    script = str(ROOT / "scripts" / "services.sh")
-    try:
-        log(f"starting a throwaway PostgreSQL + Redis in {tmpdir} (scripts/services.sh)")
-        out = subprocess.run([script, "start", tmpdir], check=True, text=True,
-                             stdout=subprocess.PIPE).stdout
-        prefix = "export OMS_TEST_DATABASE_URL="
-        lines = [line for line in out.splitlines() if line.startswith(prefix)]
-        if not lines:
-            raise RuntimeError(f"services.sh printed no database URL:\n{out}")
-        yield lines[0][len(prefix):].strip()
-    finally:
-        subprocess.run([script, "stop", tmpdir], check=False)
-        log(f"stopped the throwaway PostgreSQL + Redis ({tmpdir} removed)")
-
-
-def _admin_connection(server: str) -> psycopg.Connection:
-    base = make_url(server)
-    error: Exception | None = None
-    for admin_db in ("postgres", "template1", base.database):
-        try:
-            return psycopg.connect(conninfo(base.set(database=admin_db)), autocommit=True)
-        except psycopg.OperationalError as exc:
-            error = exc
-    raise RuntimeError(f"cannot connect to the server to create a database: {error}")
-
 
 def recreate_database(server: str, name: str) -> str:
     """Drop and create the benchmark's own database; return its URL."""
-    with _admin_connection(server) as conn:
+    with admin_connection(server) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
                      .format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server: str, name: str) -> None:
-    try:
-        with _admin_connection(server) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                         .format(sql.Identifier(name)))
-        log(f"dropped database {name}")
-    except Exception as exc:  # best effort at the end of a run
-        log(f"could not drop database {name}: {exc}")
 
 
 # ---------------------------------------------------------------- bulk seeding
@@ -939,21 +868,6 @@ def machine_facts(url: str) -> list[str]:
     ]
 
 
-def round_trip_baseline(url: str, samples: int = 2000) -> tuple[float, float]:
-    with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        latencies = []
-        for _ in range(samples):
-            t0 = time.perf_counter()
-            conn.execute("SELECT 1").fetchone()
-            latencies.append(time.perf_counter() - t0)
-    latencies.sort()
-    return percentile(latencies, 0.5), percentile(latencies, 0.99)
-
-
-def _cores(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{max(0.0, value):.2f}"
-
-
 def _errors(r: CellResult) -> str:
     return ", ".join(f"{k} x{v}" for k, v in r.errors.most_common()) or "-"
 
@@ -972,7 +886,7 @@ def print_claims(results: list[CellResult]) -> None:
         log(f"{r.threads:>7} {r.where:<14}{r.calls:>7}{r.rate:>9.1f}{r.units:>9}"
             f"{r.unit_rate:>10.0f}{ms(r.p(0.5)):>9}{ms(r.p(0.99)):>9}{r.empty:>6}{r.short:>6}"
             f"{r.per_call_ms(r.client_cpu):>8}{r.per_call_ms(r.server_cpu):>8}"
-            f"{_cores(r.other_cores):>7}  {_fmt_db_errors(r)} / {_errors(r)}")
+            f"{cores(r.other_cores):>7}  {_fmt_db_errors(r)} / {_errors(r)}")
 
 
 def print_ships(results: list[CellResult]) -> None:
@@ -984,7 +898,7 @@ def print_ships(results: list[CellResult]) -> None:
     for r in results:
         log(f"{r.threads:>7}{r.calls:>8}{r.rate:>9.1f}{ms(r.p(0.5)):>9}{ms(r.p(0.99)):>9}"
             f"{r.per_call_ms(r.client_cpu):>8}{r.per_call_ms(r.server_cpu):>8}"
-            f"{_cores(r.other_cores):>7}{r.refills:>8}{r.new_connections:>6}"
+            f"{cores(r.other_cores):>7}{r.refills:>8}{r.new_connections:>6}"
             f"  {_fmt_db_errors(r)} / {_errors(r)}")
 
 

@@ -23,21 +23,29 @@ import math
 import os
 import platform
 import random
-import resource
 import shlex
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psycopg
 import sqlalchemy
+from bench_common import (
+    admin_connection,
+    client_cpu,
+    conninfo,
+    cores,
+    log,
+    percentile,
+    postgres_server,
+    round_trip_baseline,
+    timed,
+)
 from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -87,42 +95,14 @@ def location_code(j: int) -> str:
 
 # ---------------------------------------------------------------- small utilities
 
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def conninfo(url: str | sqlalchemy.URL) -> str:
-    """A libpq URI for psycopg from a SQLAlchemy URL."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return math.nan
-    rank = max(1, math.ceil(q * len(sorted_values)))
-    return sorted_values[rank - 1]
-
 
 def ms(seconds: float) -> str:
     return "n/a" if math.isnan(seconds) else f"{seconds * 1000:.2f}"
 
 
-@contextmanager
-def timed(label: str) -> Iterator[None]:
-    start = time.perf_counter()
-    yield
-    log(f"  {label}: {time.perf_counter() - start:.1f} s")
-
-
 # ---------------------------------------------------------------- CPU accounting
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def client_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def machine_busy() -> float:
@@ -182,65 +162,14 @@ def server_cpu(postmaster: int | None) -> float:
 
 # ---------------------------------------------------------------- the server and database
 
-@contextmanager
-def postgres_server(keep_db: bool, db_name: str) -> Iterator[str]:
-    """Yield a server URL (postgresql+psycopg://...): OMS_BENCH_DATABASE_URL or a throwaway."""
-    given = os.environ.get("OMS_BENCH_DATABASE_URL")
-    if given:
-        url = make_url(given)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg")
-        server = url.render_as_string(hide_password=False)
-        try:
-            yield server
-        finally:
-            if not keep_db:
-                drop_database(server, db_name)
-        return
-    tmpdir = tempfile.mkdtemp(prefix="oms-bench-")
-    script = str(ROOT / "scripts" / "services.sh")
-    try:
-        log(f"starting a throwaway PostgreSQL + Redis in {tmpdir} (scripts/services.sh)")
-        out = subprocess.run([script, "start", tmpdir], check=True, text=True,
-                             stdout=subprocess.PIPE).stdout
-        prefix = "export OMS_TEST_DATABASE_URL="
-        lines = [line for line in out.splitlines() if line.startswith(prefix)]
-        if not lines:
-            raise RuntimeError(f"services.sh printed no database URL:\n{out}")
-        yield lines[0][len(prefix):].strip()
-    finally:
-        subprocess.run([script, "stop", tmpdir], check=False)
-        log(f"stopped the throwaway PostgreSQL + Redis ({tmpdir} removed)")
-
-
-def _admin_connection(server: str) -> psycopg.Connection:
-    base = make_url(server)
-    error: Exception | None = None
-    for admin_db in ("postgres", "template1", base.database):
-        try:
-            return psycopg.connect(conninfo(base.set(database=admin_db)), autocommit=True)
-        except psycopg.OperationalError as exc:
-            error = exc
-    raise RuntimeError(f"cannot connect to the server to create a database: {error}")
-
 
 def recreate_database(server: str, name: str) -> str:
     """Drop and create the benchmark's own database; return its URL."""
-    with _admin_connection(server) as conn:
+    with admin_connection(server) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
                      .format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server: str, name: str) -> None:
-    try:
-        with _admin_connection(server) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                         .format(sql.Identifier(name)))
-        log(f"dropped database {name}")
-    except Exception as exc:  # best effort at the end of a run
-        log(f"could not drop database {name}: {exc}")
 
 
 # ---------------------------------------------------------------- bulk seeding
@@ -659,17 +588,6 @@ def client_cpu_breakdown(url: str, size: Size, calls: int) -> list[str]:
     return lines
 
 
-def round_trip_baseline(url: str, samples: int = 2000) -> tuple[float, float]:
-    with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        latencies = []
-        for _ in range(samples):
-            t0 = time.perf_counter()
-            conn.execute("SELECT 1").fetchone()
-            latencies.append(time.perf_counter() - t0)
-    latencies.sort()
-    return percentile(latencies, 0.5), percentile(latencies, 0.99)
-
-
 # ---------------------------------------------------------------- the availability query
 
 RAW_STOCK_FOR_SKU = """
@@ -765,11 +683,7 @@ def print_cells(results: list[CellResult]) -> None:
         log(f"{r.workload:<22}{r.dist:<9}{r.clients:>7}{r.ops:>8}{r.rate:>9.0f}"
             f"{ms(r.p(0.5)):>9}{ms(r.p(0.99)):>9}{r.per_op_ms(r.client_cpu):>10}"
             f"{r.per_op_ms(r.server_cpu):>10}{r.new_connections:>10}"
-            f"{_cores(r.other_cores):>10}  {errors}")
-
-
-def _cores(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{max(0.0, value):.2f}"
+            f"{cores(r.other_cores):>10}  {errors}")
 
 
 def print_ratios(ours: dict[tuple[str, int], CellResult],

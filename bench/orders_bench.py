@@ -51,6 +51,7 @@ from pathlib import Path
 
 import psycopg
 import sqlalchemy
+from bench_common import admin_connection, conninfo, drop_database, log, percentile, timed
 from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -157,22 +158,6 @@ LAST_NAMES = _words(
 
 # ---------------------------------------------------------------- small utilities
 
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def conninfo(url: str | sqlalchemy.URL) -> str:
-    """A libpq URI for psycopg from a SQLAlchemy URL."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return math.nan
-    rank = max(1, math.ceil(q * len(sorted_values)))
-    return sorted_values[rank - 1]
-
 
 def ms(seconds: float) -> str:
     return "n/a" if math.isnan(seconds) else f"{seconds * 1000:.1f}"
@@ -182,13 +167,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@contextmanager
-def timed(label: str) -> Iterator[None]:
-    start = time.perf_counter()
-    yield
-    log(f"  {label}: {time.perf_counter() - start:.1f} s")
 
 
 def tool(name: str) -> str:
@@ -314,33 +292,12 @@ def services(keep_db: bool, db_name: str) -> Iterator[Services]:
         log(f"stopped the throwaway PostgreSQL + Redis ({tmpdir} removed)")
 
 
-def _admin_connection(server: str) -> psycopg.Connection:
-    base = make_url(server)
-    error: Exception | None = None
-    for admin_db in ("postgres", "template1", base.database):
-        try:
-            return psycopg.connect(conninfo(base.set(database=admin_db)), autocommit=True)
-        except psycopg.OperationalError as exc:
-            error = exc
-    raise RuntimeError(f"cannot connect to the server to create a database: {error}")
-
-
 def recreate_database(server: str, name: str) -> str:
-    with _admin_connection(server) as conn:
+    with admin_connection(server) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
                      .format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server: str, name: str) -> None:
-    try:
-        with _admin_connection(server) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                         .format(sql.Identifier(name)))
-        log(f"dropped database {name}")
-    except Exception as exc:  # best effort at the end of a run
-        log(f"could not drop database {name}: {exc}")
 
 
 # ---------------------------------------------------------------- bulk seeding for the search
