@@ -109,9 +109,13 @@ def claim(location: str, limit: int, lease_seconds: int, principal: Principal) -
     with unit_of_work() as session:
         promote_arrivals(session, location)
         claimed = work.claim(session, location, limit, lease_seconds, principal.actor)
-        views = [_view(session, f) for f in claimed]
+        # Claimed rows come with their lines; their orders are loaded in one query.
+        views = [{**fulfillment_view(f), "order_id": f.order_id,
+                  "order_number": f.order_number} for f in claimed]
+        by_id = {o.id: o for o in session.scalars(
+            select(Order).where(Order.id.in_({f.order_id for f in claimed})))}
         for f in claimed:
-            events.record(session, session.get(Order, f.order_id), "fulfillment.claimed",
+            events.record(session, by_id[f.order_id], "fulfillment.claimed",
                           f"{f.method} at {f.location_code} claimed by {principal.name} "
                           f"for {lease_seconds}s", actor=principal.actor,
                           source=principal.role)
