@@ -26,7 +26,6 @@ from fulfillment.models import (
 )
 from inventory import ledger, snapshot
 from inventory.ledger import Cause
-from inventory.models import Reservation
 
 Moved = list[tuple[int, int]]  # (order_line_id, quantity)
 PICKUP_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -169,8 +168,9 @@ def release_all(session: Session, f: Fulfillment, status: str, reason: str,
     moved: Moved = []
     items, locations = _ids(session, f.lines)
     for line in sorted(f.lines, key=lambda ln: (items[ln.sku], locations[ln.source_location])):
-        held = _held(session, items[line.sku], locations[line.source_location], line.demand_ref)
-        give_back = min(held, line.quantity)
+        holding = ledger.held(session, items[line.sku], locations[line.source_location],
+                              line.demand_ref)
+        give_back = min(holding, line.quantity)
         if give_back:
             ledger.release(session, items[line.sku], locations[line.source_location],
                            line.demand_ref, give_back, cause)
@@ -179,12 +179,6 @@ def release_all(session: Session, f: Fulfillment, status: str, reason: str,
     f.claimed_by = f.lease_expires_at = None
     _close_mirrors(session, f, status, reason)
     return moved
-
-
-def _held(session: Session, item_id: int, location_id: int, demand_ref: str) -> int:
-    return session.scalar(select(Reservation.quantity).where(
-        Reservation.item_id == item_id, Reservation.location_id == location_id,
-        Reservation.demand_ref == demand_ref)) or 0
 
 
 def _close_mirrors(session: Session, f: Fulfillment, status: str, reason: str) -> None:
@@ -281,7 +275,7 @@ def promote_arrived(session: Session, location: str | None = None) -> list[Fulfi
         for ln in f.lines:
             needed[(ln.sku, ln.demand_ref)] = needed.get((ln.sku, ln.demand_ref), 0) + (
                 ln.quantity)
-        arrived = all(_held(session, items[sku], store_id, demand) >= quantity
+        arrived = all(ledger.held(session, items[sku], store_id, demand) >= quantity
                       for (sku, demand), quantity in needed.items())
         if arrived:
             for ln in f.lines:

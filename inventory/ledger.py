@@ -359,11 +359,12 @@ def _take_reservation(session: Session, item_id: int, location_id: int, demand_r
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise _holds_less(demand_ref, _held(session, item_id, location_id, demand_ref),
+        raise _holds_less(demand_ref, held(session, item_id, location_id, demand_ref),
                           quantity)
 
 
-def _held(session: Session, item_id: int, location_id: int, demand_ref: str) -> int:
+def held(session: Session, item_id: int, location_id: int, demand_ref: str) -> int:
+    """Units `demand_ref` holds reserved at this location."""
     return session.scalar(select(Reservation.quantity).where(
         Reservation.item_id == item_id, Reservation.location_id == location_id,
         Reservation.demand_ref == demand_ref)) or 0
@@ -417,9 +418,9 @@ def _post_then_take(session: Session, postings: list[Posting], cause: Cause, ite
     try:
         movements = post(session, postings, cause)
     except Conflict:
-        held = _held(session, item_id, location_id, demand_ref)
-        if held < quantity:
-            raise _holds_less(demand_ref, held, quantity) from None
+        holding = held(session, item_id, location_id, demand_ref)
+        if holding < quantity:
+            raise _holds_less(demand_ref, holding, quantity) from None
         raise
     _take_reservation(session, item_id, location_id, demand_ref, quantity)
     return movements
