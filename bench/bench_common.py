@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -49,9 +50,16 @@ def client_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+@dataclass(frozen=True)
+class Services:
+    server: str  # postgresql+psycopg://... (any database on the server)
+    redis: str | None
+
+
 @contextmanager
-def postgres_server(keep_db: bool, db_name: str) -> Iterator[str]:
-    """Yield a server URL (postgresql+psycopg://...): OMS_BENCH_DATABASE_URL or a throwaway."""
+def services(keep_db: bool, db_name: str) -> Iterator[Services]:
+    """OMS_BENCH_DATABASE_URL (+ optional OMS_BENCH_REDIS_URL), or a throwaway PostgreSQL and
+    Redis from scripts/services.sh, stopped at the end."""
     given = os.environ.get("OMS_BENCH_DATABASE_URL")
     if given:
         url = make_url(given)
@@ -59,25 +67,35 @@ def postgres_server(keep_db: bool, db_name: str) -> Iterator[str]:
             url = url.set(drivername="postgresql+psycopg")
         server = url.render_as_string(hide_password=False)
         try:
-            yield server
+            yield Services(server, os.environ.get("OMS_BENCH_REDIS_URL") or None)
         finally:
             if not keep_db:
                 drop_database(server, db_name)
         return
-    tmpdir = tempfile.mkdtemp(prefix="oms-bench-")
+    tmpdir = tempfile.mkdtemp(prefix="oms-bench-services-")
     script = str(ROOT / "scripts" / "services.sh")
     try:
         log(f"starting a throwaway PostgreSQL + Redis in {tmpdir} (scripts/services.sh)")
         out = subprocess.run([script, "start", tmpdir], check=True, text=True,
                              stdout=subprocess.PIPE).stdout
-        prefix = "export OMS_TEST_DATABASE_URL="
-        lines = [line for line in out.splitlines() if line.startswith(prefix)]
-        if not lines:
+        found = {}
+        for line in out.splitlines():
+            for var in ("OMS_TEST_DATABASE_URL", "OMS_TEST_REDIS_URL"):
+                if line.startswith(f"export {var}="):
+                    found[var] = line.split("=", 1)[1].strip()
+        if "OMS_TEST_DATABASE_URL" not in found:
             raise RuntimeError(f"services.sh printed no database URL:\n{out}")
-        yield lines[0][len(prefix):].strip()
+        yield Services(found["OMS_TEST_DATABASE_URL"], found.get("OMS_TEST_REDIS_URL"))
     finally:
         subprocess.run([script, "stop", tmpdir], check=False)
         log(f"stopped the throwaway PostgreSQL + Redis ({tmpdir} removed)")
+
+
+@contextmanager
+def postgres_server(keep_db: bool, db_name: str) -> Iterator[str]:
+    """Just the server URL of `services` (the PostgreSQL-only benchmarks)."""
+    with services(keep_db, db_name) as found:
+        yield found.server
 
 
 def admin_connection(server: str) -> psycopg.Connection:
@@ -114,3 +132,72 @@ def round_trip_baseline(url: str, samples: int = 2000) -> tuple[float, float]:
 
 def cores(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{max(0.0, value):.2f}"
+
+
+# ---------------------------------------------------------------- CPU accounting
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, /proc/stat), or NaN."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return math.nan
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name is in parentheses and may contain spaces: split after it.
+    return raw[raw.rindex(")") + 2:].split()
+
+
+def find_postmaster(url: str) -> int | None:
+    """The PID of the server's postmaster when the server runs on this machine, else None."""
+    with psycopg.connect(conninfo(url)) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    stat = proc_stat(backend)
+    if stat is None:
+        return None
+    parent = int(stat[1])
+    try:
+        comm = Path(f"/proc/{parent}/comm").read_text().strip()
+    except OSError:
+        return None
+    return parent if comm.startswith("postgres") else None
+
+
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds used so far by the server: the postmaster, its live children (backends,
+    background processes) and, through the postmaster's cutime/cstime, the children it has
+    already reaped (backends of connections that were closed)."""
+    if postmaster is None:
+        return math.nan
+    ticks = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        stat = proc_stat(pid)
+        if stat is None:
+            continue
+        if pid == postmaster:
+            ticks += sum(int(v) for v in stat[11:15])  # utime, stime, cutime, cstime
+        elif int(stat[1]) == postmaster:
+            ticks += int(stat[11]) + int(stat[12])
+    return ticks / CLOCK_TICKS
+
+
+def recreate_database(server: str, name: str) -> str:
+    """Drop and create the benchmark's own database; return its URL."""
+    with admin_connection(server) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                     .format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return make_url(server).set(database=name).render_as_string(hide_password=False)

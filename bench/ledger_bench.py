@@ -36,17 +36,19 @@ from pathlib import Path
 import psycopg
 import sqlalchemy
 from bench_common import (
-    admin_connection,
     client_cpu,
     conninfo,
     cores,
+    find_postmaster,
     log,
+    machine_busy,
     percentile,
     postgres_server,
+    recreate_database,
     round_trip_baseline,
+    server_cpu,
     timed,
 )
-from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
@@ -102,74 +104,8 @@ def ms(seconds: float) -> str:
 
 # ---------------------------------------------------------------- CPU accounting
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy() -> float:
-    """CPU seconds the whole machine has spent busy (all cores, /proc/stat), or NaN."""
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    except OSError:
-        return math.nan
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name is in parentheses and may contain spaces: split after it.
-    return raw[raw.rindex(")") + 2:].split()
-
-
-def find_postmaster(url: str) -> int | None:
-    """The PID of the server's postmaster when the server runs on this machine, else None."""
-    with psycopg.connect(conninfo(url)) as conn:
-        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    stat = _proc_stat(backend)
-    if stat is None:
-        return None
-    parent = int(stat[1])
-    try:
-        comm = Path(f"/proc/{parent}/comm").read_text().strip()
-    except OSError:
-        return None
-    return parent if comm.startswith("postgres") else None
-
-
-def server_cpu(postmaster: int | None) -> float:
-    """CPU seconds used so far by the server: the postmaster, its live children (backends,
-    background processes) and, through the postmaster's cutime/cstime, the children it has
-    already reaped (backends of connections that were closed)."""
-    if postmaster is None:
-        return math.nan
-    ticks = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
-        stat = _proc_stat(pid)
-        if stat is None:
-            continue
-        if pid == postmaster:
-            ticks += sum(int(v) for v in stat[11:15])  # utime, stime, cutime, cstime
-        elif int(stat[1]) == postmaster:
-            ticks += int(stat[11]) + int(stat[12])
-    return ticks / CLOCK_TICKS
-
 
 # ---------------------------------------------------------------- the server and database
-
-
-def recreate_database(server: str, name: str) -> str:
-    """Drop and create the benchmark's own database; return its URL."""
-    with admin_connection(server) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                     .format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 # ---------------------------------------------------------------- bulk seeding

@@ -43,16 +43,27 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import sqlalchemy
-from bench_common import admin_connection, conninfo, drop_database, log, percentile, timed
-from psycopg import sql
+from bench_common import (
+    CLOCK_TICKS,
+    Services,
+    conninfo,
+    find_postmaster,
+    log,
+    machine_busy,
+    percentile,
+    proc_stat,
+    recreate_database,
+    services,
+    timed,
+)
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
@@ -181,15 +192,6 @@ def tool(name: str) -> str:
 
 # ---------------------------------------------------------------- CPU accounting
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return raw[raw.rindex(")") + 2:].split()  # after "(comm)", which may contain spaces
 
 
 def tree_cpu(root: int | None) -> float:
@@ -201,7 +203,7 @@ def tree_cpu(root: int | None) -> float:
         if not entry.name.isdigit():
             continue
         pid = int(entry.name)
-        stat = _proc_stat(pid)
+        stat = proc_stat(pid)
         if stat is None:
             continue
         if pid == root:
@@ -209,31 +211,6 @@ def tree_cpu(root: int | None) -> float:
         elif int(stat[1]) == root:
             ticks += int(stat[11]) + int(stat[12])
     return ticks / CLOCK_TICKS
-
-
-def machine_busy() -> float:
-    """CPU seconds the whole machine has spent busy (all cores), or NaN."""
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    except OSError:
-        return math.nan
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
-
-
-def find_postmaster(url: str) -> int | None:
-    """The postmaster's PID when the server runs on this machine, else None."""
-    with psycopg.connect(conninfo(url)) as conn:
-        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    stat = _proc_stat(backend)
-    if stat is None:
-        return None
-    parent = int(stat[1])
-    try:
-        comm = Path(f"/proc/{parent}/comm").read_text().strip()
-    except OSError:
-        return None
-    return parent if comm.startswith("postgres") else None
 
 
 @dataclass
@@ -250,54 +227,6 @@ class Meters:
 
 
 # ---------------------------------------------------------------- server, database, services
-
-@dataclass(frozen=True)
-class Services:
-    server: str  # postgresql+psycopg://... (any database on the server)
-    redis: str | None
-
-
-@contextmanager
-def services(keep_db: bool, db_name: str) -> Iterator[Services]:
-    """OMS_BENCH_DATABASE_URL (+ optional OMS_BENCH_REDIS_URL), or a throwaway PostgreSQL and
-    Redis from scripts/services.sh, stopped at the end."""
-    given = os.environ.get("OMS_BENCH_DATABASE_URL")
-    if given:
-        url = make_url(given)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg")
-        server = url.render_as_string(hide_password=False)
-        try:
-            yield Services(server, os.environ.get("OMS_BENCH_REDIS_URL") or None)
-        finally:
-            if not keep_db:
-                drop_database(server, db_name)
-        return
-    tmpdir = tempfile.mkdtemp(prefix="oms-bench-services-")
-    script = str(ROOT / "scripts" / "services.sh")
-    try:
-        log(f"starting a throwaway PostgreSQL + Redis in {tmpdir} (scripts/services.sh)")
-        out = subprocess.run([script, "start", tmpdir], check=True, text=True,
-                             stdout=subprocess.PIPE).stdout
-        found = {}
-        for line in out.splitlines():
-            for var in ("OMS_TEST_DATABASE_URL", "OMS_TEST_REDIS_URL"):
-                if line.startswith(f"export {var}="):
-                    found[var] = line.split("=", 1)[1].strip()
-        if "OMS_TEST_DATABASE_URL" not in found:
-            raise RuntimeError(f"services.sh printed no database URL:\n{out}")
-        yield Services(found["OMS_TEST_DATABASE_URL"], found.get("OMS_TEST_REDIS_URL"))
-    finally:
-        subprocess.run([script, "stop", tmpdir], check=False)
-        log(f"stopped the throwaway PostgreSQL + Redis ({tmpdir} removed)")
-
-
-def recreate_database(server: str, name: str) -> str:
-    with admin_connection(server) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                     .format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 # ---------------------------------------------------------------- bulk seeding for the search
@@ -485,7 +414,7 @@ class Gunicorn:
         kids = []
         for entry in os.scandir("/proc"):
             if entry.name.isdigit():
-                stat = _proc_stat(int(entry.name))
+                stat = proc_stat(int(entry.name))
                 if stat is not None and int(stat[1]) == self.proc.pid:
                     kids.append(int(entry.name))
         return sorted(kids)
