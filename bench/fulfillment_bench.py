@@ -324,6 +324,7 @@ class ClaimLog:
         self.claims: list[tuple[int, str, float]] = []  # (fulfillment id, actor, monotonic)
         self.anomalies: Counter = Counter()
         self.first_anomaly: str | None = None
+        self.pool_returns: list[float] = []  # when every live lease was expired on purpose
 
     def add(self, views: list[dict], principal: Principal, location: str) -> None:
         now = time.monotonic()
@@ -354,7 +355,8 @@ class ClaimLog:
         for fid, actor, at in claims:
             if fid in seen:
                 first_actor, first_at = seen[fid]
-                if at - first_at < LEASE_SECONDS:
+                returned = any(first_at < t < at for t in self.pool_returns)
+                if at - first_at < LEASE_SECONDS and not returned:
                     live.add(fid)
                     if len(examples) < 5:
                         examples.append(f"{fid}: {first_actor} then {actor} "
@@ -364,9 +366,26 @@ class ClaimLog:
             seen[fid] = (actor, at)
         return len(live), len(expired), examples
 
+    def returned_to_pool(self) -> None:
+        with self._lock:
+            self.pool_returns.append(time.monotonic())
+
     def unique(self) -> int:
         with self._lock:
             return len({c[0] for c in self.claims})
+
+
+def return_to_pool(url: str, claims: ClaimLog) -> int:
+    """Expire every live lease, as time would: each cell then starts with all open work
+    claimable (otherwise fast claim cells drain the seeded pool and later cells measure less,
+    or run dry). Re-claims after this count as 'after lease expiry', not as duplicates."""
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        returned = conn.execute(
+            "UPDATE ful_fulfillments SET lease_expires_at = "
+            "(now() AT TIME ZONE 'UTC') - interval '1 second' "
+            "WHERE status = 'pending' AND lease_expires_at IS NOT NULL").rowcount
+    claims.returned_to_pool()
+    return returned
 
 
 def poller(n: int) -> Principal:
@@ -942,6 +961,7 @@ def run(server: str, args: argparse.Namespace, size: Size) -> None:
     cells.append((max(POLLERS), "drain"))
     drained: tuple[str, int, int] | None = None
     for pollers, only in cells:
+        log(f"  returned {return_to_pool(url, claims):,} leased fulfillments to the pool")
         warmup, where = size.warmup, f"random of {size.locations}"
         if only == "drain":
             only, unclaimed = least_claimed_location(url)
@@ -991,6 +1011,7 @@ def run(server: str, args: argparse.Namespace, size: Size) -> None:
         f"{size.ship_seconds:g} s per cell")
     ship_results = []
     offset = 0
+    log(f"  returned {return_to_pool(url, claims):,} leased fulfillments to the pool")
     for threads in SHIP_THREADS:
         expected = rate1 * min(threads, 1.5) / threads * size.ship_seconds
         pool_size = math.ceil(1.5 * expected) + size.warmup + CLAIM_LIMIT
