@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core.auth import Principal
 from core.db import read_session, retry_transient, unit_of_work, utcnow
@@ -44,10 +44,16 @@ def _lines(order: Order) -> dict[int, OrderLine]:
     return {ln.id: ln for ln in order.lines}
 
 
+def _listed(f: Fulfillment) -> dict:
+    """A fulfillment whose lines are already loaded, as the API shows it."""
+    return {**fulfillment_view(f), "order_id": f.order_id, "order_number": f.order_number}
+
+
 def _view(session: Session, f: Fulfillment) -> dict:
+    """After a step changed its lines: flush and reload them first."""
     session.flush()
     session.refresh(f, ["lines"])
-    return {**fulfillment_view(f), "order_id": f.order_id, "order_number": f.order_number}
+    return _listed(f)
 
 
 def _with_fulfillment(fulfillment_id: int, principal: Principal,
@@ -94,8 +100,9 @@ def pick_list(location: str, limit: int) -> list[dict]:
             select(Fulfillment).where(Fulfillment.location_code == location,
                                       Fulfillment.status.in_(("pending", "awaiting_transfer",
                                                               "ready_for_pickup")))
+            .options(selectinload(Fulfillment.lines))
             .order_by(Fulfillment.id).limit(limit)).all()
-        views = [_view(session, f) for f in rows]
+        views = [_listed(f) for f in rows]
         session.commit()
     return views
 
@@ -110,8 +117,7 @@ def claim(location: str, limit: int, lease_seconds: int, principal: Principal) -
         promote_arrivals(session, location)
         claimed = work.claim(session, location, limit, lease_seconds, principal.actor)
         # Claimed rows come with their lines; their orders are loaded in one query.
-        views = [{**fulfillment_view(f), "order_id": f.order_id,
-                  "order_number": f.order_number} for f in claimed]
+        views = [_listed(f) for f in claimed]
         by_id = {o.id: o for o in session.scalars(
             select(Order).where(Order.id.in_({f.order_id for f in claimed})))}
         for f in claimed:
@@ -286,4 +292,4 @@ def get(fulfillment_id: int, principal: Principal) -> dict:
         if f is None:
             raise NotFound(f"unknown fulfillment {fulfillment_id}")
         _authorise(principal, f)
-        return {**fulfillment_view(f), "order_id": f.order_id, "order_number": f.order_number}
+        return _listed(f)

@@ -80,9 +80,9 @@ def order_access_facts(order_id: int) -> tuple[str, int | None, set[str]] | None
         order = session.get(Order, order_id)
         if order is None:
             return None
-        locations = {f["location"] for f in fulfillment_queries.for_order(session, order_id)}
-        locations |= {f["transfer_to"] for f in fulfillment_queries.for_order(session, order_id)
-                      if f["transfer_to"]}
+        work = fulfillment_queries.for_order(session, order_id)
+        locations = {f["location"] for f in work} | {f["transfer_to"] for f in work
+                                                     if f["transfer_to"]}
         if order.location_code:
             locations.add(order.location_code)
         return order.channel, order.created_by_key_id, locations
