@@ -2,9 +2,8 @@
 
 Snapshot the network, route (a pure decision), reserve the plan all-or-nothing, and record one
 fulfillment per node. If a concurrent order took stock between the snapshot and the
-reservation, the reservation's guard refuses, the savepoint rolls back, and we plan again on a
-fresh snapshot: every retry follows someone else's progress, so contention converges and
-nothing is ever oversold.
+reservation, the reservation's guard refuses (nothing is ever oversold) and the caller plans
+again in a fresh transaction, this time ahead of newcomers on the same items.
 """
 
 from __future__ import annotations
@@ -111,13 +110,19 @@ def plan(session: Session, demand: Demand, cost: CostModel) -> RoutingPlan:
         raise InvalidInput("fulfillment", str(exc)) from exc
 
 
-def place(session: Session, demand: Demand, cost: CostModel, cause: Cause) -> Placement:
+def place(session: Session, demand: Demand, cost: CostModel, cause: Cause, *,
+          contended: bool = False) -> Placement:
     """Plan on a fresh snapshot, reserve the plan all-or-nothing, record fulfillments.
 
     Raises InsufficientStock when a concurrent order took stock between the snapshot and the
     reservation. The caller then rolls its whole transaction back and tries again: retrying
     inside the same transaction (after a savepoint) would leave other transactions queued
-    behind ours on rows we no longer need, which is how PostgreSQL deadlocks are made."""
+    behind ours on rows we no longer need, which is how PostgreSQL deadlocks are made.
+    A caller that has already lost passes `contended` and is served before newcomers on the
+    same items (see `ledger.guard_allocation`)."""
+    ledger.guard_allocation(
+        session, snapshot.item_ids(session, {ln.sku for ln in demand.lines}).values(),
+        exclusive=contended)
     chosen = plan(session, demand, cost)
     by_id = {str(ln.line_id): ln for ln in demand.lines}
     _reserve(session, chosen, by_id, cause)

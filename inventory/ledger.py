@@ -314,6 +314,25 @@ def receive_transfer(session: Session, transfer_id: int, cause: Cause,
 
 # ---------------------------------------------------------------- reservations
 
+def guard_allocation(session: Session, item_ids: Iterable[int], *, exclusive: bool) -> None:
+    """Order allocators of the same items against each other, before they read availability.
+
+    Allocators plan on a snapshot and reserve afterwards; when a competitor takes the stock in
+    between, the guard in `reserve` refuses and the allocator starts over. That is cheap when
+    contention is rare, but a buyer can keep losing on a hot item. Optimistic allocators take
+    a shared lock on the item rows (they never wait for each other); one that has already lost
+    takes them exclusively, which waits for the shared holders to commit and keeps new ones
+    out, so its snapshot cannot go stale and it is placed on this attempt. Locks are taken in
+    item-id order, so allocators cannot deadlock each other here. SQLite serialises writers
+    already (BEGIN IMMEDIATE), so the lock clause is not rendered there."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return
+    stmt = select(Item.id).where(Item.id.in_(ids)).order_by(Item.id)
+    session.execute(stmt.with_for_update() if exclusive
+                    else stmt.with_for_update(read=True, key_share=True)).all()
+
+
 def reserve(session: Session, lines: Iterable[tuple[int, int, int]], demand_ref: str,
             cause: Cause, *, ignore_safety_stock: bool = False) -> list[Movement]:
     """All-or-nothing: reserve every (item_id, location_id, quantity) for `demand_ref`, or

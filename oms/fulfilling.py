@@ -21,7 +21,7 @@ from fulfillment.queries import fulfillment_view
 from inventory.ledger import Cause
 from oms import events
 from oms.models import Order, OrderLine
-from oms.orders import ROUTING_ATTEMPTS, roll_up, route_order
+from oms.orders import ROUTING_ATTEMPT, ROUTING_ATTEMPTS, roll_up, route_order
 
 MAX_LEASE_SECONDS = 24 * 3600
 
@@ -60,9 +60,10 @@ def _with_fulfillment(fulfillment_id: int, principal: Principal,
                       step: Callable[[Session, Fulfillment, Order], Any]) -> Any:
     """Lock the fulfillment and its order, check the caller's location, run the step, commit.
     A re-route that lost a race for stock is retried in a fresh transaction."""
-    for _attempt in range(ROUTING_ATTEMPTS):
+    for attempt in range(1, ROUTING_ATTEMPTS + 1):
         try:
             with unit_of_work() as session:
+                session.info[ROUTING_ATTEMPT] = attempt
                 f = work.lock(session, fulfillment_id)
                 _authorise(principal, f)
                 order = _order(session, f.order_id)

@@ -119,6 +119,7 @@ def _validate(session: Session, cmd: PlaceOrder) -> None:
 
 
 ROUTING_ATTEMPTS = 8
+ROUTING_ATTEMPT = "oms.routing_attempt"  # session.info key for retry loops that wrap steps
 
 
 @retry_transient()
@@ -223,11 +224,15 @@ def _destination(order: Order) -> tuple[tuple[float, float] | None, bool, str | 
 
 def route_order(session: Session, order: Order, *, actor: str, source: str,
                 exclude: frozenset[str] = frozenset(), bopis_policy: str | None = None,
-                quiet_if_unchanged: bool = False, attempt: int = 1) -> None:
+                quiet_if_unchanged: bool = False, attempt: int | None = None) -> None:
     """Place every unplaced or backordered unit of the order (inside the caller's
     transaction): reserve at the chosen nodes, record fulfillments, roll the status up.
     `quiet_if_unchanged` (periodic retries) writes no event when nothing moved. Raises
-    InsufficientStock when stock moved under the plan: the caller retries its transaction."""
+    InsufficientStock when stock moved under the plan: the caller retries its transaction,
+    passing the attempt number (or setting it in `session.info[ROUTING_ATTEMPT]`): an order
+    that has lost once is placed ahead of newcomers on its items."""
+    if attempt is None:
+        attempt = session.info.get(ROUTING_ATTEMPT, 1)
     rules = policy.current()
     before = [(ln.allocated, ln.backordered) for ln in order.lines]
     status_before = order.status
@@ -255,7 +260,8 @@ def route_order(session: Session, order: Order, *, actor: str, source: str,
         pickup_location=order.location_code if order.fulfillment_method == "pickup" else None,
         bopis_policy=bopis_policy or rules.bopis_policy, exclude=exclude,
     )
-    placement = planning.place(session, demand, rules.cost, _cause(order, actor, "routing"))
+    placement = planning.place(session, demand, rules.cost, _cause(order, actor, "routing"),
+                               contended=attempt > 1)
     for line in wanted:
         line.allocated += placement.allocated.get(line.id, 0)
         line.backordered = placement.backordered.get(line.id, 0)
