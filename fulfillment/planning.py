@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
+from fulfillment import holding
 from fulfillment.models import OPEN_STATUSES, Fulfillment, FulfillmentLine
 from fulfillment.routing import (
     CostModel,
@@ -191,18 +192,19 @@ def release(session: Session, order_id: int, line_id: int, demand_ref: str, quan
     ).all()
     # A transferred unit appears twice (the sender's transfer line and the store's pickup line)
     # but holds one reservation, at the sender: release by the holding line, shrink its mirror.
-    holding = [fl for fl, f in rows if f.method != "transfer"]
+    holders = [(fl, f) for fl, f in rows if f.method != "transfer"]
     mirrors = [fl for fl, f in rows if f.method == "transfer"]
-    items = snapshot.item_ids(session, {fl.sku for fl, _ in rows})
-    locations = snapshot.location_ids(session, {fl.source_location for fl, _ in rows})
     mirror_left = {m.id: m.quantity for m in mirrors}
     released = 0
-    for fl in holding:
+    for fl, f in holders:
         take = min(fl.quantity, quantity - released)
         if take == 0:
             break
-        ledger.release(session, items[fl.sku], locations[fl.source_location], demand_ref, take,
-                       cause)
+        found = holding.give_back(session, fl, f.location_code, take, cause)
+        if found != take:
+            raise Conflict(f"line {line_id}: {take} unit(s) of {fl.sku} should be held for "
+                           f"{demand_ref}, found {found}; the ledger needs a look "
+                           "(flask inventory verify)")
         _shrink(session, fl, take)
         left = take
         for mirror in mirrors:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.db import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
+from fulfillment import holding
 from fulfillment.models import (
     MAX_WRONG_PICKUP_CODES,
     OPEN_STATUSES,
@@ -168,12 +169,7 @@ def release_all(session: Session, f: Fulfillment, status: str, reason: str,
     moved: Moved = []
     items, locations = _ids(session, f.lines)
     for line in sorted(f.lines, key=lambda ln: (items[ln.sku], locations[ln.source_location])):
-        holding = ledger.held(session, items[line.sku], locations[line.source_location],
-                              line.demand_ref)
-        give_back = min(holding, line.quantity)
-        if give_back:
-            ledger.release(session, items[line.sku], locations[line.source_location],
-                           line.demand_ref, give_back, cause)
+        holding.give_back(session, line, f.location_code, line.quantity, cause)
         moved.append((line.order_line_id, line.quantity))
     f.status, f.status_reason = status, reason
     f.claimed_by = f.lease_expires_at = None

@@ -260,7 +260,8 @@ def ship_transfer(session: Session, item: Item, source: Location, destination: L
         raise InvalidInput("to_location", "must differ from the source location")
     transfer = Transfer(item_id=item.id, from_location_id=source.id,
                         to_location_id=destination.id, quantity=quantity,
-                        demand_ref=demand_ref, reference=cause.reference, actor=cause.actor)
+                        demand_ref=demand_ref, carried_quantity=quantity if demand_ref else 0,
+                        reference=cause.reference, actor=cause.actor)
     if demand_ref:
         out = Posting("transfer_out", item.id, source.id, on_hand=-quantity, reserved=-quantity,
                       counter_location_id=destination.id,
@@ -301,15 +302,43 @@ def receive_transfer(session: Session, transfer_id: int, cause: Cause,
                         counter_location_id=transfer.from_location_id,
                         transfer_id=transfer.id, demand_ref=transfer.demand_ref)]
     post(session, postings, cause)
-    if transfer.demand_ref:
-        reserve(session, [(transfer.item_id, transfer.to_location_id, quantity)],
+    promised = min(quantity, transfer.carried_quantity)
+    if promised:
+        reserve(session, [(transfer.item_id, transfer.to_location_id, promised)],
                 transfer.demand_ref, cause, ignore_safety_stock=True)
+        transfer.carried_quantity -= promised
     transfer.received_quantity += quantity
     if transfer.received_quantity == transfer.quantity:
         transfer.status = "received"
         transfer.received_at = utcnow()
     session.flush()
     return transfer
+
+
+def release_in_transit(session: Session, item_id: int, to_location_id: int, demand_ref: str,
+                       quantity: int) -> int:
+    """The demand gives up to `quantity` units that are travelling to `to_location_id` for it:
+    they will arrive as free stock. Returns how many it gave up (0 if none are on the road).
+
+    No balance changes: units in transit are counted in the destination's `in_transit` and are
+    not reserved anywhere until they arrive, so only the transfer's promise shrinks."""
+    check_quantity(quantity)
+    transfers = session.scalars(
+        select(Transfer).where(Transfer.item_id == item_id,
+                               Transfer.to_location_id == to_location_id,
+                               Transfer.demand_ref == demand_ref,
+                               Transfer.status == "in_transit",
+                               Transfer.carried_quantity > 0)
+        .order_by(Transfer.id.desc()).with_for_update()).all()
+    left = quantity
+    for transfer in transfers:
+        take = min(left, transfer.carried_quantity)
+        transfer.carried_quantity -= take
+        left -= take
+        if not left:
+            break
+    session.flush()
+    return quantity - left
 
 
 # ---------------------------------------------------------------- reservations
@@ -403,7 +432,13 @@ def release(session: Session, item_id: int, location_id: int, demand_ref: str,
 
 
 def release_demand(session: Session, demand_ref: str, cause: Cause) -> list[Movement]:
-    """Release everything still reserved for `demand_ref`, wherever it is."""
+    """Release everything still reserved for `demand_ref`, wherever it is; units travelling
+    for it will arrive free. Returns the release movements."""
+    # Transfer rows first: receiving a transfer locks it before the destination's balance.
+    session.execute(update(Transfer)
+                    .where(Transfer.demand_ref == demand_ref, Transfer.status == "in_transit",
+                           Transfer.carried_quantity > 0)
+                    .values(carried_quantity=0))
     open_rows = session.scalars(
         select(Reservation).where(Reservation.demand_ref == demand_ref, Reservation.quantity > 0)
         .order_by(Reservation.item_id, Reservation.location_id)

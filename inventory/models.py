@@ -185,6 +185,13 @@ class Transfer(Base):
         CheckConstraint("received_quantity >= 0 AND received_quantity <= quantity",
                         name="received_within_shipped"),
         CheckConstraint("status IN ('in_transit', 'received')", name="known_status"),
+        # Units still on the road that are promised to the demand they travel for; a demand
+        # that gives them up while they travel lowers this, so they arrive free.
+        CheckConstraint("carried_quantity >= 0 AND "
+                        "carried_quantity <= quantity - received_quantity",
+                        name="carried_within_outstanding"),
+        CheckConstraint("demand_ref IS NOT NULL OR carried_quantity = 0",
+                        name="carried_only_for_a_demand"),
         Index("ix_inv_transfers_to_status", "to_location_id", "status"),
     )
 
@@ -196,6 +203,7 @@ class Transfer(Base):
     received_quantity: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="in_transit")
     demand_ref: Mapped[str | None] = mapped_column(String(120))
+    carried_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reference: Mapped[str | None] = mapped_column(String(200))
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -149,6 +149,9 @@ class TransferOut(Schema):
     received_quantity = fields.Integer()
     status = fields.String()
     demand_ref = fields.String(allow_none=True)
+    reserved_on_arrival = fields.Integer(
+        metadata={"description": "units still on the road that will be reserved for "
+                                 "demand_ref when they arrive (the rest arrive free)"})
     reference = fields.String(allow_none=True)
     created_at = fields.String()
     received_at = fields.String(allow_none=True)

@@ -138,6 +138,16 @@ def release(sku: str, location: str, quantity: int, demand_ref: str, cause: Caus
         session.commit()
 
 
+def release_in_transit(sku: str, destination: str, quantity: int, demand_ref: str) -> int:
+    """The demand gives up units travelling to `destination` for it; returns how many."""
+    with unit_of_work() as session:
+        item = ledger.item_by_sku(session, sku)
+        loc = ledger.location_by_code(session, destination)
+        released = ledger.release_in_transit(session, item.id, loc.id, demand_ref, quantity)
+        session.commit()
+    return released
+
+
 def release_demand(demand_ref: str, cause: Cause) -> int:
     with unit_of_work() as session:
         released = ledger.release_demand(session, demand_ref, cause)

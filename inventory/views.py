@@ -53,6 +53,7 @@ def transfer_view(t: Transfer, sku: str, source: str, destination: str) -> dict:
     return {
         "id": t.id, "sku": sku, "from_location": source, "to_location": destination,
         "quantity": t.quantity, "received_quantity": t.received_quantity, "status": t.status,
-        "demand_ref": t.demand_ref, "reference": t.reference,
+        "demand_ref": t.demand_ref, "reserved_on_arrival": t.carried_quantity,
+        "reference": t.reference,
         "created_at": iso(t.created_at), "received_at": iso(t.received_at),
     }

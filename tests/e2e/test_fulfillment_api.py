@@ -272,3 +272,64 @@ def test_work_claimed_by_another_poller_is_theirs_to_ship(as_role, channel):
     assert movement_count() == before
     ok(holder.post(f"{API}/fulfillments/{claimed['id']}/ship",
                    {"carrier": "UPS", "tracking_number": "1"}))
+
+
+def _pickup_with_transfer_on_the_road(as_role, channel, quantity: int = 1) -> tuple[dict, dict]:
+    """A BOPIS order at store-brooklyn (no stock there) whose transfer from dc-east has left."""
+    services.receive("JKT-1", "dc-east", 4, CAUSE)
+    order = place(channel, method="pickup", pickup_location="store-brooklyn", quantity=quantity)
+    transfer = open_fulfillments(order, "transfer")[0]
+    ok(as_role("wms", "dc-east").post(f"{API}/fulfillments/{transfer['id']}/ship",
+                                      {"carrier": "truck", "tracking_number": "T-9"}))
+    [moving] = ok(as_role("store", "store-brooklyn").get(
+        f"{API}/transfers?location=store-brooklyn&status=in_transit"))
+    return order, moving
+
+
+def _receive(as_role, transfer: dict) -> None:
+    ok(as_role("store", "store-brooklyn").post(f"{API}/transfers/{transfer['id']}/receive", {}))
+
+
+def test_cancelling_while_the_transfer_is_on_the_road_frees_the_units_on_arrival(
+        as_role, channel, cs):
+    order, moving = _pickup_with_transfer_on_the_road(as_role, channel)
+    cancelled = ok(cs.post(f"{API}/orders/{order['id']}/cancel", {}))
+    assert cancelled["status"] == "cancelled"
+    # The truck is still on the road (its fulfillment stays shipped); the pickup is off.
+    assert [(f["method"], f["status"]) for f in cancelled["fulfillments"]] == [
+        ("transfer", "shipped"), ("pickup", "cancelled")]
+    [moving] = ok(as_role("store", "store-brooklyn").get(
+        f"{API}/transfers?location=store-brooklyn&status=in_transit"))
+    assert moving["reserved_on_arrival"] == 0
+    _receive(as_role, moving)
+    row = balance("JKT-1", "store-brooklyn")
+    assert (row["on_hand"], row["reserved"], row["in_transit"]) == (1, 0, 0)
+
+
+def test_part_cancelled_while_on_the_road_keeps_only_the_rest_for_the_pickup(
+        as_role, channel, cs):
+    order, moving = _pickup_with_transfer_on_the_road(as_role, channel, quantity=3)
+    line_id = order["lines"][0]["line_id"]
+    ok(cs.post(f"{API}/orders/{order['id']}/cancel",
+               {"lines": [{"line_id": line_id, "quantity": 1}]}))
+    _receive(as_role, moving)
+    row = balance("JKT-1", "store-brooklyn")
+    assert (row["on_hand"], row["reserved"]) == (3, 2)
+    store = as_role("store", "store-brooklyn")
+    [listed] = ok(store.get(f"{API}/pick-lists?location=store-brooklyn"))["items"]
+    assert listed["status"] == "pending"
+    code = ok(store.post(f"{API}/fulfillments/{listed['id']}/ready-for-pickup"))["pickup_code"]
+    ok(store.post(f"{API}/fulfillments/{listed['id']}/pickup", {"code": code}))
+    row = balance("JKT-1", "store-brooklyn")
+    assert (row["on_hand"], row["reserved"]) == (1, 0)
+    assert ok(cs.get(f"{API}/orders/{order['id']}"))["status"] == "fulfilled"
+
+
+def test_store_rejecting_a_pickup_on_the_road_leaves_nothing_reserved_on_arrival(
+        as_role, channel):
+    order, moving = _pickup_with_transfer_on_the_road(as_role, channel)
+    pickup = open_fulfillments(order, "pickup")[0]
+    ok(as_role("store", "store-brooklyn").post(f"{API}/fulfillments/{pickup['id']}/reject",
+                                               {"reason": "store closing for renovation"}))
+    _receive(as_role, moving)
+    assert balance("JKT-1", "store-brooklyn")["reserved"] == 0

@@ -60,7 +60,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.in_transit: Counter[Key] = Counter()
         self.safety: Counter[Key] = Counter()
         self.holds: Counter[Hold] = Counter()
-        # transfer id -> (sku, destination, demand_ref, outstanding)
+        # transfer id -> (sku, destination, demand_ref, outstanding, still promised to demand)
         self.transfers: dict[int, list[Any]] = {}
         self.movements = 0
 
@@ -189,7 +189,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.in_transit[(sku, destination)] += quantity
             self.movements += 2
             assert moved["status"] == "in_transit"
-            self.transfers[moved["id"]] = [sku, destination, None, quantity]
+            self.transfers[moved["id"]] = [sku, destination, None, quantity, 0]
 
     @rule(data=st.data(), destination=st.sampled_from(CODES))
     def transfer_for_demand(self, data: st.DataObject, destination: str) -> None:
@@ -210,7 +210,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.reserved[(sku, source)] -= quantity
             self.in_transit[(sku, destination)] += quantity
             self.movements += 2
-            self.transfers[moved["id"]] = [sku, destination, demand, quantity]
+            self.transfers[moved["id"]] = [sku, destination, demand, quantity, quantity]
 
     @precondition(lambda self: self.transfers)
     @rule(data=st.data())
@@ -218,7 +218,7 @@ class LedgerMachine(RuleBasedStateMachine):
         still_open = sorted(t for t, v in self.transfers.items() if v[3] > 0)
         candidates = still_open if still_open and data.draw(st.booleans()) else self.transfers
         transfer_id = data.draw(st.sampled_from(sorted(candidates)), label="transfer")
-        sku, destination, demand, outstanding = self.transfers[transfer_id]
+        sku, destination, demand, outstanding, carried = self.transfers[transfer_id]
         quantity = data.draw(st.none() | st.integers(1, outstanding + 2), label="quantity")
         if outstanding == 0:
             error: type[DomainError] | None = Conflict
@@ -234,13 +234,34 @@ class LedgerMachine(RuleBasedStateMachine):
             self.in_transit[key] -= landed
             self.on_hand[key] += landed
             self.movements += 1
-            if demand:
-                self.reserved[key] += landed
-                self.holds[(demand, sku, destination)] += landed
+            promised = min(landed, carried)
+            if promised:
+                self.reserved[key] += promised
+                self.holds[(demand, sku, destination)] += promised
                 self.movements += 1
             self.transfers[transfer_id][3] = outstanding - landed
+            self.transfers[transfer_id][4] = carried - promised
+            assert view["reserved_on_arrival"] == carried - promised
             assert view["received_quantity"] == view["quantity"] - (outstanding - landed)
             assert view["status"] == ("received" if landed == outstanding else "in_transit")
+
+    @precondition(lambda self: any(v[4] for v in self.transfers.values()))
+    @rule(data=st.data())
+    def demand_gives_up_units_on_the_road(self, data: st.DataObject) -> None:
+        carrying = sorted(t for t, v in self.transfers.items() if v[4] > 0)
+        transfer_id = data.draw(st.sampled_from(carrying), label="transfer")
+        sku, destination, demand, _, _ = self.transfers[transfer_id]
+        travelling = [t for t, v in self.transfers.items()
+                      if v[:3] == [sku, destination, demand] and v[4] > 0]
+        promised = sum(self.transfers[t][4] for t in travelling)
+        quantity = data.draw(st.integers(1, promised + 2), label="quantity")
+        assert services.release_in_transit(sku, destination, quantity, demand) == min(
+            quantity, promised)
+        left = quantity
+        for t in sorted(travelling, reverse=True):  # newest transfer first
+            take = min(left, self.transfers[t][4])
+            self.transfers[t][4] -= take
+            left -= take
 
     # ------------------------------------------------------------ reservations
 
@@ -286,6 +307,9 @@ class LedgerMachine(RuleBasedStateMachine):
         for hold in open_holds:
             self.reserved[hold[1:]] -= self.holds[hold]
             self.holds[hold] = 0
+        for transfer in self.transfers.values():
+            if transfer[2] == demand:
+                transfer[4] = 0  # what is on the road for it arrives free
         self.movements += len(open_holds)
 
     # ------------------------------------------------------------ after every step
@@ -306,7 +330,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 .where(Reservation.quantity > 0)
             ).all()
             transfers = session.execute(
-                select(Transfer.id, Transfer.quantity - Transfer.received_quantity)).all()
+                select(Transfer.id, Transfer.quantity - Transfer.received_quantity,
+                       Transfer.carried_quantity)).all()
 
         for _, _, b in balances:
             assert 0 <= b.reserved <= b.on_hand
@@ -323,7 +348,8 @@ class LedgerMachine(RuleBasedStateMachine):
             k: v for k, v in modelled.items() if any(v)}
         assert movements == self.movements
         assert {(d, s, c): q for d, s, c, q in holds} == +self.holds
-        assert dict(transfers) == {t: v[3] for t, v in self.transfers.items()}
+        assert {t: (out, carried) for t, out, carried in transfers} == {
+            t: (v[3], v[4]) for t, v in self.transfers.items()}
         assert_ledger_clean()
 
 
