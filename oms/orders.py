@@ -306,7 +306,8 @@ def roll_up(session: Session, order: Order, actor: str, source: str, kind: str |
                   topic=f"order.{new}" if changed or kind else None, data=data)
 
 
-def _load_for_update(session: Session, order_id: int) -> Order:
+def load_for_update(session: Session, order_id: int) -> Order:
+    """The order, locked for the rest of the caller's transaction (404 if unknown)."""
     order = session.scalars(select(Order).where(Order.id == order_id).with_for_update()).first()
     if order is None:
         raise NotFound(f"unknown order {order_id}")
@@ -319,7 +320,7 @@ def cancel(order_id: int, lines: list[tuple[int, int]] | None, *, actor: str, so
     """Cancel the whole order or (line_id, quantity) parts of it, releasing reservations.
     Units already shipped or handed over cannot be cancelled (that is a return)."""
     with unit_of_work() as session:
-        order = _load_for_update(session, order_id)
+        order = load_for_update(session, order_id)
         if order.status in TERMINAL:
             raise Conflict(f"order {order.number} is {order.status}")
         by_id = {ln.id: ln for ln in order.lines}
@@ -383,7 +384,7 @@ def reroute(order_id: int, *, actor: str, source: str,
 def _reroute_once(order_id: int, *, actor: str, source: str,
                   exclude_locations: frozenset[str], attempt: int) -> None:
     with unit_of_work() as session:
-        order = _load_for_update(session, order_id)
+        order = load_for_update(session, order_id)
         if order.status in TERMINAL or order.fulfillment_method == "carry_out":
             raise Conflict(f"order {order.number} is {order.status}; nothing to re-route")
         for code in exclude_locations:
@@ -421,7 +422,7 @@ def retry_unplaced(limit: int = 200) -> int:
 @retry_transient()
 def _retry_one(order_id: int) -> None:
     with unit_of_work() as session:
-        order = _load_for_update(session, order_id)
+        order = load_for_update(session, order_id)
         if order.status not in ("received", "backordered", "needs_attention"):
             return
         route_order(session, order, actor="system:retry", source="oms",

@@ -14,9 +14,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import in_transaction_hook, read_session, unit_of_work
@@ -26,7 +25,9 @@ from integrations.shopify.shops import Shop
 from integrations.shopify.translate import Delivery, TranslationError
 from oms import events, orders
 from oms.domain import TERMINAL
-from oms.models import Order
+
+if TYPE_CHECKING:  # the order is reached through oms.orders; only its type is named here
+    from oms.models import Order
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +104,6 @@ def snapshot(shop_domain: str, shopify_order_id: Any) -> OrderSnap | None:
                                         ln.fulfilled) for ln in order.lines))
 
 
-def _lock(session: Session, order_id: int) -> Order:
-    return session.scalars(select(Order).where(Order.id == order_id).with_for_update()).one()
-
-
 def check_lines(order: Order, snap: OrderSnap, cancels: list[tuple[int, int]]) -> None:
     """Under the lock: the lines are as the decision saw them, plus its own cancellations."""
     planned = dict(cancels)
@@ -121,13 +118,13 @@ def commit_change(snap: OrderSnap, cancels: list[tuple[int, int]], *, actor: str
     order's lock; without cancellations, `finish` runs in a transaction of its own."""
     if cancels:
         def hook(session: Session) -> None:
-            finish(session, session.get(Order, snap.id))
+            finish(session, orders.load_for_update(session, snap.id))
 
         with in_transaction_hook(hook):
             orders.cancel(snap.id, cancels, actor=actor, source=SOURCE, reason=reason)
     else:
         with unit_of_work() as session:
-            finish(session, _lock(session, snap.id))
+            finish(session, orders.load_for_update(session, snap.id))
             session.commit()
 
 
@@ -201,7 +198,7 @@ def _cancel_whole(ctx: Ctx, snap: OrderSnap, updated_at: dt.datetime | None,
               "cancel_reason": cancel_reason}
 
     def hook(session: Session) -> None:
-        order = session.get(Order, snap.id)
+        order = orders.load_for_update(session, snap.id)
         orders.note_source_version(order, updated_at)
         store.settle(session, ctx.event_id, "processed", result)
 
