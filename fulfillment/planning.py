@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InsufficientStock, InvalidInput
 from fulfillment import holding
 from fulfillment.models import OPEN_STATUSES, Fulfillment, FulfillmentLine
 from fulfillment.routing import (
@@ -30,6 +30,10 @@ from fulfillment.routing import (
 )
 from inventory import ledger, snapshot
 from inventory.ledger import Cause
+
+
+class CapacityTaken(InsufficientStock):
+    """A concurrent order took the node capacity a plan counted on (retried like stock)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ def place(session: Session, demand: Demand, cost: CostModel, cause: Cause, *,
         session, snapshot.item_ids(session, {ln.sku for ln in demand.lines}).values(),
         exclusive=contended)
     chosen = plan(session, demand, cost)
+    _check_capacity(session, chosen)
     by_id = {str(ln.line_id): ln for ln in demand.lines}
     _reserve(session, chosen, by_id, cause)
     placement = Placement(plan=chosen, attempts=1)
@@ -137,6 +142,26 @@ def place(session: Session, demand: Demand, cost: CostModel, cause: Cause, *,
         placement.unfillable[int(line_id)] = qty
     placement.fulfillment_ids = _record_fulfillments(session, demand, chosen, by_id)
     return placement
+
+
+def _check_capacity(session: Session, chosen: RoutingPlan) -> None:
+    """Daily capacity is a hard limit: the plan's ship and transfer work is counted again
+    under a lock on its nodes, so concurrent orders cannot each take the last slot. A plan
+    made on a stale count raises CapacityTaken and the caller plans again."""
+    wanted: dict[str, int] = defaultdict(int)
+    for node, kind in {(a.node, a.kind) for a in chosen.allocations}:
+        if kind != "pickup":
+            wanted[node] += 1
+    if not wanted:
+        return
+    capacity = snapshot.lock_for_assignment(session, wanted)
+    limited = {code: cap for code, cap in capacity.items() if cap is not None}
+    if not limited:
+        return
+    used = assigned_today(session, limited)
+    for code, cap in sorted(limited.items()):
+        if used.get(code, 0) + wanted[code] > cap:
+            raise CapacityTaken(f"{code}: today's capacity of {cap} was taken while planning")
 
 
 def _reserve(session: Session, chosen: RoutingPlan, by_id: dict[str, DemandLine],

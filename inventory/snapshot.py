@@ -40,3 +40,15 @@ def item_ids(session: Session, skus: Iterable[str]) -> dict[str, int]:
 def location_ids(session: Session, codes: Iterable[str]) -> dict[str, int]:
     return dict(session.execute(
         select(Location.code, Location.id).where(Location.code.in_(set(codes)))).all())
+
+
+def lock_for_assignment(session: Session, codes: Iterable[str]) -> dict[str, int | None]:
+    """Serialise whoever assigns work to these locations, and return their daily capacity as
+    it is now. FOR NO KEY UPDATE: it orders assigners against each other but does not block
+    the movements, balances and reservations that reference the location (they take only a
+    key-share lock on it). SQLite serialises writers already."""
+    rows = session.execute(
+        select(Location.code, Location.daily_capacity)
+        .where(Location.code.in_(sorted(set(codes)))).order_by(Location.id)
+        .with_for_update(key_share=True)).all()
+    return dict(rows)

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.db import read_session
 from inventory import queries, services
@@ -101,4 +101,40 @@ def test_the_same_channel_order_five_times_at_once_is_one_order(network):
     assert len({r.order_id for r in results}) == 1
     assert sum(r.created for r in results) == 1
     assert queries.stock_for_sku("JKT-1")["network"]["reserved"] == 2
+    assert_ledger_clean()
+
+
+def test_concurrent_orders_never_exceed_a_nodes_daily_capacity(network):
+    """dc-east may take 5 parcels today; 24 buyers near it at once get 5 from there and the
+    rest from the next node, none over the limit."""
+    from core.db import unit_of_work
+    from fulfillment.models import Fulfillment
+    from inventory.models import Location
+
+    services.receive("JKT-1", "dc-east", 100, CAUSE)
+    services.receive("JKT-1", "dc-central", 100, CAUSE)
+    with unit_of_work() as session:
+        session.execute(update(Location).where(Location.code == "dc-east")
+                        .values(daily_capacity=5))
+        session.commit()
+    start = threading.Barrier(24)
+
+    def place(n: int) -> int:
+        cmd = orders.PlaceOrder(
+            channel="web", external_id=f"cap-{n}", currency="USD",
+            lines=(orders.LineInput("JKT-1", 1, Decimal("10.00")),), method="ship",
+            customer=SeenIdentity(email=f"cap{n}@example.com"),
+            address=orders.Address(city="New York", country="US", latitude=40.75,
+                                   longitude=-73.99),
+            actor="test", source="test")
+        start.wait()
+        return orders.place_order(cmd).order_id
+
+    with ThreadPoolExecutor(24) as pool:
+        list(pool.map(place, range(24)))
+    with read_session() as session:
+        per_node = dict(session.execute(
+            select(Fulfillment.location_code, func.count())
+            .group_by(Fulfillment.location_code)).all())
+    assert per_node == {"dc-east": 5, "dc-central": 19}
     assert_ledger_clean()
