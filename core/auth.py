@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, read_session, unit_of_work, utcnow
 from core.errors import Forbidden, InvalidInput, Unauthorized
+from core.http import check_api_input
 
 ROLES = ("admin", "channel", "wms", "store", "cs")
 ROLES_NEEDING_LOCATION = ("store",)
@@ -124,6 +125,7 @@ def require_roles(*roles: str) -> Callable[[F], F]:
             if principal.role not in allowed:
                 raise Forbidden(f"role '{principal.role}' may not do this")
             g.principal = principal
+            check_api_input()
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import re
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import HTTPException
@@ -73,6 +75,82 @@ class OmsApi(Api):
         return jsonify(error_body(code, message, fields_)), error.code, data.get("headers") or {}
 
 
+# Text no column can store: PostgreSQL refuses NUL in text, and a lone UTF-16 surrogate (JSON
+# allows "\ud800") cannot be encoded as UTF-8 by any driver.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_PROBLEM = "contains a NUL character or an unpaired Unicode surrogate"
+CHECKED_HEADERS = ("Idempotency-Key",)
+
+
+def find_unstorable(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string (key or value) no database can store, if any.
+    Iterative: a parsed body may be nested as deep as the JSON parser allows."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if UNSTORABLE.search(node):
+                return where or "_body"
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                child = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and UNSTORABLE.search(key):
+                    return where or "_body"
+                stack.append((item, child))
+        elif isinstance(node, list):
+            stack.extend((item, f"{where}.{i}" if where else str(i))
+                         for i, item in enumerate(node))
+    return None
+
+
+def check_api_input() -> None:
+    """Before an API view parses its input (called once the caller is authenticated, so an
+    unknown caller still gets 401 first): a body that is not JSON we can hold, or text no
+    column can store, is the caller's error (400/422 naming the field), not a 500 from deep
+    inside a use case. Malformed JSON the parser itself chokes on (nesting deeper than its
+    recursion limit, integers longer than Python converts) is caught here as well."""
+    for name in CHECKED_HEADERS:
+        if name in request.headers and UNSTORABLE.search(request.headers[name]):
+            raise InvalidInput(name, UNSTORABLE_PROBLEM)
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str) and UNSTORABLE.search(value):
+            raise InvalidInput(name, UNSTORABLE_PROBLEM)
+    for name, value in request.args.items(multi=True):
+        if UNSTORABLE.search(name) or UNSTORABLE.search(value):
+            raise InvalidInput(name, UNSTORABLE_PROBLEM)
+    raw = request.get_data(cache=True)
+    if not raw or not request.is_json:
+        return
+    body = parse_json_body(raw)
+    where = find_unstorable(body)
+    if where is not None:
+        raise InvalidInput(where, UNSTORABLE_PROBLEM)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json_body(raw: bytes | str) -> Any:
+    """Strict JSON (no NaN or Infinity, which Python's parser accepts and no database column
+    or JSON consumer does), with the parser's own failures as a 400."""
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError as exc:
+        raise BadRequestBody("nested too deeply to be an order, a movement or any request "
+                             "of this API") from exc
+    except ValueError as exc:  # not JSON, bad encoding, or an integer too long to convert
+        raise BadRequestBody(f"not valid JSON: {exc}") from exc
+
+
+class BadRequestBody(DomainError):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, problem: str):
+        super().__init__(f"request body: {problem}", fields={"_body": [problem]})
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
@@ -97,6 +175,12 @@ def encode_cursor(value: int) -> str:
 
 MAX_INT_ID = 2**31 - 1
 MAX_BIG_ID = 2**63 - 1
+
+
+def record_id(**kwargs: Any) -> fields.Integer:
+    """An id sent in a body: a positive integer that fits the id columns (never an overflow
+    from the database)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_INT_ID), **kwargs)
 
 
 def decode_cursor(cursor: str | None, maximum: int = MAX_INT_ID) -> int | None:

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from core.auth import current_principal, require_location, require_roles
+from core.http import record_id
 from oms import fulfilling
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
@@ -33,7 +34,7 @@ class RenewIn(Schema):
 
 
 class PickLineIn(Schema):
-    line_id = fields.Integer(required=True, strict=True)
+    line_id = record_id(required=True)
     picked_quantity = fields.Integer(required=True, strict=True,
                                      validate=validate.Range(min=0))
 

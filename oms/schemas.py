@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.http import PageArgs
+from core.http import PageArgs, record_id
 from oms.domain import CHANNELS, CONTACT_CHANNELS, FULFILLMENT_METHODS
 from oms.policy import BOPIS_POLICIES
 
@@ -71,7 +71,7 @@ class OrderIn(Schema):
 
 
 class CancelLineIn(Schema):
-    line_id = fields.Integer(required=True, strict=True)
+    line_id = record_id(required=True)
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 
 
@@ -100,10 +100,10 @@ class NoteIn(Schema):
 
 
 class MergeIn(Schema):
-    customer_id = fields.Integer(required=True, strict=True)
+    customer_id = record_id(required=True)
     reason = fields.String(load_default="merged by customer service",
                            validate=validate.Length(max=500))
 
 
 class UnmergeIn(Schema):
-    customer_id = fields.Integer(required=True, strict=True)
+    customer_id = record_id(required=True)

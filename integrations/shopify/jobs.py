@@ -4,8 +4,9 @@
 skipped, and the changes it makes commit together with its settling. A failure is recorded on
 the event (status `failed`, attempts, last_error) in its own transaction and then raised, so
 that RQ retries it with backoff; a payload that can never become an order (a line without
-SKU, an unmapped pickup location) is recorded as failed without raising: retrying the same
-payload cannot help, `flask integrations replay` does once the cause is fixed.
+SKU, an unmapped pickup location, a field of the wrong shape or a value no column holds) is
+recorded as failed without raising: retrying the same payload cannot help, `flask
+integrations replay` does once the cause is fixed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.exc import DataError
 
 from core import jobs
 from core.db import read_session, utcnow
@@ -27,6 +29,13 @@ log = logging.getLogger(__name__)
 JOB = "integrations.shopify.jobs.process_event"
 SWEEP_EVERY_SECONDS = 5 * 60
 SWEEP_AFTER = dt.timedelta(minutes=5)
+
+# A payload of an unexpected shape (an object where a list belongs, a quantity of "abc"), or
+# values no column can hold (too long, NUL, out of range), fails the same way every time:
+# retrying with backoff cannot help, so the event is recorded as failed at once and waits for
+# `flask integrations replay`. Outages (database, Shopify's API) still raise and are retried.
+PAYLOAD_ERRORS: tuple[type[Exception], ...] = (
+    AttributeError, TypeError, KeyError, IndexError, ValueError, DataError)
 
 HANDLERS = {
     "orders/create": apply.create,
@@ -50,9 +59,13 @@ def process_event(event_id: int) -> str:
         return event.status
     try:
         outcome = _run(event)
-    except TranslationError as exc:
-        store.record_failure(event_id, exc)
-        log.warning("shopify event %s (%s) cannot be applied: %s", event_id, event.topic, exc)
+    except (TranslationError, *PAYLOAD_ERRORS) as exc:
+        error = exc if isinstance(exc, TranslationError) else TranslationError(
+            f"the payload has a field of an unexpected shape or a value no column can hold "
+            f"({type(exc).__name__}: {exc})")
+        store.record_failure(event_id, error)
+        log.warning("shopify event %s (%s) cannot be applied: %s", event_id, event.topic,
+                    error, exc_info=error is not exc)
         return "failed"
     except Exception as exc:
         store.record_failure(event_id, exc)

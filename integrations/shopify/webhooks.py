@@ -10,7 +10,6 @@ Shopify gives up after 5 s and, after repeated failures, deletes the subscriptio
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -19,7 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.db import read_session, unit_of_work
-from core.http import error_body
+from core.http import (
+    UNSTORABLE,
+    UNSTORABLE_PROBLEM,
+    BadRequestBody,
+    error_body,
+    parse_json_body,
+)
 from integrations.models import InboundEvent
 from integrations.shopify import shops
 from integrations.shopify.jobs import enqueue
@@ -63,7 +68,8 @@ def receive():
     raw = request.get_data(cache=False)
     domain = shops.normalise_domain(_header("X-Shopify-Shop-Domain"))
     webhook_id = _header("X-Shopify-Webhook-Id")
-    shop = shops.find(domain)
+    # A domain no shop can have is an unknown shop (and must not reach the database).
+    shop = None if UNSTORABLE.search(domain) else shops.find(domain)
     if shop is None:
         log.warning("shopify webhook %s for unknown shop %r refused", webhook_id, domain)
         return _error(401, "unauthorized", "unknown shop: configure it with "
@@ -73,6 +79,12 @@ def receive():
         log.warning("shopify webhook %s for %s refused: missing or wrong HMAC", webhook_id,
                     domain)
         return _error(401, "unauthorized", "missing or invalid X-Shopify-Hmac-Sha256")
+    unreadable = [name for name, value in request.headers.items()
+                  if (name.lower().startswith("x-shopify-") or name in KEPT_HEADERS)
+                  and UNSTORABLE.search(value)]
+    if unreadable:
+        return _error(400, "bad_request", f"header {unreadable[0]}: {UNSTORABLE_PROBLEM}",
+                      {name: [UNSTORABLE_PROBLEM] for name in unreadable})
     topic = _header("X-Shopify-Topic")
     missing = {name: ["required"] for name, value in (("X-Shopify-Webhook-Id", webhook_id),
                                                       ("X-Shopify-Topic", topic)) if not value}
@@ -80,13 +92,16 @@ def receive():
         return _error(400, "bad_request", f"missing header {', '.join(missing)}", missing)
     try:
         text = raw.decode("utf-8")
-        payload = json.loads(text)
-    except (UnicodeDecodeError, ValueError):
+        payload = parse_json_body(text)
+    except (UnicodeDecodeError, BadRequestBody):
         return _error(400, "bad_request", "the body is not valid JSON",
                       {"_body": ["not valid JSON"]})
     if not isinstance(payload, dict):
         return _error(400, "bad_request", "the body must be a JSON object",
                       {"_body": ["must be a JSON object"]})
+    if isinstance(payload.get("id"), str) and UNSTORABLE.search(payload["id"]):
+        return _error(400, "bad_request", f"id: {UNSTORABLE_PROBLEM}",
+                      {"id": [UNSTORABLE_PROBLEM]})
 
     handled = topic in HANDLED_TOPICS
     event = InboundEvent(

@@ -23,3 +23,25 @@ def test_cursor_round_trip_and_garbage():
     with pytest.raises(InvalidInput) as err:
         decode_cursor("!!not-a-cursor")
     assert "cursor" in err.value.fields
+
+
+def test_unstorable_text_is_found_by_its_dotted_path():
+    from core.http import find_unstorable
+
+    assert find_unstorable({"lines": [{"sku": "JKT-1"}, {"sku": "A\x00B"}]}) == "lines.1.sku"
+    assert find_unstorable({"customer": {"name": "Ann \ud800"}}) == "customer.name"
+    assert find_unstorable({"note": "ok", "n": 1, "tags": ["é", "☃", "😀"]}) is None
+    deep: list = []
+    for _ in range(50_000):  # deeper than Python's recursion limit: walked without recursing
+        deep = [deep]
+    assert find_unstorable(deep) is None
+
+
+@pytest.mark.parametrize("raw", ["[" * 50_000 + "]" * 50_000, '{"sku": 1' + "0" * 5000 + "}",
+                                 '{"quantity": NaN}', '{"x": Infinity}', "{not json"])
+def test_bodies_the_parser_cannot_hold_are_a_400(raw):
+    from core.http import BadRequestBody, parse_json_body
+
+    with pytest.raises(BadRequestBody) as err:
+        parse_json_body(raw)
+    assert err.value.status == 400 and "_body" in err.value.fields
