@@ -352,14 +352,19 @@ def guard_allocation(session: Session, item_ids: Iterable[int], *, exclusive: bo
     a shared lock on the item rows (they never wait for each other); one that has already lost
     takes them exclusively, which waits for the shared holders to commit and keeps new ones
     out, so its snapshot cannot go stale and it is placed on this attempt. Locks are taken in
-    item-id order, so allocators cannot deadlock each other here. SQLite serialises writers
-    already (BEGIN IMMEDIATE), so the lock clause is not rendered there."""
+    item-id order, so allocators cannot deadlock each other here.
+
+    The modes are FOR SHARE and FOR NO KEY UPDATE, which conflict with each other but not with
+    the FOR KEY SHARE that PostgreSQL's foreign-key checks take on the item row whenever a
+    movement or reservation of that item is inserted: every other ledger writer goes on
+    untouched (FOR UPDATE would block them and deadlock against their balance-row locks).
+    SQLite serialises writers already (BEGIN IMMEDIATE), so no lock clause is rendered there."""
     ids = sorted(set(item_ids))
     if not ids:
         return
     stmt = select(Item.id).where(Item.id.in_(ids)).order_by(Item.id)
-    session.execute(stmt.with_for_update() if exclusive
-                    else stmt.with_for_update(read=True, key_share=True)).all()
+    session.execute(stmt.with_for_update(key_share=True) if exclusive
+                    else stmt.with_for_update(read=True)).all()
 
 
 def reserve(session: Session, lines: Iterable[tuple[int, int, int]], demand_ref: str,

@@ -353,3 +353,39 @@ def test_first_cycle_counts_of_a_never_stocked_row_serialize():
     assert final in counts.values(), f"on_hand is {final}: the counts added up"
     assert _replay("SOCK-1", "store-chicago", counts) == final
     assert_ledger_clean()
+
+
+# ---------------------------------------------------------------- the allocation guard
+
+@pytest.mark.parametrize("exclusive", [False, True])
+def test_the_allocation_guard_never_blocks_other_ledger_writers(exclusive):
+    """While an order that lost a race holds its items exclusively (or any order holds them
+    shared), receipts, reservations and transfers of the same items go on: the guard's lock
+    modes do not conflict with the key-share lock of PostgreSQL's foreign-key checks. (FOR
+    UPDATE did, and deadlocked a shipment against a retried order.)"""
+    from sqlalchemy import text
+
+    from core.db import unit_of_work
+    from inventory import ledger, snapshot
+
+    services.receive("JKT-1", "dc-east", 5, CAUSE)
+    with unit_of_work() as holder:
+        ledger.guard_allocation(holder, snapshot.item_ids(holder, ["JKT-1"]).values(),
+                                exclusive=exclusive)
+
+        def writer() -> None:
+            with unit_of_work() as session:
+                session.execute(text("SET LOCAL lock_timeout = '3s'"))
+                item = ledger.item_by_sku(session, "JKT-1")
+                east = ledger.location_by_code(session, "dc-east")
+                central = ledger.location_by_code(session, "dc-central")
+                ledger.receive(session, item, central, 2, CAUSE)
+                ledger.reserve(session, [(item.id, east.id, 1)], "order:77/line:1", CAUSE)
+                ledger.ship_transfer(session, item, east, central, 1, CAUSE)
+                session.commit()
+
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(writer).result(timeout=30)  # a lock timeout would raise here
+        holder.rollback()
+    assert balance("JKT-1", "dc-central")["on_hand"] == 2
+    assert_ledger_clean()
