@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,6 +31,9 @@ from fulfillment.routing import (
 )
 from inventory import ledger, snapshot
 from inventory.ledger import Cause
+
+if TYPE_CHECKING:
+    from inventory.models import Location
 
 
 class CapacityTaken(InsufficientStock):
@@ -84,14 +88,19 @@ def assigned_today(session: Session, codes: Iterable[str] | None = None) -> dict
     return dict(session.execute(stmt).all())
 
 
-def routing_nodes(session: Session) -> list[Node]:
-    used = assigned_today(session)
+def routing_nodes(session: Session, locations: list[Location] | None = None) -> list[Node]:
+    """The active nodes as routing sees them; capacity left today only where there is a
+    limit (counting a node without one would read all of its day's work for nothing)."""
+    if locations is None:
+        locations = snapshot.active_locations(session)
+    limited = [loc.code for loc in locations if loc.daily_capacity is not None]
+    used = assigned_today(session, limited) if limited else {}
     return [
         Node(code=loc.code, kind=loc.kind, latitude=loc.latitude, longitude=loc.longitude,
              ships=loc.ships, pickup=loc.pickup, priority=loc.priority,
              capacity_left=(None if loc.daily_capacity is None
                             else max(0, loc.daily_capacity - used.get(loc.code, 0))))
-        for loc in snapshot.active_locations(session)
+        for loc in locations
     ]
 
 
@@ -106,11 +115,12 @@ def _request(demand: Demand) -> RoutingRequest:
     )
 
 
-def plan(session: Session, demand: Demand, cost: CostModel) -> RoutingPlan:
+def plan(session: Session, demand: Demand, cost: CostModel,
+         locations: list[Location] | None = None) -> RoutingPlan:
     """Route against a fresh snapshot, without reserving (also used for dry runs)."""
     stock = snapshot.availability(session, {ln.sku for ln in demand.lines})
     try:
-        return route(_request(demand), routing_nodes(session), stock, cost)
+        return route(_request(demand), routing_nodes(session, locations), stock, cost)
     except RoutingError as exc:  # a request routing cannot take is the caller's input
         raise InvalidInput("fulfillment", str(exc)) from exc
 
@@ -125,13 +135,14 @@ def place(session: Session, demand: Demand, cost: CostModel, cause: Cause, *,
     behind ours on rows we no longer need, which is how PostgreSQL deadlocks are made.
     A caller that has already lost passes `contended` and is served before newcomers on the
     same items (see `ledger.guard_allocation`)."""
-    ledger.guard_allocation(
-        session, snapshot.item_ids(session, {ln.sku for ln in demand.lines}).values(),
-        exclusive=contended)
-    chosen = plan(session, demand, cost)
-    _check_capacity(session, chosen)
+    items = ledger.guard_allocation(session, {ln.sku for ln in demand.lines},
+                                    exclusive=contended)
+    locations = snapshot.active_locations(session)
+    chosen = plan(session, demand, cost, locations)
+    _check_capacity(session, chosen, {loc.code for loc in locations
+                                      if loc.daily_capacity is not None})
     by_id = {str(ln.line_id): ln for ln in demand.lines}
-    _reserve(session, chosen, by_id, cause)
+    _reserve(session, chosen, by_id, items, {loc.code: loc.id for loc in locations}, cause)
     placement = Placement(plan=chosen, attempts=1)
     for a in chosen.allocations:
         line_id = int(a.line_id)
@@ -144,13 +155,14 @@ def place(session: Session, demand: Demand, cost: CostModel, cause: Cause, *,
     return placement
 
 
-def _check_capacity(session: Session, chosen: RoutingPlan) -> None:
-    """Daily capacity is a hard limit: the plan's ship and transfer work is counted again
-    under a lock on its nodes, so concurrent orders cannot each take the last slot. A plan
-    made on a stale count raises CapacityTaken and the caller plans again."""
+def _check_capacity(session: Session, chosen: RoutingPlan, limited_nodes: set[str]) -> None:
+    """Daily capacity is a hard limit: the plan's ship and transfer work at nodes with a limit
+    is counted again under a lock on those nodes (only those: orders for unlimited nodes
+    never wait here), so concurrent orders cannot each take the last slot. A plan made on a
+    stale count raises CapacityTaken and the caller plans again."""
     wanted: dict[str, int] = defaultdict(int)
     for node, kind in {(a.node, a.kind) for a in chosen.allocations}:
-        if kind != "pickup":
+        if kind != "pickup" and node in limited_nodes:
             wanted[node] += 1
     if not wanted:
         return
@@ -165,12 +177,8 @@ def _check_capacity(session: Session, chosen: RoutingPlan) -> None:
 
 
 def _reserve(session: Session, chosen: RoutingPlan, by_id: dict[str, DemandLine],
-             cause: Cause) -> None:
+             items: dict[str, int], locations: dict[str, int], cause: Cause) -> None:
     needed = [(by_id[a.line_id], a.node, a.quantity) for a in chosen.allocations]
-    if not needed:
-        return
-    items = snapshot.item_ids(session, {ln.sku for ln, _, _ in needed})
-    locations = snapshot.location_ids(session, {node for _, node, _ in needed})
     for ln, node, qty in sorted(needed, key=lambda n: (items[n[0].sku], locations[n[1]])):
         ledger.reserve(session, [(items[ln.sku], locations[node], qty)], ln.demand_ref, cause)
 

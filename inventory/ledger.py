@@ -343,7 +343,8 @@ def release_in_transit(session: Session, item_id: int, to_location_id: int, dema
 
 # ---------------------------------------------------------------- reservations
 
-def guard_allocation(session: Session, item_ids: Iterable[int], *, exclusive: bool) -> None:
+def guard_allocation(session: Session, skus: Iterable[str], *,
+                     exclusive: bool) -> dict[str, int]:
     """Order allocators of the same items against each other, before they read availability.
 
     Allocators plan on a snapshot and reserve afterwards; when a competitor takes the stock in
@@ -358,13 +359,14 @@ def guard_allocation(session: Session, item_ids: Iterable[int], *, exclusive: bo
     the FOR KEY SHARE that PostgreSQL's foreign-key checks take on the item row whenever a
     movement or reservation of that item is inserted: every other ledger writer goes on
     untouched (FOR UPDATE would block them and deadlock against their balance-row locks).
-    SQLite serialises writers already (BEGIN IMMEDIATE), so no lock clause is rendered there."""
-    ids = sorted(set(item_ids))
-    if not ids:
-        return
-    stmt = select(Item.id).where(Item.id.in_(ids)).order_by(Item.id)
-    session.execute(stmt.with_for_update(key_share=True) if exclusive
-                    else stmt.with_for_update(read=True)).all()
+    SQLite serialises writers already (BEGIN IMMEDIATE), so no lock clause is rendered there.
+    Returns the items' ids by SKU (unknown SKUs are left out)."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    stmt = select(Item.sku, Item.id).where(Item.sku.in_(wanted)).order_by(Item.id)
+    return dict(session.execute(stmt.with_for_update(key_share=True) if exclusive
+                                else stmt.with_for_update(read=True)).all())
 
 
 def reserve(session: Session, lines: Iterable[tuple[int, int, int]], demand_ref: str,

@@ -366,12 +366,12 @@ def test_the_allocation_guard_never_blocks_other_ledger_writers(exclusive):
     from sqlalchemy import text
 
     from core.db import unit_of_work
-    from inventory import ledger, snapshot
+    from inventory import ledger
 
     services.receive("JKT-1", "dc-east", 5, CAUSE)
     with unit_of_work() as holder:
-        ledger.guard_allocation(holder, snapshot.item_ids(holder, ["JKT-1"]).values(),
-                                exclusive=exclusive)
+        assert ledger.guard_allocation(holder, ["JKT-1"], exclusive=exclusive).keys() == {
+            "JKT-1"}
 
         def writer() -> None:
             with unit_of_work() as session:
