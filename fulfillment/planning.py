@@ -139,8 +139,6 @@ def place(session: Session, demand: Demand, cost: CostModel, cause: Cause, *,
                                     exclusive=contended)
     locations = snapshot.active_locations(session)
     chosen = plan(session, demand, cost, locations)
-    _check_capacity(session, chosen, {loc.code for loc in locations
-                                      if loc.daily_capacity is not None})
     by_id = {str(ln.line_id): ln for ln in demand.lines}
     _reserve(session, chosen, by_id, items, {loc.code: loc.id for loc in locations}, cause)
     placement = Placement(plan=chosen, attempts=1)
@@ -152,14 +150,17 @@ def place(session: Session, demand: Demand, cost: CostModel, cause: Cause, *,
     for line_id, qty in chosen.unfillable:
         placement.unfillable[int(line_id)] = qty
     placement.fulfillment_ids = _record_fulfillments(session, demand, chosen, by_id)
+    # Last, so that the capacity lock is held for as short a time as possible.
+    _check_capacity(session, chosen, {loc.code for loc in locations
+                                      if loc.daily_capacity is not None})
     return placement
 
 
 def _check_capacity(session: Session, chosen: RoutingPlan, limited_nodes: set[str]) -> None:
-    """Daily capacity is a hard limit: the plan's ship and transfer work at nodes with a limit
-    is counted again under a lock on those nodes (only those: orders for unlimited nodes
-    never wait here), so concurrent orders cannot each take the last slot. A plan made on a
-    stale count raises CapacityTaken and the caller plans again."""
+    """Daily capacity is a hard limit: once the plan's fulfillments are recorded, its nodes
+    with a limit are locked (only those: orders for unlimited nodes never wait here) and
+    their day's work is counted again, ours included, so concurrent orders cannot each take
+    the last slot. Over the limit raises CapacityTaken and the caller plans again."""
     wanted: dict[str, int] = defaultdict(int)
     for node, kind in {(a.node, a.kind) for a in chosen.allocations}:
         if kind != "pickup" and node in limited_nodes:
@@ -170,9 +171,9 @@ def _check_capacity(session: Session, chosen: RoutingPlan, limited_nodes: set[st
     limited = {code: cap for code, cap in capacity.items() if cap is not None}
     if not limited:
         return
-    used = assigned_today(session, limited)
+    used = assigned_today(session, limited)  # our own new fulfillments are counted too
     for code, cap in sorted(limited.items()):
-        if used.get(code, 0) + wanted[code] > cap:
+        if used.get(code, 0) > cap:
             raise CapacityTaken(f"{code}: today's capacity of {cap} was taken while planning")
 
 
