@@ -125,6 +125,20 @@ def plan(session: Session, demand: Demand, cost: CostModel,
         raise InvalidInput("fulfillment", str(exc)) from exc
 
 
+GUARDED_ITEMS = "fulfillment.guarded_items"  # session.info: the guard this transaction holds
+
+
+def guard_items(session: Session, skus: Iterable[str], *, contended: bool) -> dict[str, int]:
+    """Take the allocation guard (`ledger.guard_allocation`) once per transaction. A use case
+    that releases stock and then re-routes calls this first, for all its order's SKUs, so that
+    it too locks items before balance rows, like every allocator. Returns ids by SKU."""
+    held: dict[str, int] = session.info.setdefault(GUARDED_ITEMS, {})
+    missing = set(skus) - held.keys()
+    if missing:
+        held.update(ledger.guard_allocation(session, missing, exclusive=contended))
+    return {sku: held[sku] for sku in skus if sku in held}
+
+
 def place(session: Session, demand: Demand, cost: CostModel, cause: Cause, *,
           contended: bool = False) -> Placement:
     """Plan on a fresh snapshot, reserve the plan all-or-nothing, record fulfillments.
@@ -135,8 +149,7 @@ def place(session: Session, demand: Demand, cost: CostModel, cause: Cause, *,
     behind ours on rows we no longer need, which is how PostgreSQL deadlocks are made.
     A caller that has already lost passes `contended` and is served before newcomers on the
     same items (see `ledger.guard_allocation`)."""
-    items = ledger.guard_allocation(session, {ln.sku for ln in demand.lines},
-                                    exclusive=contended)
+    items = guard_items(session, {ln.sku for ln in demand.lines}, contended=contended)
     locations = snapshot.active_locations(session)
     chosen = plan(session, demand, cost, locations)
     by_id = {str(ln.line_id): ln for ln in demand.lines}

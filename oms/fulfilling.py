@@ -21,7 +21,13 @@ from fulfillment.queries import fulfillment_view
 from inventory.ledger import Cause
 from oms import events
 from oms.models import Order, OrderLine
-from oms.orders import ROUTING_ATTEMPT, ROUTING_ATTEMPTS, roll_up, route_order
+from oms.orders import (
+    ROUTING_ATTEMPT,
+    ROUTING_ATTEMPTS,
+    guard_before_release,
+    roll_up,
+    route_order,
+)
 
 MAX_LEASE_SECONDS = 24 * 3600
 
@@ -146,6 +152,7 @@ def renew(fulfillment_id: int, lease_seconds: int, principal: Principal) -> dict
 @retry_transient()
 def pick(fulfillment_id: int, picked: dict[int, int], principal: Principal) -> dict:
     def step(session: Session, f: Fulfillment, order: Order) -> dict:
+        guard_before_release(session, order)  # a short pick releases, then re-routes
         short = work.record_pick(session, f, picked, _cause(order, principal, "short pick"))
         if short:
             what = ", ".join(f"line {lid} short {q}" for lid, q in short)
@@ -188,6 +195,7 @@ def ship(fulfillment_id: int, carrier: str, tracking_number: str,
 @retry_transient()
 def reject(fulfillment_id: int, reason: str, principal: Principal) -> dict:
     def step(session: Session, f: Fulfillment, order: Order) -> dict:
+        guard_before_release(session, order)
         moved = work.release_all(session, f, "rejected", reason,
                                  _cause(order, principal, f"rejected: {reason}"))
         _reroute_units(session, order, moved, f.location_code, principal,

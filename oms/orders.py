@@ -288,6 +288,15 @@ def route_order(session: Session, order: Order, *, actor: str, source: str,
              data={"routing": order.routing})
 
 
+def guard_before_release(session: Session, order: Order, attempt: int | None = None) -> None:
+    """For use cases that release an order's stock and then re-route it: take the allocation
+    guard on all the order's items first (releasing locks balance rows, and the guard must
+    come before those, or a retried order holding the guard deadlocks with us)."""
+    if attempt is None:
+        attempt = session.info.get(ROUTING_ATTEMPT, 1)
+    planning.guard_items(session, {ln.sku for ln in order.lines}, contended=attempt > 1)
+
+
 def _unplaced(line: OrderLine) -> int:
     return line.quantity - line.cancelled - line.fulfilled - line.allocated - line.backordered
 
@@ -389,6 +398,7 @@ def _reroute_once(order_id: int, *, actor: str, source: str,
             raise Conflict(f"order {order.number} is {order.status}; nothing to re-route")
         for code in exclude_locations:
             ledger.location_by_code(session, code, field="exclude_locations")
+        guard_before_release(session, order, attempt)
         for line in order.lines:
             if line.allocated:
                 line.allocated -= planning.release(

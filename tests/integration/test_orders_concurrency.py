@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, update
 
-from core.db import read_session
-from inventory import queries, services
-from oms import orders
+from core.auth import Principal
+from core.db import read_session, unit_of_work
+from fulfillment.models import Fulfillment
+from inventory import ledger, queries, services
+from inventory.models import Location
+from oms import fulfilling, orders
 from oms.customers import SeenIdentity
 from oms.models import Order, OrderLine
 from tests.support import CAUSE, assert_ledger_clean
@@ -107,10 +111,6 @@ def test_the_same_channel_order_five_times_at_once_is_one_order(network):
 def test_concurrent_orders_never_exceed_a_nodes_daily_capacity(network):
     """dc-east may take 5 parcels today; 24 buyers near it at once get 5 from there and the
     rest from the next node, none over the limit."""
-    from core.db import unit_of_work
-    from fulfillment.models import Fulfillment
-    from inventory.models import Location
-
     services.receive("JKT-1", "dc-east", 100, CAUSE)
     services.receive("JKT-1", "dc-central", 100, CAUSE)
     with unit_of_work() as session:
@@ -138,3 +138,45 @@ def test_concurrent_orders_never_exceed_a_nodes_daily_capacity(network):
             .group_by(Fulfillment.location_code)).all())
     assert per_node == {"dc-east": 5, "dc-central": 19}
     assert_ledger_clean()
+
+
+def test_a_rejection_waits_for_a_retried_order_instead_of_deadlocking_with_it(network):
+    """A rejection releases stock, then re-routes. It takes the allocation guard before it
+    touches any balance row, as allocators do; releasing first (the old order) deadlocked
+    with an order that held the guard exclusively and was about to reserve that balance."""
+
+    services.receive("JKT-1", "dc-east", 5, CAUSE)
+    services.receive("JKT-1", "dc-central", 5, CAUSE)
+    placed = orders.place_order(_command_for("JKT-1", "reject-race"))
+    with read_session() as session:
+            [east] = session.scalars(select(Fulfillment.id).where(
+            Fulfillment.order_id == placed.order_id)).all()
+    wms = Principal(key_id=1, name="wms-east", role="wms", location="dc-east")
+    guard_held = threading.Event()
+
+    def retried_order() -> None:
+        with unit_of_work() as session:
+            ids = ledger.guard_allocation(session, ["JKT-1"], exclusive=True)
+            guard_held.set()
+            time.sleep(1.5)  # the rejection is waiting by now, on the guard or on us
+            east_id = ledger.location_by_code(session, "dc-east").id
+            ledger.reserve(session, [(ids["JKT-1"], east_id, 1)], "order:999/line:1", CAUSE)
+            session.commit()
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(retried_order)
+        guard_held.wait(10)
+        second = pool.submit(fulfilling.reject, east, "no stock on the shelf", wms)
+        first.result(timeout=60)  # a deadlock victim would raise here
+        assert second.result(timeout=60)["status"] == "rejected"
+    assert queries.stock_for_sku("JKT-1")["network"]["reserved"] == 2
+    assert_ledger_clean()
+
+
+def _command_for(sku: str, external_id: str) -> orders.PlaceOrder:
+    return orders.PlaceOrder(
+        channel="web", external_id=external_id, currency="USD",
+        lines=(orders.LineInput(sku, 1, Decimal("10.00")),), method="ship",
+        customer=SeenIdentity(email=f"{external_id}@example.com"),
+        address=orders.Address(city="New York", country="US", latitude=40.75, longitude=-73.99),
+        actor="test", source="test")
