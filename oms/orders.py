@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -332,6 +333,8 @@ def cancel(order_id: int, lines: list[tuple[int, int]] | None, *, actor: str, so
         order = load_for_update(session, order_id)
         if order.status in TERMINAL:
             raise Conflict(f"order {order.number} is {order.status}")
+        # A channel's edit may cancel some units and add others in this transaction.
+        guard_before_release(session, order, attempt=1)
         by_id = {ln.id: ln for ln in order.lines}
         wanted = ([(ln.id, ln.quantity - ln.cancelled - ln.fulfilled) for ln in order.lines
                    if ln.quantity - ln.cancelled - ln.fulfilled > 0]
@@ -449,6 +452,42 @@ def note_source_version(order: Order, updated_at: dt.datetime | None) -> None:
     """Remember the newest channel version applied (channels deliver updates out of order)."""
     if updated_at and (order.source_updated_at is None or updated_at > order.source_updated_at):
         order.source_updated_at = updated_at
+
+
+def add_units(session: Session, order: Order, additions: Sequence[tuple[int | None, LineInput]],
+              *, actor: str, source: str) -> list[str]:
+    """Units a channel added to an open order (an edit raised a line's quantity, or added a
+    line), placed by routing in the caller's transaction. `(line_id, input)` adds
+    `input.quantity` to that line; `(None, input)` is a new line. Returns what was added.
+    Raises InsufficientStock if stock moved under the plan (the caller retries)."""
+    if order.status in TERMINAL or order.fulfillment_method == "carry_out":
+        raise Conflict(f"order {order.number} is {order.status} "
+                       f"({order.fulfillment_method}); units cannot be added")
+    by_id = {ln.id: ln for ln in order.lines}
+    added = []
+    for i, (line_id, extra) in enumerate(additions):
+        ledger.check_quantity(extra.quantity, field=f"lines.{i}.quantity")
+        if line_id is None:
+            ledger.item_by_sku(session, extra.sku, field=f"lines.{i}.sku")
+            order.lines.append(OrderLine(
+                line_no=max((ln.line_no for ln in order.lines), default=0) + 1,
+                external_id=extra.external_id, sku=extra.sku, name=extra.name,
+                quantity=extra.quantity, unit_price=extra.unit_price))
+            added.append(f"new line {extra.sku} x{extra.quantity}")
+        else:
+            line = by_id.get(line_id)
+            if line is None:
+                raise InvalidInput(f"lines.{i}.line_id", f"no line {line_id} on this order")
+            line.quantity += extra.quantity
+            added.append(f"{extra.quantity} more {line.sku} (line {line.id})")
+        order.subtotal += extra.unit_price * extra.quantity
+    session.flush()  # new lines get their ids (and demand refs) before routing
+    events.record(session, order, f"{source}.units_added",
+                  f"added on {source}: " + "; ".join(added), actor=actor, source=source,
+                  topic="order.updated", data={"added": added})
+    route_order(session, order, actor=actor, source=source,
+                exclude=frozenset((order.routing or {}).get("excluded", [])))
+    return added
 
 
 def change_ship_to(session: Session, order: Order, ship_to: dict, *, actor: str, source: str,

@@ -13,18 +13,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from core.db import in_transaction_hook, read_session, unit_of_work
-from core.errors import Conflict
+from core.errors import Conflict, InsufficientStock
 from integrations.shopify import client, store, translate
 from integrations.shopify.shops import Shop
 from integrations.shopify.translate import Delivery, TranslationError
 from oms import events, orders
 from oms.domain import TERMINAL
+from oms.orders import LineInput
 
 if TYPE_CHECKING:  # the order is reached through oms.orders; only its type is named here
     from oms.models import Order
@@ -105,10 +106,12 @@ def snapshot(shop_domain: str, shopify_order_id: Any) -> OrderSnap | None:
 
 
 def check_lines(order: Order, snap: OrderSnap, cancels: list[tuple[int, int]]) -> None:
-    """Under the lock: the lines are as the decision saw them, plus its own cancellations."""
+    """Under the lock: the lines are as the decision saw them (same lines, same quantities),
+    plus its own cancellations."""
     planned = dict(cancels)
-    expected = {ln.id: (ln.cancelled + planned.get(ln.id, 0), ln.fulfilled) for ln in snap.lines}
-    if {ln.id: (ln.cancelled, ln.fulfilled) for ln in order.lines} != expected:
+    expected = {ln.id: (ln.quantity, ln.cancelled + planned.get(ln.id, 0), ln.fulfilled)
+                for ln in snap.lines}
+    if {ln.id: (ln.quantity, ln.cancelled, ln.fulfilled) for ln in order.lines} != expected:
         raise Replan
 
 
@@ -223,6 +226,7 @@ def _cancel_whole(ctx: Ctx, snap: OrderSnap, updated_at: dt.datetime | None,
 @dataclass
 class UpdatePlan:
     cancels: list[tuple[int, int]]
+    additions: list[tuple[int | None, LineInput]]
     manual: list[str]
     ship_to: dict[str, Any] | None
     refunds_seen: list[str]
@@ -241,7 +245,9 @@ def plan_update(snap: OrderSnap, order: dict[str, Any]) -> UpdatePlan:
     items = {str(i.get("id")): i for i in order.get("line_items") or []}
     ours = {ln.external_id for ln in snap.lines}
     cancels: list[tuple[int, int]] = []
+    additions: list[tuple[int | None, LineInput]] = []
     manual: list[str] = []
+    can_add = snap.method != "carry_out"
     for line in snap.lines:
         item = items.get(line.external_id or "")
         if item is None:
@@ -258,17 +264,24 @@ def plan_update(snap: OrderSnap, order: dict[str, Any]) -> UpdatePlan:
         if shipped_anyway > 0:
             manual.append(f"{line.sku}: {shipped_anyway} unit(s) removed on Shopify were "
                           "already shipped or handed over here (a return, not a cancellation)")
-        if wanted > line.quantity:
+        if wanted > line.quantity and can_add:
+            extra = translate.line_input(item, wanted - line.quantity)
+            additions.append((line.id, replace(extra, sku=line.sku)))
+        elif wanted > line.quantity:
             manual.append(f"{line.sku}: quantity raised on Shopify from {line.quantity} to "
-                          f"{wanted}; the {wanted - line.quantity} extra unit(s) are not "
-                          "ordered here")
+                          f"{wanted} on a counter sale; the {wanted - line.quantity} extra "
+                          "unit(s) are not ordered here")
     for key, item in items.items():
-        if key not in ours and translate.current_quantity(item) > 0:
-            manual.append(f"new line on Shopify: {item.get('sku') or 'no SKU'} "
-                          f"x{translate.current_quantity(item)} ({item.get('title')}); "
-                          "not added here")
+        quantity = translate.current_quantity(item)
+        if key in ours or quantity <= 0:
+            continue
+        if can_add:
+            additions.append((None, translate.line_input(item, quantity)))
+        else:
+            manual.append(f"new line on Shopify: {item.get('sku') or 'no SKU'} x{quantity} "
+                          f"({item.get('title')}) on a counter sale; not added here")
     address = translate.address(order)
-    return UpdatePlan(cancels, manual, address.as_dict() if address else None,
+    return UpdatePlan(cancels, additions, manual, address.as_dict() if address else None,
                       translate.refund_ids(order))
 
 
@@ -302,7 +315,7 @@ def update(ctx: Ctx) -> Outcome:
     for _ in range(REPLANS):
         try:
             return _apply_update(ctx, snap, plan_update(snap, order), updated_at, force, base)
-        except Replan:
+        except (Replan, InsufficientStock):  # the order, or the stock for added units, moved
             snap = snapshot(ctx.shop.domain, order.get("id"))
             if snap.status in TERMINAL:
                 return Outcome("ignored", {**base, "order_id": snap.id,
@@ -339,6 +352,9 @@ def _apply_update(ctx: Ctx, snap: OrderSnap, plan: UpdatePlan, updated_at: dt.da
                 session, order, plan.ship_to, actor=ctx.actor, source=SOURCE,
                 description=_address_text(plan.ship_to)):
             result["applied"].append("shipping address")
+        if plan.additions:
+            result["applied"] += orders.add_units(session, order, plan.additions,
+                                                  actor=ctx.actor, source=SOURCE)
         if plan.manual:
             result["manual"] = plan.manual
             result["left"] += plan.manual

@@ -94,26 +94,29 @@ def lines(order: Mapping[str, Any]) -> tuple[LineInput, ...]:
     items = order.get("line_items") or []
     if not isinstance(items, list) or not items:
         raise TranslationError("the order has no line_items")
-    out = []
-    for item in items:
-        what = f"line item {item.get('id')} ({item.get('title') or 'untitled'!s})"
-        sku = _text(item.get("sku"))
-        if sku is None:
-            raise TranslationError(f"{what} has no SKU: every line must carry the SKU of one "
-                                   "of our items (set it on the Shopify variant)")
-        try:
-            price = Decimal(str(item.get("price")))
-        except InvalidOperation as exc:
-            raise TranslationError(f"{what}: price {item.get('price')!r} is not an "
-                                   "amount") from exc
-        if not price.is_finite():
-            raise TranslationError(f"{what}: price {item.get('price')!r} is not an amount")
-        title = _text(item.get("title"))
-        out.append(LineInput(sku=sku, quantity=_quantity(item.get("quantity"), what),
-                             unit_price=price, name=title[:MAX_NAME] if title else None,
-                             external_id=str(item["id"]) if item.get("id") is not None
-                             else None))
-    return tuple(out)
+    return tuple(line_input(item) for item in items)
+
+
+def line_input(item: Mapping[str, Any], quantity: int | None = None) -> LineInput:
+    """One line item as our order line; `quantity` overrides the item's (units added by an
+    order edit)."""
+    what = f"line item {item.get('id')} ({item.get('title') or 'untitled'!s})"
+    sku = _text(item.get("sku"))
+    if sku is None:
+        raise TranslationError(f"{what} has no SKU: every line must carry the SKU of one "
+                               "of our items (set it on the Shopify variant)")
+    try:
+        price = Decimal(str(item.get("price")))
+    except InvalidOperation as exc:
+        raise TranslationError(f"{what}: price {item.get('price')!r} is not an amount") from exc
+    if not price.is_finite():
+        raise TranslationError(f"{what}: price {item.get('price')!r} is not an amount")
+    title = _text(item.get("title"))
+    return LineInput(sku=sku,
+                     quantity=_quantity(item.get("quantity"), what) if quantity is None
+                     else quantity,
+                     unit_price=price, name=title[:MAX_NAME] if title else None,
+                     external_id=str(item["id"]) if item.get("id") is not None else None)
 
 
 def _person_name(person: Mapping[str, Any] | None) -> str | None:

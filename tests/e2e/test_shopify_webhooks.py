@@ -14,6 +14,7 @@ import hmac
 import itertools
 import json
 import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -343,22 +344,72 @@ def test_orders_updated_stale_is_ignored_and_newer_cancels_removed_units(shopify
     assert_ledger_clean()
 
 
-def test_orders_updated_records_increases_for_a_person(shopify):
+def test_orders_updated_adds_raised_quantities_and_new_lines_and_routes_them(shopify):
+    """An order edit on Shopify (2 more socks, a new line of boots) adds those units here and
+    reserves them; the same edit again, or a later update with the same lines, adds nothing
+    more: additions are computed from state, not from the change."""
     deliver(shopify, load("orders_create"))
     payload = load("orders_updated")
     payload["line_items"][1].update(current_quantity=3, fulfillable_quantity=3)
     extra = copy.deepcopy(payload["line_items"][1])
-    extra.update(id=991, sku="BOOT-1", title="Trail Boot", quantity=1, current_quantity=1)
+    extra.update(id=991, sku="BOOT-1", title="Trail Boot", quantity=1, current_quantity=1,
+                 fulfillable_quantity=1, price="89.00")
     payload["line_items"].append(extra)
     deliver(shopify, payload, topic="orders/updated")
     event = events()[-1]
-    assert event.status == "processed"
-    assert any("quantity raised on Shopify from 1 to 3" in m for m in event.result["manual"])
-    assert any("new line on Shopify: BOOT-1 x1" in m for m in event.result["manual"])
+    assert event.status == "processed", event.last_error
+    assert "manual" not in event.result
+    assert any("2 more SOCK-1" in a for a in event.result["applied"])
+    assert any("new line BOOT-1 x1" in a for a in event.result["applied"])
     order = the_order()
-    [note] = timeline(order.id, "shopify.needs_manual_handling")
-    assert "BOOT-1" in note.message
-    assert [ln.quantity for ln in order.lines] == [2, 1]  # nothing added here
+    assert (line(order, "SOCK-1").quantity, line(order, "SOCK-1").allocated) == (3, 3)
+    boot = line(order, "BOOT-1")
+    assert (boot.quantity, boot.allocated, boot.external_id) == (1, 1, "991")
+    assert boot.unit_price == Decimal("89.00")
+    assert order.status == "routed"
+    assert balance("SOCK-1", "dc-east")["reserved"] == 3
+    assert balance("BOOT-1", "dc-east")["reserved"] == 1
+    assert len(timeline(order.id, "shopify.units_added")) == 1
+
+    deliver(shopify, payload, topic="orders/updated")  # another subscription: stale
+    later = copy.deepcopy(payload)
+    later["updated_at"] = "2025-11-20T12:00:00-05:00"  # newer, same lines
+    deliver(shopify, later, topic="orders/updated")
+    assert events()[-1].status == "processed", events()[-1].last_error
+    order = the_order()
+    assert [(ln.sku, ln.quantity) for ln in order.lines] == [
+        ("JKT-1", 2), ("SOCK-1", 3), ("BOOT-1", 1)]
+    assert balance("SOCK-1", "dc-east")["reserved"] == 3
+    assert_ledger_clean()
+
+
+def test_units_added_to_a_counter_sale_are_left_for_a_person(shopify):
+    deliver(shopify, load("orders_create_pos"))
+    payload = load("orders_create_pos")
+    payload["line_items"][0]["current_quantity"] = payload["line_items"][0]["quantity"] + 1
+    payload["updated_at"] = "2030-01-01T00:00:00Z"
+    deliver(shopify, payload, topic="orders/updated")
+    event = events()[-1]
+    assert event.status == "processed", event.last_error
+    assert any("counter sale" in m for m in event.result["manual"])
+    order = the_order(450789469)
+    assert [ln.quantity for ln in order.lines] == [payload["line_items"][0]["quantity"]]
+    assert_ledger_clean()
+
+
+def test_orders_updated_with_an_unknown_sku_fails_visibly_and_adds_nothing(shopify):
+    deliver(shopify, load("orders_create"))
+    payload = load("orders_updated")
+    extra = copy.deepcopy(payload["line_items"][1])
+    extra.update(id=992, sku="NOPE-1", current_quantity=1)
+    payload["line_items"].append(extra)
+    deliver(shopify, payload, topic="orders/updated")
+    event = events()[-1]
+    assert event.status == "failed" and "NOPE-1" in event.last_error
+    order = the_order()
+    assert [ln.sku for ln in order.lines] == ["JKT-1", "SOCK-1"]
+    assert line(order, "JKT-1").cancelled == 0  # the edit's other changes wait with it
+    assert_ledger_clean()
 
 
 def test_orders_updated_for_an_unknown_order_creates_it(shopify):
