@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from core.db import read_session
+from core.db import read_session, unit_of_work
 from inventory import services
 from inventory.invariants import find_drift
 from inventory.ledger import Cause
-from inventory.models import Movement
+from inventory.models import Location, Movement
 
 CAUSE = Cause(actor="test", reference="test")
 
@@ -58,3 +58,11 @@ def balance(sku: str, location: str) -> dict:
         if row["location"] == location:
             return row
     return {"on_hand": 0, "reserved": 0, "safety_stock": 0, "available": 0, "in_transit": 0}
+
+
+def set_daily_capacity(location: str, capacity: int | None) -> None:
+    """Set a node's daily capacity directly (the API to change it is not the point here)."""
+    with unit_of_work() as session:
+        session.execute(update(Location).where(Location.code == location)
+                        .values(daily_capacity=capacity))
+        session.commit()

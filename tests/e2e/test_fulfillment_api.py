@@ -11,8 +11,13 @@ from sqlalchemy import update
 from core.db import unit_of_work
 from fulfillment.models import Fulfillment
 from inventory import services
-from inventory.models import Location
-from tests.support import CAUSE, assert_ledger_clean, balance, movement_count
+from tests.support import (
+    CAUSE,
+    assert_ledger_clean,
+    balance,
+    movement_count,
+    set_daily_capacity,
+)
 
 API = "/api/v1"
 NEW_YORK = {"line1": "350 5th Ave", "city": "New York", "postal_code": "10118", "country": "US",
@@ -248,10 +253,7 @@ def test_bad_claims_are_422(as_role, path, body, field):
 def test_daily_capacity_sends_work_elsewhere(channel):
     services.receive("JKT-1", "dc-east", 10, CAUSE)
     services.receive("JKT-1", "dc-central", 10, CAUSE)
-    with unit_of_work() as session:
-        session.execute(update(Location).where(Location.code == "dc-east")
-                        .values(daily_capacity=1))
-        session.commit()
+    set_daily_capacity("dc-east", 1)
     first = place(channel, "W-1")
     second = place(channel, "W-2")
     assert open_fulfillments(first)[0]["location"] == "dc-east"

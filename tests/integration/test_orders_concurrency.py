@@ -9,17 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from core.auth import Principal
 from core.db import read_session, unit_of_work
 from fulfillment.models import Fulfillment
 from inventory import ledger, queries, services
-from inventory.models import Location
 from oms import fulfilling, orders
 from oms.customers import SeenIdentity
 from oms.models import Order, OrderLine
-from tests.support import CAUSE, assert_ledger_clean
+from tests.support import CAUSE, assert_ledger_clean, set_daily_capacity
 
 pytestmark = pytest.mark.postgres_only
 
@@ -113,20 +112,11 @@ def test_concurrent_orders_never_exceed_a_nodes_daily_capacity(network):
     rest from the next node, none over the limit."""
     services.receive("JKT-1", "dc-east", 100, CAUSE)
     services.receive("JKT-1", "dc-central", 100, CAUSE)
-    with unit_of_work() as session:
-        session.execute(update(Location).where(Location.code == "dc-east")
-                        .values(daily_capacity=5))
-        session.commit()
+    set_daily_capacity("dc-east", 5)
     start = threading.Barrier(24)
 
     def place(n: int) -> int:
-        cmd = orders.PlaceOrder(
-            channel="web", external_id=f"cap-{n}", currency="USD",
-            lines=(orders.LineInput("JKT-1", 1, Decimal("10.00")),), method="ship",
-            customer=SeenIdentity(email=f"cap{n}@example.com"),
-            address=orders.Address(city="New York", country="US", latitude=40.75,
-                                   longitude=-73.99),
-            actor="test", source="test")
+        cmd = _command_for("JKT-1", f"cap-{n}")
         start.wait()
         return orders.place_order(cmd).order_id
 
