@@ -13,6 +13,7 @@ from core.idempotency import idempotent
 from oms import customers, orders, queries
 from oms.customers import SeenIdentity
 from oms.schemas import (
+    AddLinesIn,
     CancelIn,
     CustomerSearchArgs,
     MergeIn,
@@ -116,6 +117,25 @@ def cancel_order(data: dict, order_id: int):
     principal = current_principal()
     orders.cancel(order_id, lines, actor=principal.actor, source=principal.role,
                   reason=data["reason"])
+    return jsonify(queries.get_order(order_id))
+
+
+@blp.route("/orders/<int(max=2147483647):order_id>/lines", methods=["POST"])
+@require_roles("cs", "channel")
+@idempotent
+@blp.arguments(AddLinesIn)
+def add_lines(data: dict, order_id: int):
+    """Add units to an open order (the customer added to it on the channel): `line_id` and
+    `quantity` for more of a line, or `sku`, `quantity`, `unit_price` for a new line. They are
+    routed at once; the answer is the order with its new routing."""
+    _authorise_order(order_id, write=True)
+    principal = current_principal()
+    orders.add_to_order(order_id, [
+        orders.MoreUnits(quantity=ln["quantity"], line_id=ln["line_id"],
+                         line=None if ln["line_id"] is not None else orders.LineInput(
+                             ln["sku"], ln["quantity"], ln["unit_price"], ln["name"],
+                             ln["external_id"]))
+        for ln in data["lines"]], actor=principal.actor, source=principal.role)
     return jsonify(queries.get_order(order_id))
 
 

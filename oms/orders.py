@@ -454,6 +454,46 @@ def note_source_version(order: Order, updated_at: dt.datetime | None) -> None:
         order.source_updated_at = updated_at
 
 
+@dataclass(frozen=True)
+class MoreUnits:
+    """A channel's addition to an open order: more of an existing line, or a new line."""
+
+    quantity: int
+    line_id: int | None = None
+    line: LineInput | None = None   # a new line
+
+
+@retry_transient()
+def add_to_order(order_id: int, additions: Sequence[MoreUnits], *, actor: str,
+                 source: str) -> list[str]:
+    """Add units to an open order and route them (a committing use case); stock that moves
+    under the plan is retried like a new order's."""
+    for attempt in range(1, ROUTING_ATTEMPTS + 1):
+        try:
+            with unit_of_work() as session:
+                session.info[ROUTING_ATTEMPT] = attempt
+                order = load_for_update(session, order_id)
+                by_id = {ln.id: ln for ln in order.lines}
+                resolved: list[tuple[int | None, LineInput]] = []
+                for i, more in enumerate(additions):
+                    if more.line_id is None:
+                        assert more.line is not None
+                        resolved.append((None, more.line))
+                        continue
+                    line = by_id.get(more.line_id)
+                    if line is None:
+                        raise InvalidInput(f"lines.{i}.line_id",
+                                           f"no line {more.line_id} on this order")
+                    resolved.append((line.id, LineInput(line.sku, more.quantity,
+                                                        line.unit_price, line.name)))
+                added = add_units(session, order, resolved, actor=actor, source=source)
+                session.commit()
+                return added
+        except InsufficientStock:
+            continue
+    raise Conflict("stock kept changing while routing the added units; try again")
+
+
 def add_units(session: Session, order: Order, additions: Sequence[tuple[int | None, LineInput]],
               *, actor: str, source: str) -> list[str]:
     """Units a channel added to an open order (an edit raised a line's quantity, or added a

@@ -81,6 +81,32 @@ class CancelIn(Schema):
     reason = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
+class AddLineIn(Schema):
+    line_id = record_id(load_default=None, metadata={
+        "description": "more of this line (its SKU and price); omit for a new line"})
+    sku = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    unit_price = fields.Decimal(load_default=None, as_string=True,
+                                validate=validate.Range(min=0, max=10_000_000))
+    name = fields.String(load_default=None, validate=validate.Length(max=200))
+    external_id = fields.String(load_default=None, validate=validate.Length(max=120))
+
+    @validates_schema
+    def _line_or_new(self, data: dict, **_: object) -> None:
+        if data.get("line_id") is None:
+            missing = [f for f in ("sku", "unit_price") if data.get(f) is None]
+            if missing:
+                raise ValidationError("required for a new line (or give line_id)", missing[0])
+        elif data.get("sku") is not None or data.get("unit_price") is not None:
+            raise ValidationError("give line_id alone, or sku and unit_price for a new line",
+                                  "line_id")
+
+
+class AddLinesIn(Schema):
+    lines = fields.List(fields.Nested(AddLineIn), required=True,
+                        validate=validate.Length(min=1, max=200))
+
+
 class RerouteIn(Schema):
     exclude_locations = fields.List(fields.String(validate=CODE), load_default=list)
 

@@ -223,6 +223,60 @@ def test_carry_out_cannot_be_cancelled_it_is_a_return(channel):
     assert channel.post(f"{API}/orders/{body['id']}/cancel", {}).status_code == 409
 
 
+def test_adding_units_to_an_open_order_routes_them(channel, cs, as_role):
+    services.receive("JKT-1", "dc-east", 5, CAUSE)
+    services.receive("BOOT-1", "dc-central", 5, CAUSE)
+    body = placed(channel.post(f"{API}/orders", order("W-40")))
+    line_id = body["lines"][0]["line_id"]
+    more = {"lines": [{"line_id": line_id, "quantity": 2},
+                      {"sku": "BOOT-1", "quantity": 1, "unit_price": "89.50",
+                       "name": "Trail Boot"}]}
+    headers = {"Idempotency-Key": "add-1"}
+    after = placed(channel.post(f"{API}/orders/{body['id']}/lines", more, headers=headers), 200)
+    assert [(ln["sku"], ln["ordered"], ln["allocated"]) for ln in after["lines"]] == [
+        ("JKT-1", 3, 3), ("BOOT-1", 1, 1)]
+    assert after["lines"][1]["unit_price"] == "89.50"
+    assert after["status"] == "routed"
+    assert balance("JKT-1", "dc-east")["reserved"] == 3
+    assert balance("BOOT-1", "dc-central")["reserved"] == 1
+    assert any(e["kind"] == "channel.units_added" for e in after["timeline"])
+    # The channel's retry with the same key adds nothing more.
+    again = channel.post(f"{API}/orders/{body['id']}/lines", more, headers=headers)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert balance("JKT-1", "dc-east")["reserved"] == 3
+    assert as_role("store", "store-soho").post(
+        f"{API}/orders/{body['id']}/lines", more).status_code == 403
+
+
+@pytest.mark.parametrize(("lines", "field"), [
+    ([{"quantity": 1}], "lines.0.sku"),
+    ([{"sku": "JKT-1", "quantity": 1}], "lines.0.unit_price"),
+    ([{"line_id": 1, "sku": "JKT-1", "quantity": 1}], "lines.0.line_id"),
+    ([{"line_id": 999, "quantity": 1}], "lines.0.line_id"),
+    ([{"sku": "NOPE-1", "quantity": 1, "unit_price": "1.00"}], "lines.0.sku"),
+    ([{"sku": "JKT-1", "quantity": 0, "unit_price": "1.00"}], "lines.0.quantity"),
+    ([], "lines"),
+])
+def test_bad_additions_are_422_and_change_nothing(channel, lines, field):
+    services.receive("JKT-1", "dc-east", 5, CAUSE)
+    body = placed(channel.post(f"{API}/orders", order("W-41")))
+    before = movement_count()
+    response = channel.post(f"{API}/orders/{body['id']}/lines", {"lines": lines})
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["error"]["fields"]
+    assert movement_count() == before
+
+
+def test_units_cannot_be_added_to_a_cancelled_order(channel):
+    services.receive("JKT-1", "dc-east", 5, CAUSE)
+    body = placed(channel.post(f"{API}/orders", order("W-42")))
+    placed(channel.post(f"{API}/orders/{body['id']}/cancel", {}), 200)
+    response = channel.post(f"{API}/orders/{body['id']}/lines",
+                            {"lines": [{"sku": "JKT-1", "quantity": 1, "unit_price": "1.00"}]})
+    assert response.status_code == 409
+    assert balance("JKT-1", "dc-east")["reserved"] == 0
+
+
 def test_reroute_excluding_a_location(cs, channel):
     services.receive("JKT-1", "store-soho", 5, CAUSE)
     services.receive("JKT-1", "dc-central", 5, CAUSE)
