@@ -3,10 +3,15 @@ run on (OMS_BENCH_DATABASE_URL, or a throwaway one from scripts/services.sh)."""
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import math
 import os
+import platform
 import resource
+import shlex
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -173,11 +178,12 @@ def find_postmaster(url: str) -> int | None:
     return parent if comm.startswith("postgres") else None
 
 
-def server_cpu(postmaster: int | None) -> float:
-    """CPU seconds used so far by the server: the postmaster, its live children (backends,
-    background processes) and, through the postmaster's cutime/cstime, the children it has
-    already reaped (backends of connections that were closed)."""
-    if postmaster is None:
+def tree_cpu(root: int | None) -> float:
+    """CPU seconds used so far by a process tree: the root, its live children and, through the
+    root's cutime/cstime, the children it has already reaped. For PostgreSQL the root is the
+    postmaster (backends, background processes, closed connections); for gunicorn the
+    arbiter."""
+    if root is None:
         return math.nan
     ticks = 0
     for entry in os.scandir("/proc"):
@@ -187,11 +193,16 @@ def server_cpu(postmaster: int | None) -> float:
         stat = proc_stat(pid)
         if stat is None:
             continue
-        if pid == postmaster:
+        if pid == root:
             ticks += sum(int(v) for v in stat[11:15])  # utime, stime, cutime, cstime
-        elif int(stat[1]) == postmaster:
+        elif int(stat[1]) == root:
             ticks += int(stat[11]) + int(stat[12])
     return ticks / CLOCK_TICKS
+
+
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds used so far by the PostgreSQL server (see `tree_cpu`)."""
+    return tree_cpu(postmaster)
 
 
 def recreate_database(server: str, name: str) -> str:
@@ -201,3 +212,54 @@ def recreate_database(server: str, name: str) -> str:
                      .format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+# ---------------------------------------------------------------- what every report starts with
+
+def machine_facts(url: str, pg_settings: tuple[str, ...], tools: str = "") -> list[str]:
+    """The machine, versions and server settings a figure was measured with. `pg_settings`
+    names the PostgreSQL settings that matter to this benchmark; `tools` is appended to the
+    Python line (e.g. the gunicorn version)."""
+    with psycopg.connect(conninfo(url)) as conn:
+        version = conn.execute("SELECT version()").fetchone()[0]
+        settings = dict(conn.execute(
+            "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name = ANY(%s)",
+            (list(pg_settings),)).fetchall())
+    try:
+        cpu_model = next(line.split(":", 1)[1].strip()
+                         for line in Path("/proc/cpuinfo").read_text().splitlines()
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu_model = platform.processor() or "unknown"
+    try:
+        mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text()
+                          .splitlines() if line.startswith("MemTotal")))
+        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        memory = "unknown"
+    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return [
+        f"date:        {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
+        f"command:     {shlex.join(sys.orig_argv)}   (cwd {os.getcwd()})",
+        f"machine:     nproc={nproc}, {cpu_model}, {memory} RAM, {platform.platform()}",
+        f"load avg:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)",
+        f"python:      {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
+        f"psycopg {psycopg.__version__}" + (f", {tools}" if tools else ""),
+        f"postgresql:  {version}",
+        "pg settings: " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items())),
+        f"database:    {make_url(url).render_as_string(hide_password=True)}",
+    ]
+
+
+def add_database_arguments(parser: argparse.ArgumentParser, default_name: str) -> None:
+    """--db-name and --keep-db, the same for every PostgreSQL benchmark."""
+    parser.add_argument("--db-name", default=default_name,
+                        help="the benchmark's own database, dropped and recreated "
+                             f"(default: {default_name})")
+    parser.add_argument("--keep-db", action="store_true",
+                        help="with OMS_BENCH_DATABASE_URL: leave the database in place")
+
+
+def check_database_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if "bench" not in args.db_name:
+        parser.error("--db-name must contain 'bench' (the database is dropped and recreated)")

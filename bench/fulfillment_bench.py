@@ -23,11 +23,8 @@ import argparse
 import datetime as dt
 import math
 import os
-import platform
 import random
 import re
-import shlex
-import sys
 import threading
 import time
 from collections import Counter, deque
@@ -37,14 +34,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psycopg
-import sqlalchemy
 from bench_common import (
+    add_database_arguments,
+    check_database_arguments,
     client_cpu,
     conninfo,
     cores,
     find_postmaster,
     log,
     machine_busy,
+    machine_facts,
     percentile,
     postgres_server,
     recreate_database,
@@ -53,7 +52,6 @@ from bench_common import (
     timed,
 )
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 from core.auth import Principal
 from core.db import get_database, init_database, read_session, utcnow
@@ -90,6 +88,9 @@ def location_code(j: int) -> str:
     """Code of location index j (0-based); its id is j + 1."""
     return f"LOC-{j + 1:03d}"
 
+
+PG_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes", "shared_buffers",
+               "max_connections", "wal_level")  # printed with every run
 
 # ---------------------------------------------------------------- small utilities
 
@@ -791,39 +792,6 @@ def print_plan(plan: list[str]) -> None:
 
 # ---------------------------------------------------------------- report
 
-def machine_facts(url: str) -> list[str]:
-    with psycopg.connect(conninfo(url)) as conn:
-        version = conn.execute("SELECT version()").fetchone()[0]
-        settings = dict(conn.execute(
-            "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
-            "('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', "
-            "'max_connections', 'wal_level')").fetchall())
-    try:
-        cpu_model = next(line.split(":", 1)[1].strip()
-                         for line in Path("/proc/cpuinfo").read_text().splitlines()
-                         if line.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu_model = platform.processor() or "unknown"
-    try:
-        mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text()
-                          .splitlines() if line.startswith("MemTotal")))
-        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration):
-        memory = "unknown"
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return [
-        f"date:        {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"command:     {shlex.join(sys.orig_argv)}   (cwd {os.getcwd()})",
-        f"machine:     nproc={nproc}, {cpu_model}, {memory} RAM, {platform.platform()}",
-        f"load avg:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)",
-        f"python:      {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
-        f"psycopg {psycopg.__version__}",
-        f"postgresql:  {version}",
-        "pg settings: " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items())),
-        f"database:    {make_url(url).render_as_string(hide_password=True)}",
-    ]
-
-
 def _errors(r: CellResult) -> str:
     return ", ".join(f"{k} x{v}" for k, v in r.errors.most_common()) or "-"
 
@@ -910,7 +878,7 @@ def reconcile(url: str, claims: ClaimLog, ships: ShipLog) -> list[tuple[str, int
 
 def run(server: str, args: argparse.Namespace, size: Size) -> None:
     url = recreate_database(server, args.db_name)
-    for line in machine_facts(url):
+    for line in machine_facts(url, PG_SETTINGS):
         log(line)
     rt50, rt99 = round_trip_baseline(url)
     log(f"round trip:  SELECT 1 over psycopg p50 {ms(rt50)} ms, p99 {ms(rt99)} ms")
@@ -1066,14 +1034,9 @@ def main() -> None:
                         help="10,000 fulfillments across 50 locations, 3 s cells")
     parser.add_argument("--seconds", type=float,
                         help="measured seconds per claim and per ship cell")
-    parser.add_argument("--db-name", default="oms_bench_fulfillment",
-                        help="the benchmark's own database, dropped and recreated "
-                             "(default: oms_bench_fulfillment)")
-    parser.add_argument("--keep-db", action="store_true",
-                        help="with OMS_BENCH_DATABASE_URL: leave the database in place")
+    add_database_arguments(parser, "oms_bench_fulfillment")
     args = parser.parse_args()
-    if "bench" not in args.db_name:
-        parser.error("--db-name must contain 'bench' (the database is dropped and recreated)")
+    check_database_arguments(parser, args)
     size = QUICK if args.quick else FULL
     if args.seconds:
         size = replace(size, claim_seconds=args.seconds, ship_seconds=args.seconds)

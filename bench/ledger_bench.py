@@ -17,14 +17,10 @@ PostgreSQL started with scripts/services.sh and stopped at the end.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import itertools
 import math
 import os
-import platform
 import random
-import shlex
-import sys
 import threading
 import time
 from collections import Counter
@@ -34,14 +30,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psycopg
-import sqlalchemy
 from bench_common import (
+    add_database_arguments,
+    check_database_arguments,
     client_cpu,
     conninfo,
     cores,
     find_postmaster,
     log,
     machine_busy,
+    machine_facts,
     percentile,
     postgres_server,
     recreate_database,
@@ -50,7 +48,6 @@ from bench_common import (
     timed,
 )
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 from core.db import get_database, init_database, read_session, unit_of_work
 from inventory import ledger, queries, services
@@ -94,6 +91,9 @@ def location_code(j: int) -> str:
     """Code of location index j (0-based); its id is j + 1."""
     return f"LOC-{j + 1:03d}"
 
+
+PG_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes", "shared_buffers",
+               "max_connections", "wal_level")  # printed with every run
 
 # ---------------------------------------------------------------- small utilities
 
@@ -575,39 +575,6 @@ def explain_stock_query(url: str, size: Size) -> list[str]:
 
 # ---------------------------------------------------------------- report
 
-def machine_facts(url: str) -> list[str]:
-    with psycopg.connect(conninfo(url)) as conn:
-        version = conn.execute("SELECT version()").fetchone()[0]
-        settings = dict(conn.execute(
-            "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
-            "('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', "
-            "'max_connections', 'wal_level')").fetchall())
-    try:
-        cpu_model = next(line.split(":", 1)[1].strip()
-                         for line in Path("/proc/cpuinfo").read_text().splitlines()
-                         if line.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu_model = platform.processor() or "unknown"
-    try:
-        mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text()
-                          .splitlines() if line.startswith("MemTotal")))
-        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration):
-        memory = "unknown"
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return [
-        f"date:        {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"command:     {shlex.join(sys.orig_argv)}   (cwd {os.getcwd()})",
-        f"machine:     nproc={nproc}, {cpu_model}, {memory} RAM, {platform.platform()}",
-        f"load avg:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)",
-        f"python:      {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
-        f"psycopg {psycopg.__version__}",
-        f"postgresql:  {version}",
-        "pg settings: " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items())),
-        f"database:    {make_url(url).render_as_string(hide_password=True)}",
-    ]
-
-
 def print_cells(results: list[CellResult]) -> None:
     header = (f"{'workload':<22}{'dist':<9}{'clients':>7}{'ops':>8}{'ops/s':>9}"
               f"{'p50 ms':>9}{'p99 ms':>9}{'cli ms/op':>10}{'srv ms/op':>10}"
@@ -641,7 +608,7 @@ def print_ratios(ours: dict[tuple[str, int], CellResult],
 
 def run(server: str, args: argparse.Namespace, size: Size) -> None:
     url = recreate_database(server, args.db_name)
-    for line in machine_facts(url):
+    for line in machine_facts(url, PG_SETTINGS):
         log(line)
     rt50, rt99 = round_trip_baseline(url)
     log(f"round trip:  SELECT 1 over psycopg p50 {ms(rt50)} ms, p99 {ms(rt99)} ms")
@@ -752,14 +719,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="1,000 SKUs x 50 locations, 100,000 movements, short cells")
     parser.add_argument("--seconds", type=float, help="measured seconds per write cell")
-    parser.add_argument("--db-name", default="oms_bench",
-                        help="the benchmark's own database, dropped and recreated "
-                             "(default: oms_bench)")
-    parser.add_argument("--keep-db", action="store_true",
-                        help="with OMS_BENCH_DATABASE_URL: leave the database in place")
+    add_database_arguments(parser, "oms_bench")
     args = parser.parse_args()
-    if "bench" not in args.db_name:
-        parser.error("--db-name must contain 'bench' (the database is dropped and recreated)")
+    check_database_arguments(parser, args)
     size = QUICK if args.quick else FULL
     if args.seconds:
         size = replace(size, seconds=args.seconds)

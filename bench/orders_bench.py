@@ -28,16 +28,13 @@ import http.client
 import json
 import math
 import os
-import platform
 import random
 import re
 import resource
-import shlex
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -50,22 +47,23 @@ from decimal import Decimal
 from pathlib import Path
 
 import psycopg
-import sqlalchemy
 from bench_common import (
-    CLOCK_TICKS,
     Services,
+    add_database_arguments,
+    check_database_arguments,
     conninfo,
     find_postmaster,
     log,
     machine_busy,
+    machine_facts,
     percentile,
     proc_stat,
     recreate_database,
     services,
     timed,
+    tree_cpu,
 )
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 from core.db import get_database, init_database
 from oms import demo_data, orders, queries
@@ -167,6 +165,9 @@ LAST_NAMES = _words(
 )
 
 
+PG_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes", "shared_buffers",
+               "max_connections", "work_mem")  # printed with every run
+
 # ---------------------------------------------------------------- small utilities
 
 
@@ -192,25 +193,6 @@ def tool(name: str) -> str:
 
 # ---------------------------------------------------------------- CPU accounting
 
-
-
-def tree_cpu(root: int | None) -> float:
-    """CPU seconds of a process, its live children and the children it already reaped."""
-    if root is None:
-        return math.nan
-    ticks = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
-        stat = proc_stat(pid)
-        if stat is None:
-            continue
-        if pid == root:
-            ticks += sum(int(v) for v in stat[11:15])  # utime, stime, cutime, cstime
-        elif int(stat[1]) == root:
-            ticks += int(stat[11]) + int(stat[12])
-    return ticks / CLOCK_TICKS
 
 
 @dataclass
@@ -915,41 +897,6 @@ def in_process_breakdown(catalog: list[dict], calls: int) -> list[str]:
 
 # ---------------------------------------------------------------- report
 
-def machine_facts(url: str) -> list[str]:
-    with psycopg.connect(conninfo(url)) as conn:
-        version = conn.execute("SELECT version()").fetchone()[0]
-        settings = dict(conn.execute(
-            "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
-            "('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', "
-            "'max_connections', 'work_mem')").fetchall())
-    try:
-        cpu_model = next(line.split(":", 1)[1].strip()
-                         for line in Path("/proc/cpuinfo").read_text().splitlines()
-                         if line.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu_model = platform.processor() or "unknown"
-    try:
-        mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text()
-                          .splitlines() if line.startswith("MemTotal")))
-        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration):
-        memory = "unknown"
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    gunicorn_version = subprocess.run([tool("gunicorn"), "--version"], text=True,
-                                      capture_output=True).stdout.strip()
-    return [
-        f"date:        {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"command:     {shlex.join(sys.orig_argv)}   (cwd {os.getcwd()})",
-        f"machine:     nproc={nproc}, {cpu_model}, {memory} RAM, {platform.platform()}",
-        f"load avg:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)",
-        f"python:      {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
-        f"psycopg {psycopg.__version__}, {gunicorn_version}",
-        f"postgresql:  {version}",
-        "pg settings: " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items())),
-        f"database:    {make_url(url).render_as_string(hide_password=True)}",
-    ]
-
-
 def round_trips(url: str, port: int | None = None, samples: int = 500) -> str:
     out = []
     with psycopg.connect(conninfo(url), autocommit=True) as conn:
@@ -997,7 +944,8 @@ def report_errors(r: LoadResult) -> None:
 
 def run(svc: Services, args: argparse.Namespace, size: Size, workdir: Path) -> None:
     url = recreate_database(svc.server, args.db_name)
-    for line in machine_facts(url):
+    for line in machine_facts(url, PG_SETTINGS, tools=subprocess.run(
+            [tool("gunicorn"), "--version"], text=True, capture_output=True).stdout.strip()):
         log(line)
     workers = "2" if svc.redis else "1"
     log(f"mode:        {'--quick' if args.quick else 'full'}: {size.cell_seconds:g} s per HTTP "
@@ -1197,14 +1145,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="100,000 seeded orders, 3 s cells, 100 search samples per kind")
     parser.add_argument("--seconds", type=float, help="measured seconds per HTTP cell")
-    parser.add_argument("--db-name", default="oms_bench_orders",
-                        help="the benchmark's own database, dropped and recreated "
-                             "(default: oms_bench_orders)")
-    parser.add_argument("--keep-db", action="store_true",
-                        help="with OMS_BENCH_DATABASE_URL: leave the database in place")
+    add_database_arguments(parser, "oms_bench_orders")
     args = parser.parse_args()
-    if "bench" not in args.db_name:
-        parser.error("--db-name must contain 'bench' (the database is dropped and recreated)")
+    check_database_arguments(parser, args)
     size = QUICK if args.quick else FULL
     if args.seconds:
         size = replace(size, cell_seconds=args.seconds)
