@@ -12,22 +12,19 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from fulfillment.models import FulfillmentLine
-from inventory import ledger, snapshot
+from inventory import ledger
 from inventory.ledger import Cause
 
 
-def give_back(session: Session, line: FulfillmentLine, held_for: str, quantity: int,
-              cause: Cause) -> int:
-    """Release up to `quantity` of the line's units wherever they are; `held_for` is the
-    location of the line's fulfillment (the pickup store). Returns how many were released."""
-    item_id = snapshot.item_ids(session, [line.sku])[line.sku]
-    codes = snapshot.location_ids(session, {line.source_location, held_for})
-    left = quantity - _release_held(session, item_id, codes[line.source_location], line,
-                                    quantity, cause)
-    if left and line.source_location != held_for:
-        left -= ledger.release_in_transit(session, item_id, codes[held_for], line.demand_ref,
-                                          left)
-        left -= _release_held(session, item_id, codes[held_for], line, left, cause)
+def give_back(session: Session, line: FulfillmentLine, item_id: int, source_id: int,
+              held_for_id: int, quantity: int, cause: Cause) -> int:
+    """Release up to `quantity` of the line's units wherever they are: at its source
+    (`source_id`), on the road to, or arrived at, the location of its fulfillment
+    (`held_for_id`, the pickup store). Returns how many were released."""
+    left = quantity - _release_held(session, item_id, source_id, line, quantity, cause)
+    if left and source_id != held_for_id:
+        left -= ledger.release_in_transit(session, item_id, held_for_id, line.demand_ref, left)
+        left -= _release_held(session, item_id, held_for_id, line, left, cause)
     return quantity - left
 
 

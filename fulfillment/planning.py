@@ -242,12 +242,16 @@ def release(session: Session, order_id: int, line_id: int, demand_ref: str, quan
     holders = [(fl, f) for fl, f in rows if f.method != "transfer"]
     mirrors = [fl for fl, f in rows if f.method == "transfer"]
     mirror_left = {m.id: m.quantity for m in mirrors}
+    items = snapshot.item_ids(session, {fl.sku for fl, _ in holders})
+    locations = snapshot.location_ids(
+        session, {fl.source_location for fl, _ in holders} | {f.location_code for _, f in holders})
     released = 0
     for fl, f in holders:
         take = min(fl.quantity, quantity - released)
         if take == 0:
             break
-        found = holding.give_back(session, fl, f.location_code, take, cause)
+        found = holding.give_back(session, fl, items[fl.sku], locations[fl.source_location],
+                                  locations[f.location_code], take, cause)
         if found != take:
             raise Conflict(f"line {line_id}: {take} unit(s) of {fl.sku} should be held for "
                            f"{demand_ref}, found {found}; the ledger needs a look "

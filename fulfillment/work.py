@@ -91,10 +91,12 @@ def _require_not_claimed_by_another(f: Fulfillment, actor: str) -> None:
                        f"{f.lease_expires_at.isoformat(timespec='seconds')}Z")
 
 
-def _ids(session: Session, lines: Iterable[FulfillmentLine]) -> tuple[dict, dict]:
+def _ids(session: Session, lines: Iterable[FulfillmentLine],
+         also: Iterable[str] = ()) -> tuple[dict, dict]:
+    """Item ids by SKU and location ids by code for these lines' sources (and `also`)."""
     lines = list(lines)
     return (snapshot.item_ids(session, {ln.sku for ln in lines}),
-            snapshot.location_ids(session, {ln.source_location for ln in lines}))
+            snapshot.location_ids(session, {ln.source_location for ln in lines} | set(also)))
 
 
 def record_pick(session: Session, f: Fulfillment, picked: dict[int, int],
@@ -167,9 +169,10 @@ def release_all(session: Session, f: Fulfillment, status: str, reason: str,
     """Give every reserved unit of this fulfillment back (reject, expiry)."""
     _require_open(f, *OPEN_STATUSES)
     moved: Moved = []
-    items, locations = _ids(session, f.lines)
+    items, locations = _ids(session, f.lines, also=[f.location_code])
     for line in sorted(f.lines, key=lambda ln: (items[ln.sku], locations[ln.source_location])):
-        holding.give_back(session, line, f.location_code, line.quantity, cause)
+        holding.give_back(session, line, items[line.sku], locations[line.source_location],
+                          locations[f.location_code], line.quantity, cause)
         moved.append((line.order_line_id, line.quantity))
     f.status, f.status_reason = status, reason
     f.claimed_by = f.lease_expires_at = None

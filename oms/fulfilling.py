@@ -23,10 +23,10 @@ from oms import events
 from oms.models import Order, OrderLine
 from oms.orders import (
     ROUTING_ATTEMPT,
-    ROUTING_ATTEMPTS,
     guard_before_release,
     roll_up,
     route_order,
+    with_routing_attempts,
 )
 
 MAX_LEASE_SECONDS = 24 * 3600
@@ -66,19 +66,18 @@ def _with_fulfillment(fulfillment_id: int, principal: Principal,
                       step: Callable[[Session, Fulfillment, Order], Any]) -> Any:
     """Lock the fulfillment and its order, check the caller's location, run the step, commit.
     A re-route that lost a race for stock is retried in a fresh transaction."""
-    for attempt in range(1, ROUTING_ATTEMPTS + 1):
-        try:
-            with unit_of_work() as session:
-                session.info[ROUTING_ATTEMPT] = attempt
-                f = work.lock(session, fulfillment_id)
-                _authorise(principal, f)
-                order = _order(session, f.order_id)
-                result = step(session, f, order)
-                session.commit()
-                return result
-        except InsufficientStock:
-            continue
-    raise InsufficientStock("stock kept changing while re-routing; try again")
+    def once(attempt: int) -> Any:
+        with unit_of_work() as session:
+            session.info[ROUTING_ATTEMPT] = attempt
+            f = work.lock(session, fulfillment_id)
+            _authorise(principal, f)
+            order = _order(session, f.order_id)
+            result = step(session, f, order)
+            session.commit()
+            return result
+
+    return with_routing_attempts(
+        once, InsufficientStock("stock kept changing while re-routing; try again"))
 
 
 def _cause(order: Order, principal: Principal, note: str) -> Cause:

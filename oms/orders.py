@@ -6,9 +6,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -121,6 +122,19 @@ def _validate(session: Session, cmd: PlaceOrder) -> None:
 
 ROUTING_ATTEMPTS = 8
 ROUTING_ATTEMPT = "oms.routing_attempt"  # session.info key for retry loops that wrap steps
+T = TypeVar("T")
+
+
+def with_routing_attempts(run: Callable[[int], T], exhausted: Exception) -> T:
+    """Run a use case's transaction, `run(attempt)`; when stock (or capacity) it planned on
+    moved under it (InsufficientStock), run it again in a fresh transaction with the next
+    attempt number, which routes ahead of newcomers. After ROUTING_ATTEMPTS, `exhausted`."""
+    for attempt in range(1, ROUTING_ATTEMPTS + 1):
+        try:
+            return run(attempt)
+        except InsufficientStock:
+            continue
+    raise exhausted
 
 
 @retry_transient()
@@ -131,12 +145,9 @@ def place_order(cmd: PlaceOrder) -> Placed:
     If concurrent orders keep taking the stock our plan counted on, the whole transaction is
     rolled back and done again on fresh stock; after ROUTING_ATTEMPTS the order is stored
     unrouted (status received) and the periodic re-routing job places it."""
-    for attempt in range(1, ROUTING_ATTEMPTS + 1):
-        try:
-            return _place_once(cmd, route=attempt < ROUTING_ATTEMPTS, attempt=attempt)
-        except InsufficientStock:
-            continue
-    raise AssertionError("unreachable: the last attempt does not route")
+    return with_routing_attempts(
+        lambda attempt: _place_once(cmd, route=attempt < ROUTING_ATTEMPTS, attempt=attempt),
+        AssertionError("unreachable: the last attempt does not route"))
 
 
 def _place_once(cmd: PlaceOrder, *, route: bool, attempt: int) -> Placed:
@@ -384,13 +395,10 @@ def _cancel_units(session: Session, order: Order, line: OrderLine, qty: int, act
 def reroute(order_id: int, *, actor: str, source: str,
             exclude_locations: frozenset[str] = frozenset()) -> None:
     """Re-plan every unit not yet shipped or handed over, never using `exclude_locations`."""
-    for attempt in range(1, ROUTING_ATTEMPTS + 1):
-        try:
-            return _reroute_once(order_id, actor=actor, source=source,
-                                 exclude_locations=exclude_locations, attempt=attempt)
-        except InsufficientStock:
-            continue
-    raise Conflict("stock kept changing while re-routing this order; try again")
+    with_routing_attempts(
+        lambda attempt: _reroute_once(order_id, actor=actor, source=source,
+                                      exclude_locations=exclude_locations, attempt=attempt),
+        Conflict("stock kept changing while re-routing this order; try again"))
 
 
 def _reroute_once(order_id: int, *, actor: str, source: str,
@@ -468,30 +476,32 @@ def add_to_order(order_id: int, additions: Sequence[MoreUnits], *, actor: str,
                  source: str) -> list[str]:
     """Add units to an open order and route them (a committing use case); stock that moves
     under the plan is retried like a new order's."""
-    for attempt in range(1, ROUTING_ATTEMPTS + 1):
-        try:
-            with unit_of_work() as session:
-                session.info[ROUTING_ATTEMPT] = attempt
-                order = load_for_update(session, order_id)
-                by_id = {ln.id: ln for ln in order.lines}
-                resolved: list[tuple[int | None, LineInput]] = []
-                for i, more in enumerate(additions):
-                    if more.line_id is None:
-                        assert more.line is not None
-                        resolved.append((None, more.line))
-                        continue
-                    line = by_id.get(more.line_id)
-                    if line is None:
-                        raise InvalidInput(f"lines.{i}.line_id",
-                                           f"no line {more.line_id} on this order")
-                    resolved.append((line.id, LineInput(line.sku, more.quantity,
-                                                        line.unit_price, line.name)))
-                added = add_units(session, order, resolved, actor=actor, source=source)
-                session.commit()
-                return added
-        except InsufficientStock:
-            continue
-    raise Conflict("stock kept changing while routing the added units; try again")
+    return with_routing_attempts(
+        lambda attempt: _add_once(order_id, additions, actor=actor, source=source,
+                                  attempt=attempt),
+        Conflict("stock kept changing while routing the added units; try again"))
+
+
+def _add_once(order_id: int, additions: Sequence[MoreUnits], *, actor: str, source: str,
+              attempt: int) -> list[str]:
+    with unit_of_work() as session:
+        session.info[ROUTING_ATTEMPT] = attempt
+        order = load_for_update(session, order_id)
+        by_id = {ln.id: ln for ln in order.lines}
+        resolved: list[tuple[int | None, LineInput]] = []
+        for i, more in enumerate(additions):
+            if more.line_id is None:
+                assert more.line is not None
+                resolved.append((None, more.line))
+                continue
+            line = by_id.get(more.line_id)
+            if line is None:
+                raise InvalidInput(f"lines.{i}.line_id", f"no line {more.line_id} on this order")
+            resolved.append((line.id, LineInput(line.sku, more.quantity, line.unit_price,
+                                                line.name)))
+        added = add_units(session, order, resolved, actor=actor, source=source)
+        session.commit()
+        return added
 
 
 def add_units(session: Session, order: Order, additions: Sequence[tuple[int | None, LineInput]],
