@@ -8,6 +8,7 @@ import datetime as dt
 import math
 import os
 import platform
+import re
 import resource
 import shlex
 import subprocess
@@ -263,3 +264,13 @@ def add_database_arguments(parser: argparse.ArgumentParser, default_name: str) -
 def check_database_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if "bench" not in args.db_name:
         parser.error("--db-name must contain 'bench' (the database is dropped and recreated)")
+
+
+def statement_shape(statement: str) -> str:
+    """"SELECT inv_balances", "INSERT oms_timeline", "SAVEPOINT", ... for one statement."""
+    text = " ".join(statement.split())
+    verb = text.split(" ", 1)[0].upper()
+    pattern = {"SELECT": r" FROM (\w+)", "INSERT": r"INSERT INTO (\w+)",
+               "UPDATE": r"UPDATE (\w+)", "DELETE": r"DELETE FROM (\w+)"}.get(verb)
+    match = re.search(pattern, text) if pattern else None
+    return f"{verb} {match.group(1)}" if match else verb

@@ -49,6 +49,7 @@ from bench_common import (
     recreate_database,
     round_trip_baseline,
     server_cpu,
+    statement_shape,
     timed,
 )
 from sqlalchemy import event
@@ -645,16 +646,6 @@ def ship_factory(size: Size, claims: ClaimLog, ships: ShipLog, pool_size: int,
 
 # ---------------------------------------------------------------- where the time goes
 
-def _shape(statement: str) -> str:
-    """"SELECT ful_fulfillments", "INSERT oms_timeline", "SAVEPOINT", ... for one statement."""
-    text = " ".join(statement.split())
-    verb = text.split(" ", 1)[0].upper()
-    pattern = {"SELECT": r" FROM (\w+)", "INSERT": r"INSERT INTO (\w+)",
-               "UPDATE": r"UPDATE (\w+)", "DELETE": r"DELETE FROM (\w+)"}.get(verb)
-    match = re.search(pattern, text) if pattern else None
-    return f"{verb} {match.group(1)}" if match else verb
-
-
 @dataclass
 class Captured:
     statement: str
@@ -672,7 +663,7 @@ def one_call_costs(size: Size, claims: ClaimLog, ships: ShipLog, calls: int
     captured: list[Captured] = []
 
     def on_execute(_conn, _cursor, statement, params, _context, _many) -> None:
-        shapes[_shape(statement)] += 1
+        shapes[statement_shape(statement)] += 1
         if "SKIP LOCKED" in statement and not captured and isinstance(params, dict):
             captured.append(Captured(statement, dict(params)))
 

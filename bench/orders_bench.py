@@ -29,7 +29,6 @@ import json
 import math
 import os
 import random
-import re
 import resource
 import shutil
 import signal
@@ -60,6 +59,7 @@ from bench_common import (
     proc_stat,
     recreate_database,
     services,
+    statement_shape,
     timed,
     tree_cpu,
 )
@@ -825,16 +825,6 @@ def search_bench(url: str, size: Size) -> list[SearchRow]:
 
 # ---------------------------------------------------------------- where the time goes
 
-def _shape(statement: str) -> str:
-    """"SELECT inv_balances", "INSERT oms_timeline", "SAVEPOINT", ... for one statement."""
-    text = " ".join(statement.split())
-    verb = text.split(" ", 1)[0].upper()
-    pattern = {"SELECT": r" FROM (\w+)", "INSERT": r"INSERT INTO (\w+)",
-               "UPDATE": r"UPDATE (\w+)", "DELETE": r"DELETE FROM (\w+)"}.get(verb)
-    match = re.search(pattern, text) if pattern else None
-    return f"{verb} {match.group(1)}" if match else verb
-
-
 def in_process_breakdown(catalog: list[dict], calls: int) -> list[str]:
     """One client, in this process, no HTTP: what placing a 2-line order and reading it back
     (the response body) cost in statements, CPU and wall time."""
@@ -843,7 +833,7 @@ def in_process_breakdown(catalog: list[dict], calls: int) -> list[str]:
     checkouts = [0]
 
     def on_execute(_conn, _cursor, statement, _params, _context, _many) -> None:
-        shapes[_shape(statement)] += 1
+        shapes[statement_shape(statement)] += 1
 
     def on_checkout(*_args) -> None:
         checkouts[0] += 1
