@@ -2,12 +2,12 @@
 see bench/README.md).
 
 Prints, in one run:
-  1. pick-list claim latency p50/p99 of oms.fulfilling.claim (in-process, limit 10, lease
+  1. pick-list claim latency p50/p99 of fulfillment.use_cases.claim (in-process, limit 10, lease
      300 s) with 100,000 open ship fulfillments across 50 locations (--quick: 10,000), at 1
      and 8 concurrent pollers (threads, each a distinct wms Principal, each claim at a random
      location), then 8 pollers draining one location, and whether any fulfillment was
      claimed twice; EXPLAIN ANALYZE of the claim query before and after the claims;
-  2. ship confirmations per second of oms.fulfilling.ship at 1 and 8 threads (each ships
+  2. ship confirmations per second of fulfillment.use_cases.ship at 1 and 8 threads (each ships
      fulfillments it claimed itself), with p50/p99 and errors; then the ledger's invariants
      (inventory.invariants.find_drift and an equivalent SQL check) and a reconciliation of
      claims, shipments, reservations, order lines and timeline rows.
@@ -56,8 +56,9 @@ from sqlalchemy import event
 
 from core.auth import Principal
 from core.db import get_database, init_database, read_session, utcnow
+from fulfillment import use_cases as fulfilling
 from inventory.invariants import find_drift
-from oms import fulfilling
+from oms.app import wire
 from oms.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +105,7 @@ def ms(seconds: float) -> str:
 
 
 # Database errors the OMS engine saw (SQLAlchemy's handle_error event), by SQLSTATE. This sees
-# the deadlocks (40P01) and serialization failures (40001) that retry_transient retries
+# the deadlocks (40P01) and serialization failures (40001) that run_in_unit_of_work retries
 # silently, which the callers never get to see.
 _db_errors: Counter = Counter()
 _db_errors_lock = threading.Lock()
@@ -886,6 +887,7 @@ def run(server: str, args: argparse.Namespace, size: Size) -> None:
     log(f"  balance/movement/reservation drift rows after seeding (SQL check): "
         f"{drift_rows(url)}")
     init_database(url)
+    wire()
     watch_engine()
     postmaster = find_postmaster(url)
     if postmaster is None:
@@ -909,7 +911,7 @@ def run(server: str, args: argparse.Namespace, size: Size) -> None:
         log("!! the claim's SELECT ... FOR UPDATE SKIP LOCKED was not captured: no plan")
     log()
 
-    log(f"== 1. pick-list claims: oms.fulfilling.claim(location, {CLAIM_LIMIT}, "
+    log(f"== 1. pick-list claims: fulfillment.use_cases.claim(location, {CLAIM_LIMIT}, "
         f"{LEASE_SECONDS}, poller-n) at a random one of {size.locations} locations per call, "
         f"{size.claim_seconds:g} s per cell")
     claim_results: list[CellResult] = []
@@ -965,7 +967,8 @@ def run(server: str, args: argparse.Namespace, size: Size) -> None:
     # rate, scaled to at most 1.5x that rate in total on more threads (client-CPU-bound, one
     # interpreter); a thread that runs out anyway claims more (reported as a refill).
     rate1 = 1 / ship_wall if ship_wall and not math.isnan(ship_wall) else 50.0
-    log(f"== 2. ship confirmations: oms.fulfilling.ship(id, '{CARRIER}', tracking, shipper-n) "
+    log(f"== 2. ship confirmations: fulfillment.use_cases.ship(id, '{CARRIER}', tracking, "
+        f"shipper-n) "
         f"on fulfillments each thread claimed itself (before the clock), "
         f"{size.ship_seconds:g} s per cell")
     ship_results = []

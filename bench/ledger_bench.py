@@ -490,10 +490,11 @@ def client_cpu_breakdown(url: str, size: Size, calls: int) -> list[str]:
 
     def lookups() -> None:
         sku, code = key()
-        with unit_of_work() as session:
+        with unit_of_work() as uow:
+            session = uow.session
             ledger.item_by_sku(session, sku)
             ledger.location_by_code(session, code)
-            session.commit()
+            uow.commit()
 
     def receive() -> None:
         services.receive(*key(), 1, CAUSE)

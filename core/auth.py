@@ -77,12 +77,13 @@ def create_api_key(role: str, *, name: str, location_code: str | None = None,
     if channel and role != "channel":
         raise InvalidInput("channel", "only channel keys belong to a sales channel")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         session.add(ApiKey(
             name=name, role=role, location_code=location_code, channel=channel,
             key_hash=hash_key(key), display_prefix=key[:10],
         ))
-        session.commit()
+        uow.commit()
     return key
 
 

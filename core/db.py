@@ -6,14 +6,15 @@ needs sessions too and must not import `oms`.
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -25,6 +26,8 @@ NAMING_CONVENTION = {
 }
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY, so big ids are plain integers there.
+log = logging.getLogger(__name__)
+
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
@@ -105,43 +108,117 @@ def get_database() -> Database:
     return _database
 
 
-# Hooks that must run inside the committing transaction of the current use case (for
-# example: recording an idempotency key together with the effect it protects).
-_before_commit: contextvars.ContextVar[tuple[Callable[[Session], None], ...]] = (
-    contextvars.ContextVar("oms_before_commit", default=())
-)
+class UnitOfWork:
+    """One attempt of one use case: a write transaction and what rides on its commit.
+
+    A use case opens it (`unit_of_work` or `run_in_unit_of_work`), passes it down to building
+    blocks that never commit, and commits it once. It carries:
+
+    - `attempt`: 1 on the first try; a retry (after a deadlock or a lost race for stock) gets
+      a fresh unit of work with the next number, so nothing collected by a failed attempt
+      survives into the next one;
+    - `joined`: work that must commit together with the use case's effect, handed in
+      explicitly by the caller (an `Idempotency-Key` record, the settling of an inbound
+      event); each runs just before the commit;
+    - `after_commit`: actions for after the commit (enqueue a job, notify), run only once the
+      transaction is durable, never for a rolled-back attempt;
+    - `events`: the kinds of the timeline events and outbox topics recorded in it, in order
+      (what the use case did, for its result and its tests);
+    - `memo`: per-transaction state of building blocks (the locks this transaction holds).
+    """
+
+    def __init__(self, session: Session, *, attempt: int = 1,
+                 joined: Sequence[Callable[[UnitOfWork], None]] = ()) -> None:
+        self.session = session
+        self.attempt = attempt
+        self.events: list[str] = []
+        self.memo: dict[str, Any] = {}
+        self._joined = list(joined)
+        self._after_commit: list[Callable[[], None]] = []
+        self.committed = False
+
+    @property
+    def contended(self) -> bool:
+        """This use case lost a race before: lock ahead of newcomers (see the ledger)."""
+        return self.attempt > 1
+
+    def join(self, work: Callable[[UnitOfWork], None]) -> None:
+        self._joined.append(work)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        self._after_commit.append(action)
+
+    def record(self, kind: str) -> None:
+        self.events.append(kind)
+
+    def commit(self) -> None:
+        if self.committed:
+            raise RuntimeError("a unit of work commits once")
+        for work in self._joined:
+            work(self)
+        self.session.commit()
+        self.committed = True
+        for action in self._after_commit:
+            try:
+                action()
+            except Exception:  # the effect is committed; sweeps re-derive what was missed
+                log.exception("after-commit action failed")
+
+
+# Work a caller hands to a use case, to commit together with its effect (see UnitOfWork).
+Joined = Sequence[Callable[[UnitOfWork], None]]
 
 
 @contextmanager
-def in_transaction_hook(hook: Callable[[Session], None]) -> Iterator[None]:
-    token = _before_commit.set((*_before_commit.get(), hook))
-    try:
-        yield
-    finally:
-        _before_commit.reset(token)
-
-
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """A write transaction. The use case calls `session.commit()` exactly once; anything
-    not committed when the block ends is rolled back."""
+def unit_of_work(*, attempt: int = 1, joined: Joined = ()) -> Iterator[UnitOfWork]:
+    """A write transaction. The use case calls `uow.commit()` exactly once; anything not
+    committed when the block ends is rolled back."""
     session = get_database().write_sessions()
-    hooks = _before_commit.get()
-    if hooks:
-        def run_hooks(s: Session) -> None:
-            # before_commit also fires when a savepoint is released: hooks belong to the
-            # real commit only.
-            if s.in_nested_transaction():
-                return
-            for hook in hooks:
-                hook(s)
-        event.listen(session, "before_commit", run_hooks)
     try:
-        yield session
+        yield UnitOfWork(session, attempt=attempt, joined=joined)
     finally:
         # close() rolls back whatever was not committed and detaches objects without
         # expiring them, so results read inside the block stay usable after it.
         session.close()
+
+
+TRANSIENT_ATTEMPTS = 4
+STOCK_ATTEMPTS = 8
+T = TypeVar("T")
+
+
+def run_in_unit_of_work(work: Callable[[UnitOfWork], T], *, joined: Joined = (),
+                        retry_lost_stock: bool = False,
+                        exhausted: Callable[[], Exception] | None = None) -> T:
+    """Run `work` in a fresh unit of work and commit it (unless `work` did); run it again
+    from the start, in a new unit of work with the next attempt number, when PostgreSQL
+    aborted it to break a deadlock or a serialization conflict, and (with
+    `retry_lost_stock`) when stock the plan counted on moved under it (InsufficientStock).
+
+    Transient failures are retried up to TRANSIENT_ATTEMPTS times, lost stock up to
+    STOCK_ATTEMPTS times (`work` may look at `uow.attempt == STOCK_ATTEMPTS` to settle for
+    less on its last try); then `exhausted()` is raised, or the last error itself."""
+    from core.errors import InsufficientStock
+
+    transient = 0
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with unit_of_work(attempt=attempt, joined=joined) as uow:
+                result = work(uow)
+                if not uow.committed:
+                    uow.commit()
+                return result
+        except OperationalError as exc:
+            transient += 1
+            if not is_transient(exc) or transient >= TRANSIENT_ATTEMPTS:
+                raise
+        except InsufficientStock:
+            if not retry_lost_stock or attempt >= STOCK_ATTEMPTS:
+                if exhausted is not None:
+                    raise exhausted() from None
+                raise
 
 
 @contextmanager
@@ -161,27 +238,3 @@ def is_transient(exc: BaseException) -> bool:
     the whole use case can simply run again."""
     orig = getattr(exc, "orig", None)
     return getattr(orig, "sqlstate", None) in ("40P01", "40001")
-
-
-def retry_transient(attempts: int = 4) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Run a use case again (from its start, in a new transaction) on a transient failure.
-    For use cases that lock rows in an order they cannot always choose (re-routing releases
-    some rows and then reserves others)."""
-    import functools
-
-    from sqlalchemy.exc import OperationalError
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            for attempt in range(1, attempts + 1):
-                try:
-                    return func(*args, **kwargs)
-                except OperationalError as exc:
-                    if not is_transient(exc) or attempt == attempts:
-                        raise
-            raise AssertionError("unreachable")
-
-        return wrapper
-
-    return decorate

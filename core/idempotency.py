@@ -1,28 +1,33 @@
 """`Idempotency-Key` for POSTs that create: a retry with the same key and body gets the
 original response; the same key with another body gets 409.
 
-The key is recorded inside the very transaction that commits the request's effect (through
-`core.db.in_transaction_hook`), so an effect can never be committed without its key, and two
-concurrent requests with one key cannot both commit: the second hits the unique constraint and
-its whole transaction rolls back.
+The key is recorded inside the very transaction that commits the request's effect: the view
+hands `joined_work()` to its use case, which joins it to its unit of work. An effect can never
+be committed without its key, and two concurrent requests with one key cannot both commit: the
+second hits the unique constraint and its whole transaction rolls back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from core.auth import current_principal
-from core.db import Base, in_transaction_hook, read_session, unit_of_work, utcnow
+from core.db import Base, UnitOfWork, read_session, unit_of_work, utcnow
 from core.errors import Conflict, InvalidInput
+
+log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
@@ -76,6 +81,26 @@ def _replay(record: IdempotencyKey, request_hash: str) -> Response:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@dataclass(frozen=True)
+class Claim:
+    """This request's key, to be recorded in the transaction of its effect."""
+
+    api_key_id: int
+    key: str
+    request_hash: str
+
+    def record(self, uow: UnitOfWork) -> None:
+        uow.session.add(IdempotencyKey(api_key_id=self.api_key_id, key=self.key,
+                                       request_hash=self.request_hash))
+
+
+def joined_work() -> tuple[Callable[[UnitOfWork], None], ...]:
+    """For an `@idempotent` view to hand to its use case: the work that records the request's
+    key in the use case's own transaction (nothing when the request sent no key)."""
+    claim = g.get("idempotency_claim")
+    return (claim.record,) if claim is not None else ()
+
+
 def idempotent(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -90,12 +115,9 @@ def idempotent(view: F) -> F:
         if existing is not None:
             return _replay(existing, request_hash)
 
-        def record_key(session: Session) -> None:
-            session.add(IdempotencyKey(api_key_id=owner, key=key, request_hash=request_hash))
-
+        g.idempotency_claim = Claim(owner, key, request_hash)
         try:
-            with in_transaction_hook(record_key):
-                response = current_app.make_response(view(*args, **kwargs))
+            response = current_app.make_response(view(*args, **kwargs))
         except IntegrityError:
             # A concurrent request with the same key committed first.
             existing = _find(owner, key)
@@ -112,10 +134,20 @@ def idempotent(view: F) -> F:
 def _store_response(owner: int, key: str, response: Response) -> None:
     body = response.get_data(as_text=True)
     json.loads(body)  # only JSON responses are replayed
-    with unit_of_work() as session:
-        session.execute(
+    with unit_of_work() as uow:
+        stored = uow.session.execute(
             update(IdempotencyKey)
             .where(IdempotencyKey.api_key_id == owner, IdempotencyKey.key == key)
             .values(status_code=response.status_code, response_body=body)
         )
-        session.commit()
+        if stored.rowcount != 1:  # type: ignore[attr-defined]
+            # The effect committed without the key: a concurrent duplicate of the same
+            # resource won the race (the use case answered with the existing one). Record it
+            # now so that retries replay this answer.
+            log.warning("%s: Idempotency-Key recorded after the effect", request.path)
+            uow.session.add(IdempotencyKey(api_key_id=owner, key=key,
+                                           request_hash=_request_hash(),
+                                           status_code=response.status_code,
+                                           response_body=body))
+        with contextlib.suppress(IntegrityError):  # a concurrent retry recorded it first
+            uow.commit()

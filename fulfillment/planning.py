@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.db import UnitOfWork
 from core.errors import Conflict, InsufficientStock, InvalidInput
 from fulfillment import holding
 from fulfillment.models import OPEN_STATUSES, Fulfillment, FulfillmentLine
@@ -125,31 +126,32 @@ def plan(session: Session, demand: Demand, cost: CostModel,
         raise InvalidInput("fulfillment", str(exc)) from exc
 
 
-GUARDED_ITEMS = "fulfillment.guarded_items"  # session.info: the guard this transaction holds
+GUARDED_ITEMS = "fulfillment.guarded_items"  # uow.memo: the guard this transaction holds
 
 
-def guard_items(session: Session, skus: Iterable[str], *, contended: bool) -> dict[str, int]:
-    """Take the allocation guard (`ledger.guard_allocation`) once per transaction. A use case
-    that releases stock and then re-routes calls this first, for all its order's SKUs, so that
-    it too locks items before balance rows, like every allocator. Returns ids by SKU."""
-    held: dict[str, int] = session.info.setdefault(GUARDED_ITEMS, {})
+def guard_items(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, int]:
+    """Take the allocation guard (`ledger.guard_allocation`) once per unit of work, exclusively
+    when it lost a race before (`uow.contended`). A use case that releases stock and then
+    re-routes calls this first, for all its order's SKUs, so that it too locks items before
+    balance rows, like every allocator. Returns ids by SKU."""
+    held: dict[str, int] = uow.memo.setdefault(GUARDED_ITEMS, {})
     missing = set(skus) - held.keys()
     if missing:
-        held.update(ledger.guard_allocation(session, missing, exclusive=contended))
+        held.update(ledger.guard_allocation(uow.session, missing, exclusive=uow.contended))
     return {sku: held[sku] for sku in skus if sku in held}
 
 
-def place(session: Session, demand: Demand, cost: CostModel, cause: Cause, *,
-          contended: bool = False) -> Placement:
+def place(uow: UnitOfWork, demand: Demand, cost: CostModel, cause: Cause) -> Placement:
     """Plan on a fresh snapshot, reserve the plan all-or-nothing, record fulfillments.
 
     Raises InsufficientStock when a concurrent order took stock between the snapshot and the
     reservation. The caller then rolls its whole transaction back and tries again: retrying
     inside the same transaction (after a savepoint) would leave other transactions queued
     behind ours on rows we no longer need, which is how PostgreSQL deadlocks are made.
-    A caller that has already lost passes `contended` and is served before newcomers on the
+    A unit of work that has already lost (`uow.contended`) is served before newcomers on the
     same items (see `ledger.guard_allocation`)."""
-    items = guard_items(session, {ln.sku for ln in demand.lines}, contended=contended)
+    session = uow.session
+    items = guard_items(uow, {ln.sku for ln in demand.lines})
     locations = snapshot.active_locations(session)
     chosen = plan(session, demand, cost, locations)
     by_id = {str(ln.line_id): ln for ln in demand.lines}

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from core.auth import ROLES, current_principal, require_location, require_roles
 from core.http import PageArgs
-from core.idempotency import idempotent
+from core.idempotency import idempotent, joined_work
 from inventory import queries, services
 from inventory.ledger import Cause
 from inventory.schemas import (
@@ -27,7 +27,6 @@ from inventory.schemas import (
     StockOut,
     TransferListArgs,
     TransferOut,
-    TransferReceiveIn,
 )
 
 blp = Blueprint("inventory", __name__, url_prefix="/api/v1",
@@ -48,7 +47,7 @@ def _cause(reference: str | None = None, note: str | None = None) -> Cause:
 @blp.response(201, LocationOut)
 def create_location(data: dict):
     """Add a warehouse or store."""
-    return services.create_location(data)
+    return services.create_location(data, joined=joined_work())
 
 
 @blp.route("/locations", methods=["GET"])
@@ -84,7 +83,7 @@ def location_stock(args: dict, code: str):
 @blp.response(201, ItemOut)
 def create_item(data: dict):
     """Add a SKU to the catalogue."""
-    return services.create_item(data)
+    return services.create_item(data, joined=joined_work())
 
 
 @blp.route("/items", methods=["GET"])
@@ -117,11 +116,12 @@ def post_movement(data: dict):
     cause = _cause(data["reference"], data["note"])
     kind, sku, location, quantity = data["kind"], data["sku"], data["location"], data["quantity"]
     if kind == "transfer":
-        moved = services.transfer(sku, location, data["to_location"], quantity, cause)
+        moved = services.transfer(sku, location, data["to_location"], quantity, cause,
+                                  joined=joined_work())
         return {"transfer": moved, "movements": queries.transfer_movements(moved["id"])}
     operation = {"receipt": services.receive, "adjustment": services.adjust,
                  "cycle_count": services.count, "damage": services.damage}[kind]
-    return operation(sku, location, quantity, cause)
+    return operation(sku, location, quantity, cause, joined=joined_work())
 
 
 @blp.route("/transfers", methods=["GET"])
@@ -130,19 +130,6 @@ def post_movement(data: dict):
 @blp.response(200, TransferOut(many=True))
 def list_transfers(args: dict):
     return queries.list_transfers(args.get("location"), args.get("status"))
-
-
-@blp.route("/transfers/<int(max=2147483647):transfer_id>/receive", methods=["POST"])
-@require_roles(*STOCK_WORKERS)
-@idempotent
-@blp.arguments(TransferReceiveIn)
-@blp.response(200, TransferOut)
-def receive_transfer(data: dict, transfer_id: int):
-    """Receive a transfer (or part of it) at its destination."""
-    destination = queries.transfer_destination(transfer_id)
-    if destination is not None:
-        require_location(destination)
-    return services.receive_transfer(transfer_id, _cause(data["reference"]), data["quantity"])
 
 
 @blp.route("/stock/<sku>", methods=["GET"])

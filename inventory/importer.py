@@ -127,7 +127,8 @@ def apply(rows: Iterable[CountRow], reference: str, actor: str, report: ImportRe
           progress: Progress | None = None) -> None:
     """All rows in one transaction: a row that fails now (stock moved since the check)
     rolls everything back and is reported."""
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         items = dict(session.execute(select(Item.sku, Item)).all())
         locations = dict(session.execute(select(Location.code, Location)).all())
         for r in rows:
@@ -147,7 +148,7 @@ def apply(rows: Iterable[CountRow], reference: str, actor: str, report: ImportRe
                 report.changed += 1
             if progress:
                 progress(1)
-        session.commit()
+        uow.commit()
 
 
 def import_counts(path: Path | str, actor: str, progress: Progress | None = None,

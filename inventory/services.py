@@ -11,8 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from core.db import unit_of_work
+from core.db import Joined, unit_of_work
 from core.errors import Conflict, InvalidInput
 from inventory import ledger
 from inventory.ledger import Cause
@@ -20,9 +21,11 @@ from inventory.models import Item, Location, Movement
 from inventory.views import balance_view, item_view, location_view, movement_view, transfer_view
 
 
-def _add_unique(row: Location | Item, key: str, view: Callable[[Any], dict]) -> dict:
+def _add_unique(row: Location | Item, key: str, view: Callable[[Any], dict],
+                joined: Joined = ()) -> dict:
     """Insert a catalogue row; a clash on its unique `key` is a 409 naming that field."""
-    with unit_of_work() as session:
+    with unit_of_work(joined=joined) as uow:
+        session = uow.session
         session.add(row)
         try:
             session.flush()
@@ -31,26 +34,27 @@ def _add_unique(row: Location | Item, key: str, view: Callable[[Any], dict]) -> 
             raise Conflict(f"{key} '{value}' already exists",
                            fields={key: ["already exists"]}) from exc
         result = view(row)
-        session.commit()
+        uow.commit()
     return result
 
 
-def create_location(data: dict[str, Any]) -> dict:
-    return _add_unique(Location(**data), "code", location_view)
+def create_location(data: dict[str, Any], *, joined: Joined = ()) -> dict:
+    return _add_unique(Location(**data), "code", location_view, joined)
 
 
-def create_item(data: dict[str, Any]) -> dict:
+def create_item(data: dict[str, Any], *, joined: Joined = ()) -> dict:
     price = Decimal(str(data["price"])) + 0  # + 0 turns -0 into 0
     if not price.is_finite() or price < 0:
         raise InvalidInput("price", "must be a non-negative amount")
     if price != price.quantize(Decimal("0.01")):
         raise InvalidInput("price", "must have at most 2 decimals")
-    return _add_unique(Item(**{**data, "price": price}), "sku", item_view)
+    return _add_unique(Item(**{**data, "price": price}), "sku", item_view, joined)
 
 
 def _one_movement(kind: str, sku: str, location_code: str, quantity: int,
-                  cause: Cause) -> dict:
-    with unit_of_work() as session:
+                  cause: Cause, joined: Joined = ()) -> dict:
+    with unit_of_work(joined=joined) as uow:
+        session = uow.session
         item = ledger.item_by_sku(session, sku)
         location = ledger.location_by_code(session, location_code)
         operation = {
@@ -65,99 +69,114 @@ def _one_movement(kind: str, sku: str, location_code: str, quantity: int,
             "movements": [movement_view(movement, sku, location_code)] if movement else [],
             "balance": balance_view(balance, location),
         }
-        session.commit()
+        uow.commit()
     return result
 
 
-def receive(sku: str, location: str, quantity: int, cause: Cause) -> dict:
-    return _one_movement("receipt", sku, location, quantity, cause)
+def receive(sku: str, location: str, quantity: int, cause: Cause, *, joined: Joined = ()) -> dict:
+    return _one_movement("receipt", sku, location, quantity, cause, joined)
 
 
-def adjust(sku: str, location: str, delta: int, cause: Cause) -> dict:
-    return _one_movement("adjustment", sku, location, delta, cause)
+def adjust(sku: str, location: str, delta: int, cause: Cause, *, joined: Joined = ()) -> dict:
+    return _one_movement("adjustment", sku, location, delta, cause, joined)
 
 
-def damage(sku: str, location: str, quantity: int, cause: Cause) -> dict:
-    return _one_movement("damage", sku, location, quantity, cause)
+def damage(sku: str, location: str, quantity: int, cause: Cause, *, joined: Joined = ()) -> dict:
+    return _one_movement("damage", sku, location, quantity, cause, joined)
 
 
-def count(sku: str, location: str, counted: int, cause: Cause) -> dict:
-    return _one_movement("cycle_count", sku, location, counted, cause)
+def count(sku: str, location: str, counted: int, cause: Cause, *, joined: Joined = ()) -> dict:
+    return _one_movement("cycle_count", sku, location, counted, cause, joined)
 
 
 def transfer(sku: str, source: str, destination: str, quantity: int, cause: Cause,
-             *, demand_ref: str | None = None) -> dict:
-    with unit_of_work() as session:
+             *, demand_ref: str | None = None, joined: Joined = ()) -> dict:
+    with unit_of_work(joined=joined) as uow:
+        session = uow.session
         item = ledger.item_by_sku(session, sku)
         src = ledger.location_by_code(session, source)
         dst = ledger.location_by_code(session, destination, field="to_location")
         moved = ledger.ship_transfer(session, item, src, dst, quantity, cause,
                                      demand_ref=demand_ref)
         view = transfer_view(moved, sku, src.code, dst.code)
-        session.commit()
+        uow.commit()
     return view
 
 
-def receive_transfer(transfer_id: int, cause: Cause, quantity: int | None = None) -> dict:
-    with unit_of_work() as session:
-        moved = ledger.receive_transfer(session, transfer_id, cause, quantity)
-        view = transfer_view(moved, session.get(Item, moved.item_id).sku,
-                             session.get(Location, moved.from_location_id).code,
-                             session.get(Location, moved.to_location_id).code)
-        session.commit()
+def receive_transfer(transfer_id: int, cause: Cause, quantity: int | None = None, *,
+                     joined: Joined = ()) -> dict:
+    with unit_of_work(joined=joined) as uow:
+        view = transfer_received(uow.session, transfer_id, cause, quantity)
+        uow.commit()
     return view
+
+
+def transfer_received(session: Session, transfer_id: int, cause: Cause,
+                      quantity: int | None = None) -> dict:
+    """Receive a transfer (or part of it) inside the caller's transaction; its view. For use
+    cases above inventory that do more on arrival (fulfillment promotes pickups)."""
+    moved = ledger.receive_transfer(session, transfer_id, cause, quantity)
+    return transfer_view(moved, session.get(Item, moved.item_id).sku,
+                         session.get(Location, moved.from_location_id).code,
+                         session.get(Location, moved.to_location_id).code)
 
 
 def set_safety_stock(sku: str, location: str, quantity: int) -> dict:
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         item = ledger.item_by_sku(session, sku, field=None)
         loc = ledger.location_by_code(session, location, field=None)
         balance = ledger.set_safety_stock(session, item, loc, quantity)
         view = balance_view(balance, loc)
-        session.commit()
+        uow.commit()
     return view
 
 
 def reserve(lines: Sequence[tuple[str, str, int]], demand_ref: str, cause: Cause) -> int:
     """Reserve (sku, location, quantity) lines for one demand, all or nothing.
     Returns the number of movements written."""
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         resolved = [(ledger.item_by_sku(session, sku).id,
                      ledger.location_by_code(session, code).id, qty)
                     for sku, code, qty in lines]
         movements = ledger.reserve(session, resolved, demand_ref, cause)
-        session.commit()
+        uow.commit()
     return len(movements)
 
 
 def release(sku: str, location: str, quantity: int, demand_ref: str, cause: Cause) -> None:
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         item = ledger.item_by_sku(session, sku)
         loc = ledger.location_by_code(session, location)
         ledger.release(session, item.id, loc.id, demand_ref, quantity, cause)
-        session.commit()
+        uow.commit()
 
 
 def release_in_transit(sku: str, destination: str, quantity: int, demand_ref: str) -> int:
     """The demand gives up units travelling to `destination` for it; returns how many."""
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         item = ledger.item_by_sku(session, sku)
         loc = ledger.location_by_code(session, destination)
         released = ledger.release_in_transit(session, item.id, loc.id, demand_ref, quantity)
-        session.commit()
+        uow.commit()
     return released
 
 
 def release_demand(demand_ref: str, cause: Cause) -> int:
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         released = ledger.release_demand(session, demand_ref, cause)
-        session.commit()
+        uow.commit()
     return len(released)
 
 
 def consume(sku: str, location: str, quantity: int, demand_ref: str, cause: Cause) -> None:
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         item = ledger.item_by_sku(session, sku)
         loc = ledger.location_by_code(session, location)
         ledger.consume(session, item.id, loc.id, demand_ref, quantity, cause)
-        session.commit()
+        uow.commit()

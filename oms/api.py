@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from core.auth import Principal, current_principal, require_roles
 from core.errors import Forbidden, NotFound
-from core.idempotency import idempotent
+from core.idempotency import idempotent, joined_work
 from oms import customers, orders, queries
 from oms.customers import SeenIdentity
 from oms.schemas import (
@@ -82,7 +82,7 @@ def create_order(data: dict):
     if principal.channel and data["channel"] != principal.channel:
         raise Forbidden(f"this key pushes orders for channel '{principal.channel}' only",
                         fields={"channel": [f"must be '{principal.channel}' for this key"]})
-    placed = orders.place_order(to_command(data, principal))
+    placed = orders.place_order(to_command(data, principal), joined=joined_work())
     return jsonify(queries.get_order(placed.order_id)), 201 if placed.created else 200
 
 
@@ -135,7 +135,8 @@ def add_lines(data: dict, order_id: int):
                          line=None if ln["line_id"] is not None else orders.LineInput(
                              ln["sku"], ln["quantity"], ln["unit_price"], ln["name"],
                              ln["external_id"]))
-        for ln in data["lines"]], actor=principal.actor, source=principal.role)
+        for ln in data["lines"]], actor=principal.actor, source=principal.role,
+        joined=joined_work())
     return jsonify(queries.get_order(order_id))
 
 

@@ -12,15 +12,19 @@ from flask import Flask, send_from_directory
 from core import jobs
 from core.db import init_database
 from core.http import OmsApi, register_error_handlers
+from fulfillment import api as fulfillment_api
+from fulfillment import jobs as fulfillment_jobs
+from fulfillment import order_port
 from integrations import shopify as shopify_integration
 from inventory import api as inventory_api
 from inventory import cli as inventory_cli
 from inventory import jobs as inventory_jobs
 from oms import api as oms_api
 from oms import cli as oms_cli
-from oms import fulfillment_api, health, migrate, policy
+from oms import health, migrate, policy
 from oms import jobs as oms_jobs
 from oms.config import Settings, normalise_database_url
+from oms.fulfillment_port import OmsOrders
 
 SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 
@@ -46,7 +50,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_database(normalise_database_url(settings.database_url))
     jobs.init_dispatcher(settings.redis_url, app)
     policy.configure(settings.order_policy or policy.OrderPolicy.from_env())
+    wire()
     inventory_jobs.register()
+    fulfillment_jobs.register()
     oms_jobs.register()
 
     api = OmsApi(app, spec_kwargs={"components": {"securitySchemes": {
@@ -67,6 +73,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.cli.add_command(oms_cli.cli)
     app.cli.add_command(inventory_cli.cli)
     return app
+
+
+def wire() -> None:
+    """Connect the packages' interfaces to what implements them (lower layers never import
+    the higher ones): fulfillment reaches orders through `fulfillment.order_port`."""
+    order_port.wire(OmsOrders())
 
 
 def start_background_worker(app: Flask) -> None:

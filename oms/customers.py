@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.db import unit_of_work, utcnow
+from core.db import UnitOfWork, unit_of_work, utcnow
 from core.errors import Conflict, NotFound
 from oms import events
 from oms.identity import normalise_email, normalise_phone
@@ -42,23 +42,25 @@ def search_name(name: str | None) -> str | None:
     return " ".join(name.lower().split()) if name and name.strip() else None
 
 
-def resolve(session: Session, seen: SeenIdentity, *, actor: str, source: str) -> Customer | None:
+def resolve(uow: UnitOfWork, seen: SeenIdentity, *, actor: str, source: str) -> Customer | None:
     """The customer these identities belong to: found, created, or (when they link several
     customers) the merge of them all into the oldest. None for an anonymous order."""
+    session = uow.session
     keys = seen.keys()
     if not keys:
         return None
     for _ in range(3):
         try:
             with session.begin_nested():
-                return _resolve_once(session, keys, seen, actor=actor, source=source)
+                return _resolve_once(uow, keys, seen, actor=actor, source=source)
         except IntegrityError:
             continue  # a concurrent order claimed one of these identities first: look again
     raise Conflict("customer identities kept changing concurrently; retry")
 
 
-def _resolve_once(session: Session, keys: list[tuple[str, str]], seen: SeenIdentity, *,
+def _resolve_once(uow: UnitOfWork, keys: list[tuple[str, str]], seen: SeenIdentity, *,
                   actor: str, source: str) -> Customer:
+    session = uow.session
     owners = sorted(set(session.scalars(
         select(CustomerIdentity.customer_id).where(
             _any_identity(keys)))))
@@ -69,7 +71,7 @@ def _resolve_once(session: Session, keys: list[tuple[str, str]], seen: SeenIdent
     else:
         customer = session.get(Customer, owners[0])
         for other_id in owners[1:]:
-            merge(session, customer.id, other_id, actor=actor,
+            merge(uow, customer.id, other_id, actor=actor,
                   reason=f"an order from {source} links their identities")
         if seen.name and not customer.name:
             customer.name, customer.name_search = seen.name, search_name(seen.name)
@@ -87,9 +89,10 @@ def _any_identity(keys: list[tuple[str, str]]):
     return or_(*(and_(CustomerIdentity.kind == k, CustomerIdentity.value == v) for k, v in keys))
 
 
-def merge(session: Session, survivor_id: int, merged_id: int, *, actor: str,
+def merge(uow: UnitOfWork, survivor_id: int, merged_id: int, *, actor: str,
           reason: str) -> CustomerMerge:
     """Move every identity, order and note of `merged_id` to `survivor_id`, audited."""
+    session = uow.session
     if survivor_id == merged_id:
         raise Conflict("a customer cannot be merged into itself",
                        fields={"customer_id": ["is the same customer"]})
@@ -110,7 +113,7 @@ def merge(session: Session, survivor_id: int, merged_id: int, *, actor: str,
                           moved_note_ids=note_ids, reason=reason, actor=actor)
     session.add(audit)
     session.flush()
-    events.record(session, None, "customer.merged",
+    events.record(uow, None, "customer.merged",
                   f"customer #{merged_id} merged into #{survivor_id}: {reason}",
                   actor=actor, source="oms", customer=survivor,
                   data={"merge_id": audit.id, "merged_id": merged_id})
@@ -134,8 +137,9 @@ def _move(session: Session, identity_ids: list[int], order_ids: list[int],
                         .values(customer_id=to).execution_options(synchronize_session=False))
 
 
-def unmerge(session: Session, survivor_id: int, merged_id: int, *, actor: str) -> CustomerMerge:
+def unmerge(uow: UnitOfWork, survivor_id: int, merged_id: int, *, actor: str) -> CustomerMerge:
     """Undo the latest merge of `merged_id` into `survivor_id`: what moved goes back."""
+    session = uow.session
     audit = session.scalars(
         select(CustomerMerge).where(CustomerMerge.survivor_id == survivor_id,
                                     CustomerMerge.merged_id == merged_id,
@@ -148,7 +152,7 @@ def unmerge(session: Session, survivor_id: int, merged_id: int, *, actor: str) -
           to=merged_id)
     session.get(Customer, merged_id).merged_into_id = None
     audit.undone_at, audit.undone_by = utcnow(), actor
-    events.record(session, None, "customer.unmerged",
+    events.record(uow, None, "customer.unmerged",
                   f"merge of customer #{merged_id} into #{survivor_id} undone",
                   actor=actor, source="oms", customer=session.get(Customer, survivor_id),
                   data={"merge_id": audit.id, "merged_id": merged_id})
@@ -159,14 +163,14 @@ def unmerge(session: Session, survivor_id: int, merged_id: int, *, actor: str) -
 # ------------------------------------------------------------------ use cases
 
 def merge_customers(survivor_id: int, merged_id: int, *, actor: str, reason: str) -> int:
-    with unit_of_work() as session:
-        audit = merge(session, survivor_id, merged_id, actor=actor, reason=reason)
-        session.commit()
+    with unit_of_work() as uow:
+        audit = merge(uow, survivor_id, merged_id, actor=actor, reason=reason)
+        uow.commit()
     return audit.id
 
 
 def unmerge_customers(survivor_id: int, merged_id: int, *, actor: str) -> int:
-    with unit_of_work() as session:
-        audit = unmerge(session, survivor_id, merged_id, actor=actor)
-        session.commit()
+    with unit_of_work() as uow:
+        audit = unmerge(uow, survivor_id, merged_id, actor=actor)
+        uow.commit()
     return audit.id

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
 
 from core.errors import Conflict
 
@@ -44,6 +46,55 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class Counted(Protocol):
+    """What an order line counts: an `OrderLine` row, a snapshot of one, or `LineCounts`."""
+
+    quantity: int
+    allocated: int
+    backordered: int
+    fulfilled: int
+    cancelled: int
+
+
+class Priced(Protocol):
+    quantity: int
+    cancelled: int
+    unit_price: Decimal
+
+
+# Per line: ordered = cancelled + fulfilled + allocated + backordered + unplaced.
+
+def open_units(line: Counted) -> int:
+    """Units still owed to the customer: neither cancelled nor shipped/handed over."""
+    return line.quantity - line.cancelled - line.fulfilled
+
+
+def unplaced_units(line: Counted) -> int:
+    """Open units that hold no stock and wait for no backorder: routing's work."""
+    return open_units(line) - line.allocated - line.backordered
+
+
+def fulfil(line: Counted, quantity: int) -> None:
+    """Allocated units left the node (shipped, handed over): allocated -> fulfilled."""
+    if not 0 < quantity <= line.allocated:
+        raise Conflict(f"cannot fulfil {quantity} unit(s): only {line.allocated} allocated")
+    line.allocated -= quantity
+    line.fulfilled += quantity
+
+
+def unallocate(line: Counted, quantity: int) -> None:
+    """Allocated units were released (rejected, short, re-routed): back to unplaced."""
+    if not 0 <= quantity <= line.allocated:
+        raise Conflict(f"cannot release {quantity} unit(s): only {line.allocated} allocated")
+    line.allocated -= quantity
+
+
+def open_subtotal(lines: Iterable[Priced]) -> Decimal:
+    """What the order's lines come to once cancelled units are taken off (exact: prices
+    have two decimals, so no rounding happens here)."""
+    return sum((ln.unit_price * (ln.quantity - ln.cancelled) for ln in lines), Decimal("0"))
+
+
 @dataclass(frozen=True)
 class LineCounts:
     quantity: int
@@ -54,8 +105,7 @@ class LineCounts:
 
     @property
     def unplaced(self) -> int:
-        return (self.quantity - self.cancelled - self.fulfilled - self.allocated
-                - self.backordered)
+        return unplaced_units(self)
 
 
 def rolled_up_status(lines: Iterable[LineCounts], *, routed_once: bool) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
+from core.db import UnitOfWork
 from oms.models import Customer, Order, OutboxEvent, TimelineEvent
 
 
@@ -22,10 +21,13 @@ def order_payload(order: Order) -> dict[str, Any]:
     }
 
 
-def record(session: Session, order: Order | None, kind: str, message: str, *, actor: str,
+def record(uow: UnitOfWork, order: Order | None, kind: str, message: str, *, actor: str,
            source: str, topic: str | None = None, data: dict[str, Any] | None = None,
            customer: Customer | None = None, contact_channel: str | None = None) -> None:
-    """One timeline event; with `topic`, also the outbox row that carries it outside."""
+    """One timeline event; with `topic`, also the outbox row that carries it outside. Both
+    are written in the caller's unit of work, which lists them in `uow.events`."""
+    session = uow.session
+    uow.record(kind)
     session.add(TimelineEvent(
         order_id=order.id if order else None,
         customer_id=customer.id if customer else (order.customer_id if order else None),
@@ -33,5 +35,6 @@ def record(session: Session, order: Order | None, kind: str, message: str, *, ac
         contact_channel=contact_channel, data=data,
     ))
     if topic and order is not None:
+        uow.record(f"outbox:{topic}")
         session.add(OutboxEvent(topic=topic, aggregate="order", aggregate_id=order.id,
                                 payload={**order_payload(order), **(data or {})}))

@@ -21,26 +21,6 @@ def retry_unplaced_orders() -> int:
     return looked_at
 
 
-def expire_pickups() -> int:
-    """Cancel pickups not collected in their window and release their stock."""
-    from oms.fulfilling import expire_pickups as expire
-
-    expired = expire()
-    if expired:
-        log.info("expired %d uncollected pickup(s)", expired)
-    return expired
-
-
-def promote_arrived_transfers() -> int:
-    """Pickups whose transferred units reached the store become ready to prepare."""
-    from oms.fulfilling import promote_all_arrivals
-
-    return promote_all_arrivals()
-
-
 def register() -> None:
     register_periodic(PeriodicJob("oms-retry-unplaced", "oms.jobs.retry_unplaced_orders",
                                   RETRY_UNPLACED_EVERY_SECONDS))
-    register_periodic(PeriodicJob("oms-expire-pickups", "oms.jobs.expire_pickups", 5 * 60))
-    register_periodic(PeriodicJob("oms-promote-transfers", "oms.jobs.promote_arrived_transfers",
-                                  60))

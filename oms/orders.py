@@ -6,23 +6,39 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.db import read_session, retry_transient, unit_of_work
+from core.db import (
+    STOCK_ATTEMPTS,
+    Joined,
+    UnitOfWork,
+    read_session,
+    run_in_unit_of_work,
+    utcnow,
+)
 from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from fulfillment import planning
+from fulfillment.routing.model import DISTANCE_ESTIMATED, Reason
 from inventory import ledger
 from inventory.ledger import Cause
 from oms import customers, events, geocode, policy
 from oms.customers import SeenIdentity
-from oms.domain import CHANNELS, TERMINAL, LineCounts, check_transition, rolled_up_status
+from oms.domain import (
+    CHANNELS,
+    TERMINAL,
+    LineCounts,
+    check_transition,
+    open_subtotal,
+    open_units,
+    rolled_up_status,
+    unplaced_units,
+)
 from oms.identity import normalise_email, normalise_phone
 from oms.models import Order, OrderLine
 
@@ -120,56 +136,23 @@ def _validate(session: Session, cmd: PlaceOrder) -> None:
         raise InvalidInput("fulfillment.method", "must be ship, pickup or carry_out")
 
 
-ROUTING_ATTEMPTS = 8
-ROUTING_ATTEMPT = "oms.routing_attempt"  # session.info key for retry loops that wrap steps
-T = TypeVar("T")
+@dataclass(frozen=True)
+class _Placing:
+    """One attempt at placing an order: its result, or None when the order existed."""
+
+    placed: Placed
 
 
-def with_routing_attempts(run: Callable[[int], T], exhausted: Exception) -> T:
-    """Run a use case's transaction, `run(attempt)`; when stock (or capacity) it planned on
-    moved under it (InsufficientStock), run it again in a fresh transaction with the next
-    attempt number, which routes ahead of newcomers. After ROUTING_ATTEMPTS, `exhausted`."""
-    for attempt in range(1, ROUTING_ATTEMPTS + 1):
-        try:
-            return run(attempt)
-        except InsufficientStock:
-            continue
-    raise exhausted
-
-
-@retry_transient()
-def place_order(cmd: PlaceOrder) -> Placed:
+def place_order(cmd: PlaceOrder, *, joined: Joined = ()) -> Placed:
     """Store, resolve the customer, and route (or sell at the counter). The same channel
     order placed twice, even concurrently, is one order.
 
-    If concurrent orders keep taking the stock our plan counted on, the whole transaction is
-    rolled back and done again on fresh stock; after ROUTING_ATTEMPTS the order is stored
-    unrouted (status received) and the periodic re-routing job places it."""
-    return with_routing_attempts(
-        lambda attempt: _place_once(cmd, route=attempt < ROUTING_ATTEMPTS, attempt=attempt),
-        AssertionError("unreachable: the last attempt does not route"))
-
-
-def _place_once(cmd: PlaceOrder, *, route: bool, attempt: int) -> Placed:
+    If concurrent orders keep taking the stock our plan counted on, the whole unit of work is
+    rolled back and done again on fresh stock; on its last attempt (STOCK_ATTEMPTS) the order
+    is stored unrouted (status received) and the periodic re-routing job places it."""
     try:
-        with unit_of_work() as session:
-            existing = find_by_external(session, cmd.channel, cmd.external_id)
-            if existing is not None:
-                return Placed(existing.id, created=False)
-            _validate(session, cmd)
-            order = _insert(session, cmd)
-            if cmd.method == "carry_out":
-                _sell_at_counter(session, order, cmd.actor, cmd.source)
-            elif route:
-                route_order(session, order, actor=cmd.actor, source=cmd.source,
-                            bopis_policy=cmd.bopis_policy, attempt=attempt)
-            else:
-                events.record(session, order, "routing.deferred",
-                              f"stock kept changing under {attempt - 1} routing attempts; "
-                              "the re-routing job will place this order",
-                              actor=cmd.actor, source=cmd.source)
-            session.commit()
-            return Placed(order.id, created=True)
+        return run_in_unit_of_work(lambda uow: _place(uow, cmd), joined=joined,
+                                   retry_lost_stock=True)
     except IntegrityError:
         with read_session() as session:
             existing = find_by_external(session, cmd.channel, cmd.external_id)
@@ -178,8 +161,29 @@ def _place_once(cmd: PlaceOrder, *, route: bool, attempt: int) -> Placed:
         return Placed(existing.id, created=False)
 
 
-def _insert(session: Session, cmd: PlaceOrder) -> Order:
-    customer = customers.resolve(session, cmd.customer, actor=cmd.actor, source=cmd.source)
+def _place(uow: UnitOfWork, cmd: PlaceOrder) -> Placed:
+    session = uow.session
+    existing = find_by_external(session, cmd.channel, cmd.external_id)
+    if existing is not None:
+        return Placed(existing.id, created=False)
+    _validate(session, cmd)
+    order = _insert(uow, cmd)
+    if cmd.method == "carry_out":
+        _sell_at_counter(uow, order, cmd.actor, cmd.source)
+    elif uow.attempt < STOCK_ATTEMPTS:
+        route_order(uow, order, actor=cmd.actor, source=cmd.source,
+                    bopis_policy=cmd.bopis_policy)
+    else:
+        events.record(uow, order, "routing.deferred",
+                      f"stock kept changing under {uow.attempt - 1} routing attempts; "
+                      "the re-routing job will place this order",
+                      actor=cmd.actor, source=cmd.source)
+    return Placed(order.id, created=True)
+
+
+def _insert(uow: UnitOfWork, cmd: PlaceOrder) -> Order:
+    session = uow.session
+    customer = customers.resolve(uow, cmd.customer, actor=cmd.actor, source=cmd.source)
     seen = cmd.customer
     order = Order(
         number=f"pending-{uuid.uuid4().hex}", channel=cmd.channel,
@@ -202,24 +206,25 @@ def _insert(session: Session, cmd: PlaceOrder) -> Order:
     session.flush()  # a concurrent duplicate of (channel, external_id) fails here
     order.number = f"{policy.current().number_prefix}-{100000 + order.id}"
     session.flush()
-    events.record(session, order, "order.received",
+    events.record(uow, order, "order.received",
                   f"order {order.number} received from {cmd.channel} "
                   f"({cmd.channel_name or cmd.external_id}), {len(order.lines)} line(s), "
                   f"{cmd.method}", actor=cmd.actor, source=cmd.source, topic="order.created")
     return order
 
 
-def _sell_at_counter(session: Session, order: Order, actor: str, source: str) -> None:
+def _sell_at_counter(uow: UnitOfWork, order: Order, actor: str, source: str) -> None:
     """POS carry-out: the goods leave the store now, so the network's availability is true the
     moment the customer walks out."""
+    session = uow.session
     store = ledger.location_by_code(session, order.location_code, field="fulfillment.location")
     for i, line in enumerate(order.lines):
         item = ledger.item_by_sku(session, line.sku, field=f"lines.{i}.sku")
         ledger.sell_now(session, item.id, store.id, line.quantity, line.demand_ref,
                         _cause(order, actor, "carry-out sale"))
         line.fulfilled = line.quantity
-    roll_up(session, order, actor, source, "order.fulfilled",
-             f"sold and handed over at {store.code}")
+    roll_up(uow, order, actor, source, "order.fulfilled",
+            f"sold and handed over at {store.code}")
 
 
 def _destination(order: Order) -> tuple[tuple[float, float] | None, bool, str | None]:
@@ -234,23 +239,21 @@ def _destination(order: Order) -> tuple[tuple[float, float] | None, bool, str | 
     return (guess.latitude, guess.longitude), True, guess.source
 
 
-def route_order(session: Session, order: Order, *, actor: str, source: str,
+def route_order(uow: UnitOfWork, order: Order, *, actor: str, source: str,
                 exclude: frozenset[str] = frozenset(), bopis_policy: str | None = None,
-                quiet_if_unchanged: bool = False, attempt: int | None = None) -> None:
-    """Place every unplaced or backordered unit of the order (inside the caller's
-    transaction): reserve at the chosen nodes, record fulfillments, roll the status up.
-    `quiet_if_unchanged` (periodic retries) writes no event when nothing moved. Raises
-    InsufficientStock when stock moved under the plan: the caller retries its transaction,
-    passing the attempt number (or setting it in `session.info[ROUTING_ATTEMPT]`): an order
-    that has lost once is placed ahead of newcomers on its items."""
-    if attempt is None:
-        attempt = session.info.get(ROUTING_ATTEMPT, 1)
+                quiet_if_unchanged: bool = False) -> None:
+    """Place every unplaced or backordered unit of the order (a building block inside the
+    caller's unit of work): reserve at the chosen nodes, record fulfillments, roll the status
+    up. `quiet_if_unchanged` (periodic retries) writes no event when nothing moved. Raises
+    InsufficientStock when stock moved under the plan: the caller runs its use case again in
+    a fresh unit of work (`run_in_unit_of_work(retry_lost_stock=True)`), whose next attempt
+    is placed ahead of newcomers on its items."""
     rules = policy.current()
     before = [(ln.allocated, ln.backordered) for ln in order.lines]
     status_before = order.status
     for line in order.lines:
         line.backordered = 0  # backorders are re-decided on every routing
-    wanted = [ln for ln in order.lines if _unplaced(ln) > 0]
+    wanted = [ln for ln in order.lines if unplaced_units(ln) > 0]
     if not wanted:
         return
     destination, estimated, estimate_source = (None, False, None)
@@ -259,31 +262,28 @@ def route_order(session: Session, order: Order, *, actor: str, source: str,
     if order.fulfillment_method == "ship" and destination is None:
         if quiet_if_unchanged and status_before == "needs_attention":
             return
-        roll_up(session, order, actor, source, "order.needs_attention",
-                 "cannot route: the address has no coordinates and no known postal code, "
-                 "city or country", routed=True)
+        roll_up(uow, order, actor, source, "order.needs_attention",
+                "cannot route: the address has no coordinates and no known postal code, "
+                "city or country", routed=True)
         return
     demand = planning.Demand(
         order_id=order.id, order_number=order.number,
-        lines=tuple(planning.DemandLine(ln.id, ln.sku, _unplaced(ln), ln.demand_ref,
+        lines=tuple(planning.DemandLine(ln.id, ln.sku, unplaced_units(ln), ln.demand_ref,
                                         rules.backorder_allowed(ln.sku)) for ln in wanted),
         method="pickup" if order.fulfillment_method == "pickup" else "ship",
         destination=destination, destination_estimated=estimated,
         pickup_location=order.location_code if order.fulfillment_method == "pickup" else None,
         bopis_policy=bopis_policy or rules.bopis_policy, exclude=exclude,
     )
-    placement = planning.place(session, demand, rules.cost, _cause(order, actor, "routing"),
-                               contended=attempt > 1)
+    placement = planning.place(uow, demand, rules.cost, _cause(order, actor, "routing"))
     for line in wanted:
         line.allocated += placement.allocated.get(line.id, 0)
         line.backordered = placement.backordered.get(line.id, 0)
     plan = placement.plan
     order.routing = {
         "decided_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "total_cost": plan.total_cost, "exact": plan.exact, "attempts": attempt,
-        "reasons": [f"distance estimated from {estimate_source}, not the exact address"
-                    if estimated and r.startswith("distance estimated") else r
-                    for r in plan.reasons],
+        "total_cost": plan.total_cost, "exact": plan.exact, "attempts": uow.attempt,
+        "reasons": [_reason(r, estimate_source) for r in plan.reasons],
         "allocations": [{"line_id": int(a.line_id), "sku": a.sku, "location": a.node,
                          "quantity": a.quantity, "kind": a.kind, "transfer_to": a.transfer_to}
                         for a in plan.allocations],
@@ -292,29 +292,36 @@ def route_order(session: Session, order: Order, *, actor: str, source: str,
         "suggestions": list(plan.suggestions),
         "excluded": sorted(exclude),
     }
-    summary = "; ".join(order.routing["reasons"]) or "routed"
+    summary = "; ".join(r["text"] for r in order.routing["reasons"]) or "routed"
     unchanged = before == [(ln.allocated, ln.backordered) for ln in order.lines]
     if quiet_if_unchanged and unchanged and status_before != "received":
         return
-    roll_up(session, order, actor, source, None, summary, routed=True,
-             data={"routing": order.routing})
+    roll_up(uow, order, actor, source, None, summary, routed=True,
+            data={"routing": order.routing})
 
 
-def guard_before_release(session: Session, order: Order, attempt: int | None = None) -> None:
+def _reason(reason: Reason, estimate_source: str | None) -> dict[str, str]:
+    """A routing reason as stored and shown: code and words (where the estimate came from is
+    only known here)."""
+    if reason.code == DISTANCE_ESTIMATED and estimate_source:
+        return {"code": reason.code,
+                "text": f"distance estimated from {estimate_source}, not the exact address"}
+    return reason.as_dict()
+
+
+def guard_before_release(uow: UnitOfWork, order: Order) -> None:
     """For use cases that release an order's stock and then re-route it: take the allocation
     guard on all the order's items first (releasing locks balance rows, and the guard must
     come before those, or a retried order holding the guard deadlocks with us)."""
-    if attempt is None:
-        attempt = session.info.get(ROUTING_ATTEMPT, 1)
-    planning.guard_items(session, {ln.sku for ln in order.lines}, contended=attempt > 1)
+    planning.guard_items(uow, {ln.sku for ln in order.lines})
 
 
-def _unplaced(line: OrderLine) -> int:
-    return line.quantity - line.cancelled - line.fulfilled - line.allocated - line.backordered
-
-
-def roll_up(session: Session, order: Order, actor: str, source: str, kind: str | None,
-             message: str, *, routed: bool = False, data: dict | None = None) -> None:
+def roll_up(uow: UnitOfWork, order: Order, actor: str, source: str, kind: str | None,
+            message: str, *, routed: bool = False, data: dict | None = None,
+            topic: str | None = None) -> None:
+    """After a change to the order's lines: derive its status, touch it, and record what
+    happened as `kind` (default: `order.<new status>`). The outbox carries `topic`, else the
+    new status when it changed or when the change has a kind of its own."""
     new = rolled_up_status(
         (LineCounts(ln.quantity, ln.allocated, ln.backordered, ln.fulfilled, ln.cancelled)
          for ln in order.lines),
@@ -322,9 +329,10 @@ def roll_up(session: Session, order: Order, actor: str, source: str, kind: str |
     check_transition(order.status, new)
     changed = new != order.status
     order.status = new
-    session.flush()
-    events.record(session, order, kind or f"order.{new}", message, actor=actor, source=source,
-                  topic=f"order.{new}" if changed or kind else None, data=data)
+    order.updated_at = utcnow()
+    uow.session.flush()
+    events.record(uow, order, kind or f"order.{new}", message, actor=actor, source=source,
+                  topic=topic or (f"order.{new}" if changed or kind else None), data=data)
 
 
 def load_for_update(session: Session, order_id: int) -> Order:
@@ -335,53 +343,63 @@ def load_for_update(session: Session, order_id: int) -> Order:
     return order
 
 
-@retry_transient()
 def cancel(order_id: int, lines: list[tuple[int, int]] | None, *, actor: str, source: str,
-           reason: str | None = None) -> None:
-    """Cancel the whole order or (line_id, quantity) parts of it, releasing reservations.
-    Units already shipped or handed over cannot be cancelled (that is a return)."""
-    with unit_of_work() as session:
-        order = load_for_update(session, order_id)
-        if order.status in TERMINAL:
-            raise Conflict(f"order {order.number} is {order.status}")
-        # A channel's edit may cancel some units and add others in this transaction.
-        guard_before_release(session, order, attempt=1)
-        by_id = {ln.id: ln for ln in order.lines}
-        wanted = ([(ln.id, ln.quantity - ln.cancelled - ln.fulfilled) for ln in order.lines
-                   if ln.quantity - ln.cancelled - ln.fulfilled > 0]
-                  if lines is None else lines)
-        if not wanted:
-            raise Conflict(f"order {order.number} has nothing left to cancel: shipped or "
-                           "handed-over units come back as a return")
-        for i, (line_id, qty) in enumerate(wanted):
-            line = by_id.get(line_id)
-            if line is None:
-                raise InvalidInput(f"lines.{i}.line_id", f"no line {line_id} on this order")
-            open_qty = line.quantity - line.cancelled - line.fulfilled
-            if qty > open_qty:
-                raise Conflict(
-                    f"line {line_id}: only {open_qty} unit(s) can still be cancelled; shipped "
-                    f"or handed-over units come back as a return",
-                    fields={f"lines.{i}.quantity": [f"at most {open_qty}"]})
-            _cancel_units(session, order, line, qty, actor, reason)
-        what = "order cancelled" if lines is None else "lines cancelled: " + ", ".join(
-            f"line {lid} x{q}" for lid, q in wanted)
-        roll_up(session, order, actor, source, "order.cancelled" if lines is None else None,
-                 what + (f" ({reason})" if reason else ""))
-        session.commit()
+           reason: str | None = None, joined: Joined = ()) -> None:
+    """Cancel the whole order or (line_id, quantity) parts of it, releasing reservations
+    (a use case: one unit of work)."""
+    def work(uow: UnitOfWork) -> None:
+        cancel_units(uow, load_for_update(uow.session, order_id), lines, actor=actor,
+                     source=source, reason=reason)
+
+    run_in_unit_of_work(work, joined=joined)
 
 
-def _cancel_units(session: Session, order: Order, line: OrderLine, qty: int, actor: str,
-                  reason: str | None) -> None:
+def cancel_units(uow: UnitOfWork, order: Order, lines: Sequence[tuple[int, int]] | None, *,
+                 actor: str, source: str, reason: str | None = None) -> None:
+    """Cancel the whole order (`lines` None) or (line_id, quantity) parts of it inside the
+    caller's unit of work, the order locked. Units already shipped or handed over cannot be
+    cancelled (that is a return): 409. The order's open subtotal and `updated_at` follow."""
+    if order.status in TERMINAL:
+        raise Conflict(f"order {order.number} is {order.status}")
+    # A channel's edit may cancel some units and add others in this transaction.
+    guard_before_release(uow, order)
+    by_id = {ln.id: ln for ln in order.lines}
+    wanted = ([(ln.id, open_units(ln)) for ln in order.lines if open_units(ln) > 0]
+              if lines is None else list(lines))
+    if not wanted:
+        raise Conflict(f"order {order.number} has nothing left to cancel: shipped or "
+                       "handed-over units come back as a return")
+    for i, (line_id, qty) in enumerate(wanted):
+        line = by_id.get(line_id)
+        if line is None:
+            raise InvalidInput(f"lines.{i}.line_id", f"no line {line_id} on this order")
+        if qty > open_units(line):
+            raise Conflict(
+                f"line {line_id}: only {open_units(line)} unit(s) can still be cancelled; "
+                "shipped or handed-over units come back as a return",
+                fields={f"lines.{i}.quantity": [f"at most {open_units(line)}"]})
+        _cancel_line_units(uow, order, line, qty, actor, reason)
+    order.subtotal = open_subtotal(order.lines)
+    what = "order cancelled" if lines is None else "lines cancelled: " + ", ".join(
+        f"line {lid} x{q}" for lid, q in wanted)
+    roll_up(uow, order, actor, source,
+            "order.cancelled" if lines is None else "order.lines_cancelled",
+            what + (f" ({reason})" if reason else ""),
+            topic=None if lines is None else "order.updated",
+            data={"cancelled": [{"line_id": lid, "quantity": q} for lid, q in wanted]})
+
+
+def _cancel_line_units(uow: UnitOfWork, order: Order, line: OrderLine, qty: int, actor: str,
+                       reason: str | None) -> None:
     # Units that hold nothing go first: backordered ones, then ones never placed.
     left = qty
-    unplaced = _unplaced(line)
+    unplaced = unplaced_units(line)
     take = min(left, line.backordered)
     line.backordered -= take
     left -= take
     left -= min(left, unplaced)
     if left:
-        released = planning.release(session, order.id, line.id, line.demand_ref, left,
+        released = planning.release(uow.session, order.id, line.id, line.demand_ref, left,
                                     _cause(order, actor, reason or "cancelled"))
         line.allocated -= released
         left -= released
@@ -391,38 +409,38 @@ def _cancel_units(session: Session, order: Order, line: OrderLine, qty: int, act
     line.cancelled += qty
 
 
-@retry_transient()
 def reroute(order_id: int, *, actor: str, source: str,
             exclude_locations: frozenset[str] = frozenset()) -> None:
     """Re-plan every unit not yet shipped or handed over, never using `exclude_locations`."""
-    with_routing_attempts(
-        lambda attempt: _reroute_once(order_id, actor=actor, source=source,
-                                      exclude_locations=exclude_locations, attempt=attempt),
-        Conflict("stock kept changing while re-routing this order; try again"))
-
-
-def _reroute_once(order_id: int, *, actor: str, source: str,
-                  exclude_locations: frozenset[str], attempt: int) -> None:
-    with unit_of_work() as session:
+    def work(uow: UnitOfWork) -> None:
+        session = uow.session
         order = load_for_update(session, order_id)
         if order.status in TERMINAL or order.fulfillment_method == "carry_out":
             raise Conflict(f"order {order.number} is {order.status}; nothing to re-route")
         for code in exclude_locations:
             ledger.location_by_code(session, code, field="exclude_locations")
-        guard_before_release(session, order, attempt)
+        guard_before_release(uow, order)
         for line in order.lines:
             if line.allocated:
                 line.allocated -= planning.release(
                     session, order.id, line.id, line.demand_ref, line.allocated,
                     _cause(order, actor, "re-route"))
-        excluded = frozenset(exclude_locations) | frozenset(
-            (order.routing or {}).get("excluded", []))
-        events.record(session, order, "order.reroute_requested",
+        excluded = frozenset(exclude_locations) | excluded_locations(order)
+        events.record(uow, order, "order.reroute_requested",
                       "re-routing" + (f", excluding {', '.join(sorted(excluded))}"
                                       if excluded else ""), actor=actor, source=source)
-        route_order(session, order, actor=actor, source=source, exclude=excluded,
-                    attempt=attempt)
-        session.commit()
+        route_order(uow, order, actor=actor, source=source, exclude=excluded)
+
+    run_in_unit_of_work(work, retry_lost_stock=True, exhausted=lambda: Conflict(
+        "stock kept changing while re-routing this order; try again"))
+
+
+def excluded_locations(order: Order) -> frozenset[str]:
+    """Nodes this order must never be routed to again (they rejected or ran short)."""
+    return frozenset((order.routing or {}).get("excluded", []))
+
+
+WAITING = ("received", "backordered", "needs_attention")
 
 
 def retry_unplaced(limit: int = 200) -> int:
@@ -430,26 +448,21 @@ def retry_unplaced(limit: int = 200) -> int:
     Returns how many orders it looked at."""
     with read_session() as session:
         ids = list(session.scalars(
-            select(Order.id).where(Order.status.in_(("received", "backordered",
-                                                      "needs_attention")),
+            select(Order.id).where(Order.status.in_(WAITING),
                                    Order.fulfillment_method != "carry_out")
             .order_by(Order.id).limit(limit)))
     for order_id in ids:
         with contextlib.suppress(InsufficientStock):  # lost a race: the next pass retries
-            _retry_one(order_id)
+            run_in_unit_of_work(lambda uow, oid=order_id: _retry_one(uow, oid))
     return len(ids)
 
 
-@retry_transient()
-def _retry_one(order_id: int) -> None:
-    with unit_of_work() as session:
-        order = load_for_update(session, order_id)
-        if order.status not in ("received", "backordered", "needs_attention"):
-            return
-        route_order(session, order, actor="system:retry", source="oms",
-                    exclude=frozenset((order.routing or {}).get("excluded", [])),
-                    quiet_if_unchanged=True)
-        session.commit()
+def _retry_one(uow: UnitOfWork, order_id: int) -> None:
+    order = load_for_update(uow.session, order_id)
+    if order.status not in WAITING:
+        return
+    route_order(uow, order, actor="system:retry", source="oms",
+                exclude=excluded_locations(order), quiet_if_unchanged=True)
 
 
 # ------------------------------------------------------------------ channel-side changes
@@ -471,22 +484,12 @@ class MoreUnits:
     line: LineInput | None = None   # a new line
 
 
-@retry_transient()
 def add_to_order(order_id: int, additions: Sequence[MoreUnits], *, actor: str,
-                 source: str) -> list[str]:
-    """Add units to an open order and route them (a committing use case); stock that moves
-    under the plan is retried like a new order's."""
-    return with_routing_attempts(
-        lambda attempt: _add_once(order_id, additions, actor=actor, source=source,
-                                  attempt=attempt),
-        Conflict("stock kept changing while routing the added units; try again"))
-
-
-def _add_once(order_id: int, additions: Sequence[MoreUnits], *, actor: str, source: str,
-              attempt: int) -> list[str]:
-    with unit_of_work() as session:
-        session.info[ROUTING_ATTEMPT] = attempt
-        order = load_for_update(session, order_id)
+                 source: str, joined: Joined = ()) -> list[str]:
+    """Add units to an open order and route them (a use case: one unit of work); stock that
+    moves under the plan is retried like a new order's."""
+    def work(uow: UnitOfWork) -> list[str]:
+        order = load_for_update(uow.session, order_id)
         by_id = {ln.id: ln for ln in order.lines}
         resolved: list[tuple[int | None, LineInput]] = []
         for i, more in enumerate(additions):
@@ -499,17 +502,21 @@ def _add_once(order_id: int, additions: Sequence[MoreUnits], *, actor: str, sour
                 raise InvalidInput(f"lines.{i}.line_id", f"no line {more.line_id} on this order")
             resolved.append((line.id, LineInput(line.sku, more.quantity, line.unit_price,
                                                 line.name)))
-        added = add_units(session, order, resolved, actor=actor, source=source)
-        session.commit()
-        return added
+        return add_units(uow, order, resolved, actor=actor, source=source)
+
+    return run_in_unit_of_work(work, joined=joined, retry_lost_stock=True, exhausted=lambda:
+                               Conflict("stock kept changing while routing the added units; "
+                                        "try again"))
 
 
-def add_units(session: Session, order: Order, additions: Sequence[tuple[int | None, LineInput]],
-              *, actor: str, source: str) -> list[str]:
+def add_units(uow: UnitOfWork, order: Order,
+              additions: Sequence[tuple[int | None, LineInput]], *, actor: str,
+              source: str) -> list[str]:
     """Units a channel added to an open order (an edit raised a line's quantity, or added a
     line), placed by routing in the caller's transaction. `(line_id, input)` adds
     `input.quantity` to that line; `(None, input)` is a new line. Returns what was added.
     Raises InsufficientStock if stock moved under the plan (the caller retries)."""
+    session = uow.session
     if order.status in TERMINAL or order.fulfillment_method == "carry_out":
         raise Conflict(f"order {order.number} is {order.status} "
                        f"({order.fulfillment_method}); units cannot be added")
@@ -532,24 +539,25 @@ def add_units(session: Session, order: Order, additions: Sequence[tuple[int | No
             added.append(f"{extra.quantity} more {line.sku} (line {line.id})")
         order.subtotal += extra.unit_price * extra.quantity
     session.flush()  # new lines get their ids (and demand refs) before routing
-    events.record(session, order, f"{source}.units_added",
+    order.updated_at = utcnow()
+    events.record(uow, order, f"{source}.units_added",
                   f"added on {source}: " + "; ".join(added), actor=actor, source=source,
                   topic="order.updated", data={"added": added})
-    route_order(session, order, actor=actor, source=source,
-                exclude=frozenset((order.routing or {}).get("excluded", [])))
+    route_order(uow, order, actor=actor, source=source, exclude=excluded_locations(order))
     return added
 
 
-def change_ship_to(session: Session, order: Order, ship_to: dict, *, actor: str, source: str,
+def change_ship_to(uow: UnitOfWork, order: Order, ship_to: dict, *, actor: str, source: str,
                    description: str) -> bool:
     """A new shipping address from the channel, while units are still open. Routing is not
     redone (re-route if it should change where the order ships from). Returns whether it
     changed anything."""
-    still_open = any(ln.quantity - ln.cancelled - ln.fulfilled > 0 for ln in order.lines)
+    still_open = any(open_units(ln) > 0 for ln in order.lines)
     if order.fulfillment_method != "ship" or not still_open or ship_to == (order.ship_to or {}):
         return False
     order.ship_to = ship_to
-    events.record(session, order, f"{source}.address_changed",
+    order.updated_at = utcnow()
+    events.record(uow, order, f"{source}.address_changed",
                   f"shipping address changed on {source} to {description}; the routing was "
                   "not redone (re-route the order if the new address should change where it "
                   "ships from)", actor=actor, source=source, data={"ship_to": ship_to})

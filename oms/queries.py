@@ -198,7 +198,8 @@ def add_note(*, text: str, channel: str, actor: str, order_id: int | None = None
     """A contact note on the customer's (and order's) timeline, so nobody explains twice."""
     if channel not in CONTACT_CHANNELS:
         raise InvalidInput("channel", f"must be one of {', '.join(CONTACT_CHANNELS)}")
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         if order_id is not None:
             order = session.get(Order, order_id)
             if order is None:
@@ -212,5 +213,5 @@ def add_note(*, text: str, channel: str, actor: str, order_id: int | None = None
         session.add(note)
         session.flush()
         view = event_view(note)
-        session.commit()
+        uow.commit()
     return view

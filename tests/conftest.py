@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from core.auth import create_api_key
 from core.db import Base, Database, init_database
+from oms.app import wire
 from oms.config import Settings, normalise_database_url
 from oms.migrate import upgrade
 
@@ -63,6 +64,7 @@ def db(request: pytest.FixtureRequest, database_url: str) -> Iterator[Database]:
     if request.node.get_closest_marker("postgres_only") and database_url.startswith("sqlite"):
         pytest.skip("needs PostgreSQL's row-level locking")
     database = init_database(database_url)
+    wire()  # what create_app does, for tests that call use cases without an app
     _truncate(database)
     yield database
 

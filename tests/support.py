@@ -62,7 +62,8 @@ def balance(sku: str, location: str) -> dict:
 
 def set_daily_capacity(location: str, capacity: int | None) -> None:
     """Set a node's daily capacity directly (the API to change it is not the point here)."""
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         session.execute(update(Location).where(Location.code == location)
                         .values(daily_capacity=capacity))
-        session.commit()
+        uow.commit()

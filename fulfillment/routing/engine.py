@@ -26,14 +26,21 @@ from fulfillment.routing.cover import (
     solve_nearest,
 )
 from fulfillment.routing.model import (
+    CAPACITY,
+    DISTANCE_ESTIMATED,
+    EXCLUDED,
+    NOTHING_ALLOCATED,
     PICKUP,
+    PLAN,
     SHIP,
+    SHORTFALL,
     STORE,
     TRANSFER,
     Allocation,
     CostModel,
     Line,
     Node,
+    Reason,
     RoutingPlan,
     RoutingRequest,
     Snapshot,
@@ -109,15 +116,17 @@ class _Router:
             cents = sum(c for _, c in part.charges) + self.penalty * max(0, packages - 1)
         else:
             allocations, cents = self._pickup()
-        reasons = []
+        reasons: list[Reason] = []
         if r.destination_estimated and self.used_destination:
-            reasons.append("distance estimated from the postal code/city, not the exact address")
-        reasons += [
-            f"{c} excluded: rejected this order" for c in sorted(r.exclude) if c in self.nodes
-        ]
-        reasons += self.notes + self.decisions + self.shortfalls
+            reasons.append(Reason(DISTANCE_ESTIMATED, "distance estimated from the postal "
+                                                      "code/city, not the exact address"))
+        reasons += [Reason(EXCLUDED, f"{c} excluded: rejected this order")
+                    for c in sorted(r.exclude) if c in self.nodes]
+        reasons += [Reason(CAPACITY, text) for text in self.notes]
+        reasons += [Reason(PLAN, text) for text in self.decisions]
+        reasons += [Reason(SHORTFALL, text) for text in self.shortfalls]
         if not allocations and not self.decisions:
-            reasons.append("nothing allocated")
+            reasons.append(Reason(NOTHING_ALLOCATED, "nothing allocated"))
         return RoutingPlan(
             allocations=tuple(allocations),
             backordered=tuple(self.backordered),

@@ -95,6 +95,29 @@ class Allocation:
     transfer_to: str | None = None
 
 
+class Reason(str):
+    """One reason of a plan: words for a person, and a `code` for programs, which branch on
+    the code and never on the words. A `str`, so it reads and compares as its words."""
+
+    code: str
+
+    def __new__(cls, code: str, text: str) -> Reason:
+        reason = super().__new__(cls, text)
+        reason.code = code
+        return reason
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "text": str(self)}
+
+
+DISTANCE_ESTIMATED = "distance_estimated"   # ship-to located from postal code/city
+EXCLUDED = "excluded"                       # a node this order must not use
+CAPACITY = "capacity"                       # a node skipped or limited by daily capacity
+PLAN = "plan"                               # what was chosen and why, costs, runner-up
+SHORTFALL = "shortfall"                     # units backordered or unfillable
+NOTHING_ALLOCATED = "nothing_allocated"
+
+
 @dataclass(frozen=True)
 class RoutingPlan:
     allocations: tuple[Allocation, ...]
@@ -103,7 +126,7 @@ class RoutingPlan:
     suggestions: tuple[str, ...]  # BOPIS "suggest": stores with everything, nearest to P first
     total_cost: float  # rounded to cents
     exact: bool  # True if proven optimal
-    reasons: tuple[str, ...]  # human-readable, for a customer-service rep
+    reasons: tuple[Reason, ...]  # for a customer-service rep, each with its code
 
     def nodes(self) -> tuple[str, ...]:
         """Distinct nodes used by the allocations, sorted."""

@@ -1,9 +1,11 @@
 """Shopify's order events applied to our orders, through the oms use cases: orders/create,
 orders/updated and orders/cancelled here, refunds/create in `refunds` (same machinery).
 
-Every change that `oms.orders` makes here commits together with the settling of the event
-(`core.db.in_transaction_hook`): a crash can never leave a cancellation applied and the event
-still `received`, so running an event twice never cancels twice. Decisions are made from a
+Every change is made in one unit of work that this module opens (`commit_change`): the oms
+building blocks (cancel units, add units, change the address) and the settling of the event
+commit together, so a crash can never leave a cancellation applied and the event still
+`received`, and running an event twice never cancels twice. Each attempt builds its result
+afresh, so a retried transaction reports nothing twice. Decisions are made from a
 snapshot and re-checked under the order's row lock in that same transaction; when the order
 moved in between, the decision is made again.
 """
@@ -12,19 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
-from core.db import in_transaction_hook, read_session, unit_of_work
+from core.db import UnitOfWork, read_session, run_in_unit_of_work
 from core.errors import Conflict, InsufficientStock
 from integrations.shopify import client, store, translate
 from integrations.shopify.shops import Shop
 from integrations.shopify.translate import Delivery, TranslationError
 from oms import events, orders
-from oms.domain import TERMINAL
+from oms.domain import TERMINAL, open_units
 from oms.orders import LineInput
 
 if TYPE_CHECKING:  # the order is reached through oms.orders; only its type is named here
@@ -80,7 +80,7 @@ class LineSnap:
 
     @property
     def open_units(self) -> int:
-        return self.quantity - self.cancelled - self.fulfilled
+        return open_units(self)
 
 
 @dataclass(frozen=True)
@@ -115,20 +115,21 @@ def check_lines(order: Order, snap: OrderSnap, cancels: list[tuple[int, int]]) -
         raise Replan
 
 
-def commit_change(snap: OrderSnap, cancels: list[tuple[int, int]], *, actor: str,
-                  reason: str, finish: Callable[[Session, Order], None]) -> None:
-    """Cancel `cancels` (through oms) and run `finish` in the same transaction, under the
-    order's lock; without cancellations, `finish` runs in a transaction of its own."""
-    if cancels:
-        def hook(session: Session) -> None:
-            finish(session, orders.load_for_update(session, snap.id))
+Result = dict[str, Any]
 
-        with in_transaction_hook(hook):
-            orders.cancel(snap.id, cancels, actor=actor, source=SOURCE, reason=reason)
-    else:
-        with unit_of_work() as session:
-            finish(session, orders.load_for_update(session, snap.id))
-            session.commit()
+
+def commit_change(snap: OrderSnap, cancels: Sequence[tuple[int, int]] | None, *, actor: str,
+                  reason: str, finish: Callable[[UnitOfWork, Order], Result]) -> Result:
+    """One unit of work, the order locked: cancel `cancels` through oms (None: the whole
+    order; empty: nothing), then `finish`, which re-checks the decision, builds the event's
+    result from scratch, settles the event and returns the result."""
+    def work(uow: UnitOfWork) -> Result:
+        order = orders.load_for_update(uow.session, snap.id)
+        if cancels is None or cancels:
+            orders.cancel_units(uow, order, cancels, actor=actor, source=SOURCE, reason=reason)
+        return finish(uow, order)
+
+    return run_in_unit_of_work(work)
 
 
 # ------------------------------------------------------------------ orders/create
@@ -197,19 +198,17 @@ def _cancel_whole(ctx: Ctx, snap: OrderSnap, updated_at: dt.datetime | None,
     if snap.status in TERMINAL:
         return Outcome("ignored", {**base, "order_id": snap.id,
                                    "reason": f"order is {snap.status} here"})
-    result = {**base, "order_id": snap.id, "applied": ["cancelled the order"],
-              "cancel_reason": cancel_reason}
-
-    def hook(session: Session) -> None:
-        order = orders.load_for_update(session, snap.id)
+    def finish(uow: UnitOfWork, order: Order) -> Result:
+        result = {**base, "order_id": snap.id, "applied": ["cancelled the order"],
+                  "cancel_reason": cancel_reason}
         orders.note_source_version(order, updated_at)
-        store.settle(session, ctx.event_id, "processed", result)
+        store.settle(uow.session, ctx.event_id, "processed", result)
+        return result
 
     try:
-        with in_transaction_hook(hook):
-            orders.cancel(snap.id, None, actor=ctx.actor, source=SOURCE,
-                          reason="cancelled on Shopify" + (f": {cancel_reason}"
-                                                           if cancel_reason else ""))
+        result = commit_change(snap, None, actor=ctx.actor, finish=finish,
+                               reason="cancelled on Shopify" + (f": {cancel_reason}"
+                                                                if cancel_reason else ""))
     except store.AlreadySettled:
         return Outcome("processed", {}, settled=True)
     except Conflict:
@@ -336,10 +335,10 @@ def _stale(snap: OrderSnap, updated_at: dt.datetime, held: dt.datetime | None,
 
 def _apply_update(ctx: Ctx, snap: OrderSnap, plan: UpdatePlan, updated_at: dt.datetime,
                   force: bool, base: dict[str, Any]) -> Outcome:
-    result: dict[str, Any] = {**base, "order_id": snap.id, "applied": [], "left": [],
-                              "refunds_seen": plan.refunds_seen}
-
-    def finish(session: Session, order: Order) -> None:
+    def finish(uow: UnitOfWork, order: Order) -> Result:
+        session = uow.session
+        result: Result = {**base, "order_id": snap.id, "applied": [], "left": [],
+                          "refunds_seen": plan.refunds_seen}
         if (not force and order.source_updated_at is not None
                 and updated_at <= order.source_updated_at):
             raise _Stale(order.source_updated_at)
@@ -349,26 +348,27 @@ def _apply_update(ctx: Ctx, snap: OrderSnap, plan: UpdatePlan, updated_at: dt.da
                               for lid, qty in plan.cancels]
         result["cancelled"] = [{"line_id": lid, "quantity": qty} for lid, qty in plan.cancels]
         if plan.ship_to and orders.change_ship_to(
-                session, order, plan.ship_to, actor=ctx.actor, source=SOURCE,
+                uow, order, plan.ship_to, actor=ctx.actor, source=SOURCE,
                 description=_address_text(plan.ship_to)):
             result["applied"].append("shipping address")
         if plan.additions:
-            result["applied"] += orders.add_units(session, order, plan.additions,
+            result["applied"] += orders.add_units(uow, order, plan.additions,
                                                   actor=ctx.actor, source=SOURCE)
         if plan.manual:
             result["manual"] = plan.manual
             result["left"] += plan.manual
             if plan.manual != store.last_manual_notes(session, ctx.shop.domain,
                                                       str(ctx.payload.get("id"))):
-                events.record(session, order, "shopify.needs_manual_handling",
+                events.record(uow, order, "shopify.needs_manual_handling",
                               "changed on Shopify, needs a person: " + "; ".join(plan.manual),
                               actor=ctx.actor, source=SOURCE, data={"changes": plan.manual})
         orders.note_source_version(order, updated_at)
         session.flush()
         store.settle(session, ctx.event_id, "processed", result)
+        return result
 
-    commit_change(snap, plan.cancels, actor=ctx.actor, reason="quantity reduced on Shopify",
-                  finish=finish)
+    result = commit_change(snap, plan.cancels, actor=ctx.actor,
+                           reason="quantity reduced on Shopify", finish=finish)
     return Outcome("processed", result, settled=True)
 
 

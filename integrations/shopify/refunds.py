@@ -10,9 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from core.db import read_session
+from core.db import UnitOfWork, read_session
 from integrations.shopify import store, translate
 from integrations.shopify.apply import (
     REPLANS,
@@ -22,6 +20,7 @@ from integrations.shopify.apply import (
     OrderSnap,
     Outcome,
     Replan,
+    Result,
     check_lines,
     commit_change,
     snapshot,
@@ -119,17 +118,18 @@ def _apply_refund(ctx: Ctx, snap: OrderSnap, summary: dict[str, Any],
     refund_id = summary["refund_id"]
     order_sid = str(ctx.payload.get("order_id"))
     by_id = {ln.id: ln for ln in snap.lines}
-    result: dict[str, Any] = {
-        "order_id": snap.id, "refund_id": refund_id, "amount": summary["amount"],
-        "currency": summary["currency"],
-        "cancelled": [{"line_id": lid, "sku": by_id[lid].sku, "quantity": q}
-                      for lid, q in cancels],
-        "restock_owed": [], "left": list(notes)}
-    if reflected is not None:
-        result["left"].append(f"cancellations already applied from the order update of "
-                              f"event {reflected}")
 
-    def finish(session: Session, order: Order) -> None:
+    def finish(uow: UnitOfWork, order: Order) -> Result:
+        session = uow.session
+        result: Result = {
+            "order_id": snap.id, "refund_id": refund_id, "amount": summary["amount"],
+            "currency": summary["currency"],
+            "cancelled": [{"line_id": lid, "sku": by_id[lid].sku, "quantity": q}
+                          for lid, q in cancels],
+            "restock_owed": [], "left": list(notes)}
+        if reflected is not None:
+            result["left"].append(f"cancellations already applied from the order update of "
+                                  f"event {reflected}")
         if store.refund_applied(session, ctx.shop.domain, refund_id, ctx.event_id):
             raise Replan
         now_reflected = store.refund_reflected(session, ctx.shop.domain, order_sid, refund_id)
@@ -147,7 +147,7 @@ def _apply_refund(ctx: Ctx, snap: OrderSnap, summary: dict[str, Any],
                    .rstrip() + " refunded" + (f"; {', '.join(parts)}" if parts else "")
                    + (f"; {sum(q for _, q in cancels)} unit(s) cancelled here" if cancels
                       else ""))
-        events.record(session, order, "shopify.refund", message, actor=ctx.actor,
+        events.record(uow, order, "shopify.refund", message, actor=ctx.actor,
                       source=SOURCE, data={**summary, "cancelled": result["cancelled"]})
         for rl in summary["lines"]:
             if rl["restock_type"] not in ("return", "legacy_restock") or rl["quantity"] <= 0:
@@ -157,7 +157,7 @@ def _apply_refund(ctx: Ctx, snap: OrderSnap, summary: dict[str, Any],
             result["restock_owed"].append(owed)
             place = (rl["location"] or f"Shopify location {rl['shopify_location_id']}, which "
                      "is not mapped to one of our locations")
-            events.record(session, order, "shopify.return_restock_owed",
+            events.record(uow, order, "shopify.return_restock_owed",
                           f"{rl['sku'] or rl['line_item_id']} x{rl['quantity']} came back "
                           f"(Shopify refund {refund_id}): a return restock is owed at {place}; "
                           "not booked in the ledger yet", actor=ctx.actor, source=SOURCE,
@@ -166,7 +166,8 @@ def _apply_refund(ctx: Ctx, snap: OrderSnap, summary: dict[str, Any],
             result["left"].append("return restocks recorded on the timeline, not booked")
         session.flush()
         store.settle(session, ctx.event_id, "processed", result)
+        return result
 
-    commit_change(snap, cancels, actor=ctx.actor, reason=f"Shopify refund {refund_id}",
-                  finish=finish)
+    result = commit_change(snap, cancels, actor=ctx.actor, reason=f"Shopify refund {refund_id}",
+                           finish=finish)
     return Outcome("processed", result, settled=True)

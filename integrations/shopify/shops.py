@@ -110,7 +110,8 @@ def save(domain: str, *, secret: str | None = None, access_token: str | None = N
         raise InvalidInput("domain", "give the shop's myshopify domain, e.g. acme.myshopify.com")
     mapped = check_locations(locations or {})
     now = now or utcnow()
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         row = session.scalars(select(ShopifyShop).where(ShopifyShop.domain == key)
                               .with_for_update()).first()
         created = row is None
@@ -136,5 +137,5 @@ def save(domain: str, *, secret: str | None = None, access_token: str | None = N
                 row.location_map = {**(row.location_map or {}), **mapped}
         session.flush()
         result = Saved(key, created, rotated, dict(row.location_map or {}))
-        session.commit()
+        uow.commit()
     return result

@@ -60,25 +60,27 @@ def settle(session: Session, event_id: int, status: str, result: dict[str, Any])
 
 def settle_alone(event_id: int, status: str, result: dict[str, Any]) -> bool:
     """`settle` in its own transaction; False when it was already settled."""
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         try:
             settle(session, event_id, status, result)
         except AlreadySettled:
             return False
-        session.commit()
+        uow.commit()
     return True
 
 
 def record_failure(event_id: int, error: BaseException) -> None:
     """Make a failure visible before the job raises (its own transaction)."""
     message = f"{type(error).__name__}: {error}"[:MAX_ERROR]
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         session.execute(
             update(InboundEvent)
             .where(InboundEvent.id == event_id, InboundEvent.status.not_in(SETTLED))
             .values(status="failed", attempts=InboundEvent.attempts + 1, last_error=message)
             .execution_options(synchronize_session=False))
-        session.commit()
+        uow.commit()
 
 
 def _jsonable(value: Any) -> Any:

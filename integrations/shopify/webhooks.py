@@ -14,10 +14,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from core.db import read_session, unit_of_work
 from core.http import (
     UNSTORABLE,
     UNSTORABLE_PROBLEM,
@@ -25,17 +22,13 @@ from core.http import (
     error_body,
     parse_json_body,
 )
-from integrations.models import InboundEvent
-from integrations.shopify import shops
-from integrations.shopify.jobs import enqueue
+from integrations.shopify import intake, shops
 from integrations.shopify.translate import parse_time
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("shopify_webhooks", __name__)
 
-SOURCE = "shopify"
-HANDLED_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "refunds/create")
 MAX_BODY_BYTES = 10 * 1024 * 1024
 # What we keep of the request's headers (never cookies or credentials of ours).
 KEPT_HEADERS = ("Content-Type", "User-Agent")
@@ -103,43 +96,14 @@ def receive():
         return _error(400, "bad_request", f"id: {UNSTORABLE_PROBLEM}",
                       {"id": [UNSTORABLE_PROBLEM]})
 
-    handled = topic in HANDLED_TOPICS
-    event = InboundEvent(
-        source=SOURCE, shop_domain=shop.domain, topic=topic[:100], webhook_id=webhook_id[:100],
-        event_id=(_header("X-Shopify-Event-Id") or "")[:100] or None,
-        api_version=(_header("X-Shopify-API-Version") or "")[:20] or None,
-        triggered_at=parse_time(_header("X-Shopify-Triggered-At")),
-        resource_id=resource_id(payload), body=text, headers=_kept_headers(),
-        status="received" if handled else "ignored",
-        result=None if handled else {"reason": f"topic {topic} is not handled"},
-    )
-    if _seen(webhook_id):
-        return jsonify({"status": "duplicate"}), 200
-    try:
-        with unit_of_work() as session:
-            session.add(event)
-            session.flush()
-            stored_id = event.id
-            session.commit()
-    except IntegrityError:
-        # A concurrent delivery of the same webhook id got there first.
-        return jsonify({"status": "duplicate"}), 200
     if signed_with == "previous":
         log.info("shopify webhook %s for %s signed with the previous secret", webhook_id, domain)
-    if not handled:
-        log.info("shopify webhook %s: topic %s stored and ignored", webhook_id, topic)
-        return jsonify({"status": "ignored", "event_id": stored_id}), 200
-    try:
-        enqueue(stored_id)
-    except Exception:
-        # Stored is what counts: the event stays `received` or `failed`, which the periodic
-        # sweep and `flask integrations replay` pick up. Shopify must not retry for this.
-        log.exception("shopify event %s stored; processing it failed or could not be queued",
-                      stored_id)
-    return jsonify({"status": "accepted", "event_id": stored_id}), 200
-
-
-def _seen(webhook_id: str) -> bool:
-    with read_session() as session:
-        return session.scalar(select(InboundEvent.id).where(
-            InboundEvent.source == SOURCE, InboundEvent.webhook_id == webhook_id)) is not None
+    status, stored_id = intake.accept(intake.Delivery(
+        shop_domain=shop.domain, topic=topic, webhook_id=webhook_id,
+        event_id=_header("X-Shopify-Event-Id"), api_version=_header("X-Shopify-API-Version"),
+        triggered_at=parse_time(_header("X-Shopify-Triggered-At")),
+        resource_id=resource_id(payload), body=text, headers=_kept_headers()))
+    body: dict[str, Any] = {"status": status}
+    if stored_id is not None:
+        body["event_id"] = stored_id
+    return jsonify(body), 200

@@ -36,9 +36,10 @@ def test_verify_is_clean_then_reports_drift_with_exit_1(app, network):
     ok = run(app, "inventory", "verify")
     assert ok.exit_code == 0
     assert "ledger OK" in ok.stdout
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         session.execute(update(Balance).values(on_hand=Balance.on_hand + 2))
-        session.commit()
+        uow.commit()
     bad = run(app, "inventory", "verify")
     assert bad.exit_code == 1
     assert "JKT-1 at dc-east: on_hand is 7, ledger says 5" in bad.stderr

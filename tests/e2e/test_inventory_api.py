@@ -125,10 +125,11 @@ def test_missing_or_bad_credentials_are_401(client, headers, method, path):
 def test_a_revoked_key_is_401(as_role):
     caller = as_role("admin")
     assert ok(caller.get(f"{API}/locations"))
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         session.execute(update(ApiKey).where(ApiKey.key_hash == hash_key(caller.key))
                         .values(revoked_at=utcnow()))
-        session.commit()
+        uow.commit()
     error_of(caller.post(MOVEMENTS, movement()), 401, code="unauthorized")
     assert movement_count() == 0
 

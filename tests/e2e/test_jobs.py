@@ -33,9 +33,10 @@ def record_call(*args) -> str:
 
 
 def _drift_one_balance() -> None:
-    with unit_of_work() as session:
+    with unit_of_work() as uow:
+        session = uow.session
         session.execute(update(Balance).values(on_hand=Balance.on_hand + 1))
-        session.commit()
+        uow.commit()
 
 
 def test_verify_ledger_job_runs_on_a_real_rq_worker(network, redis_url):

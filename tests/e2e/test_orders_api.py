@@ -61,7 +61,7 @@ def test_ship_order_is_routed_reserved_and_explained(channel):
     [fulfillment] = body["fulfillments"]
     assert (fulfillment["location"], fulfillment["method"]) == ("store-soho", "ship")
     assert balance("JKT-1", "store-soho")["reserved"] == 1
-    reasons = " ".join(body["routing"]["reasons"])
+    reasons = " ".join(r["text"] for r in body["routing"]["reasons"])
     assert "store-soho" in reasons and "dc-central" in reasons  # chosen and runner-up
     kinds = [e["kind"] for e in body["timeline"]]
     assert kinds[0] == "order.received" and "order.routed" in kinds
@@ -79,7 +79,7 @@ def test_split_shipment_when_no_single_node_has_everything(channel):
     body = placed(channel.post(f"{API}/orders", order(lines=lines)))
     assert body["status"] == "routed"
     assert sorted(f["location"] for f in body["fulfillments"]) == ["dc-central", "dc-east"]
-    assert "split" in " ".join(body["routing"]["reasons"])
+    assert "split" in " ".join(r["text"] for r in body["routing"]["reasons"])
     assert balance("JKT-1", "dc-east")["reserved"] == 2
     assert balance("BOOT-1", "dc-central")["reserved"] == 1
 
@@ -155,7 +155,8 @@ def test_missing_coordinates_are_estimated_from_the_postal_code(channel):
     address = {"line1": "1 Main", "city": "Chicago", "postal_code": "60611", "country": "US"}
     body = placed(channel.post(f"{API}/orders", order(address=address)))
     assert body["fulfillments"][0]["location"] == "dc-central"
-    assert any("estimated" in r for r in body["routing"]["reasons"])
+    assert any(r["code"] == "distance_estimated" and "estimated" in r["text"]
+               for r in body["routing"]["reasons"])
 
 
 # ------------------------------------------------------------------ idempotency

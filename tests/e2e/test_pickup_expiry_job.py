@@ -24,13 +24,14 @@ def test_uncollected_pickup_expires_via_rq(app, network, as_role, redis_url):
         "fulfillment": {"method": "pickup", "pickup_location": "store-brooklyn"}}).get_json()
     [pickup] = order["fulfillments"]
     assert store.post(f"/api/v1/fulfillments/{pickup['id']}/ready-for-pickup").status_code == 200
-    with unit_of_work() as session:  # three days pass
+    with unit_of_work() as uow:  # three days pass
+        session = uow.session
         session.execute(update(Fulfillment).where(Fulfillment.id == pickup["id"]).values(
             pickup_expires_at=dt.datetime(2000, 1, 1)))
-        session.commit()
+        uow.commit()
 
     dispatcher = jobs.RedisDispatcher(redis_url)
-    dispatcher.enqueue("oms.jobs.expire_pickups", job_id="expire-test", queue="low")
+    dispatcher.enqueue("fulfillment.jobs.expire_pickups", job_id="expire-test", queue="low")
     queue = dispatcher.queue("low")
     SimpleWorker([queue], connection=dispatcher.redis).work(burst=True)
     assert queue.fetch_job("expire-test").return_value() == 1

@@ -253,7 +253,7 @@ def test_missing_coordinates_are_estimated_and_the_order_still_routes(shopify):
     assert deliver(shopify, payload).status_code == 200
     order = the_order()
     assert order.status == "routed"
-    assert any("estimated" in reason for reason in order.routing["reasons"])
+    assert any(r["code"] == "distance_estimated" for r in order.routing["reasons"])
     assert balance("JKT-1", "dc-east")["reserved"] == 2
 
 

@@ -369,12 +369,14 @@ def test_the_allocation_guard_never_blocks_other_ledger_writers(exclusive):
     from inventory import ledger
 
     services.receive("JKT-1", "dc-east", 5, CAUSE)
-    with unit_of_work() as holder:
+    with unit_of_work() as uow_holder:
+        holder = uow_holder.session
         assert ledger.guard_allocation(holder, ["JKT-1"], exclusive=exclusive).keys() == {
             "JKT-1"}
 
         def writer() -> None:
-            with unit_of_work() as session:
+            with unit_of_work() as uow:
+                session = uow.session
                 session.execute(text("SET LOCAL lock_timeout = '3s'"))
                 item = ledger.item_by_sku(session, "JKT-1")
                 east = ledger.location_by_code(session, "dc-east")
@@ -382,7 +384,7 @@ def test_the_allocation_guard_never_blocks_other_ledger_writers(exclusive):
                 ledger.receive(session, item, central, 2, CAUSE)
                 ledger.reserve(session, [(item.id, east.id, 1)], "order:77/line:1", CAUSE)
                 ledger.ship_transfer(session, item, east, central, 1, CAUSE)
-                session.commit()
+                uow.commit()
 
         with ThreadPoolExecutor(1) as pool:
             pool.submit(writer).result(timeout=30)  # a lock timeout would raise here

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 
 from core.auth import Principal
 from core.db import read_session, unit_of_work
+from fulfillment import use_cases as fulfilling
 from fulfillment.models import Fulfillment
 from inventory import ledger, queries, services
-from oms import fulfilling, orders
+from oms import orders
 from oms.customers import SeenIdentity
 from oms.models import Order, OrderLine
 from tests.support import CAUSE, assert_ledger_clean, set_daily_capacity
@@ -145,13 +146,14 @@ def test_a_rejection_waits_for_a_retried_order_instead_of_deadlocking_with_it(ne
     guard_held = threading.Event()
 
     def retried_order() -> None:
-        with unit_of_work() as session:
+        with unit_of_work() as uow:
+            session = uow.session
             ids = ledger.guard_allocation(session, ["JKT-1"], exclusive=True)
             guard_held.set()
             time.sleep(1.5)  # the rejection is waiting by now, on the guard or on us
             east_id = ledger.location_by_code(session, "dc-east").id
             ledger.reserve(session, [(ids["JKT-1"], east_id, 1)], "order:999/line:1", CAUSE)
-            session.commit()
+            uow.commit()
 
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(retried_order)

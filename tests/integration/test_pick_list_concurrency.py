@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 from core.auth import Principal
+from fulfillment import use_cases as fulfilling
 from inventory import services
-from oms import fulfilling, orders
+from oms import orders
 from oms.customers import SeenIdentity
 from tests.support import CAUSE, assert_ledger_clean
 

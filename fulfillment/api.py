@@ -8,7 +8,11 @@ from marshmallow import Schema, fields, validate
 
 from core.auth import current_principal, require_location, require_roles
 from core.http import record_id
-from oms import fulfilling
+from core.idempotency import idempotent, joined_work
+from fulfillment import use_cases
+from inventory import queries as inventory_queries
+from inventory.ledger import Cause
+from inventory.schemas import TransferOut, TransferReceiveIn
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
                        error="1-40 letters, digits, '.', '_' or '-'")
@@ -63,7 +67,7 @@ class PickupIn(Schema):
 def pick_list(args: dict):
     """Open fulfillments at a location, oldest first."""
     require_location(args["location"])
-    return jsonify({"items": fulfilling.pick_list(args["location"], args["limit"])})
+    return jsonify({"items": use_cases.pick_list(args["location"], args["limit"])})
 
 
 @blp.route("/pick-lists/claim", methods=["POST"])
@@ -72,7 +76,7 @@ def pick_list(args: dict):
 def claim(data: dict):
     """Atomically claim up to `limit` unclaimed fulfillments with a lease; two pollers never
     get the same one, and an expired lease returns the work to the pool."""
-    claimed = fulfilling.claim(data["location"], data["limit"], data["lease_seconds"],
+    claimed = use_cases.claim(data["location"], data["limit"], data["lease_seconds"],
                                current_principal())
     return jsonify({"items": claimed})
 
@@ -80,7 +84,7 @@ def claim(data: dict):
 @blp.route(f"/fulfillments/{ID}", methods=["GET"])
 @require_roles("wms", "store", "cs")
 def get_fulfillment(fulfillment_id: int):
-    return jsonify(fulfilling.get(fulfillment_id, current_principal()))
+    return jsonify(use_cases.get(fulfillment_id, current_principal()))
 
 
 @blp.route(f"/fulfillments/{ID}/renew", methods=["POST"])
@@ -88,7 +92,7 @@ def get_fulfillment(fulfillment_id: int):
 @blp.arguments(RenewIn)
 def renew(data: dict, fulfillment_id: int):
     """Extend the lease of a fulfillment you claimed."""
-    return jsonify(fulfilling.renew(fulfillment_id, data["lease_seconds"], current_principal()))
+    return jsonify(use_cases.renew(fulfillment_id, data["lease_seconds"], current_principal()))
 
 
 @blp.route(f"/fulfillments/{ID}/pick", methods=["POST"])
@@ -97,7 +101,7 @@ def renew(data: dict, fulfillment_id: int):
 def pick(data: dict, fulfillment_id: int):
     """Confirm picked quantities; a short pick re-routes the missing units elsewhere."""
     picked = {ln["line_id"]: ln["picked_quantity"] for ln in data["lines"]}
-    return jsonify(fulfilling.pick(fulfillment_id, picked, current_principal()))
+    return jsonify(use_cases.pick(fulfillment_id, picked, current_principal()))
 
 
 @blp.route(f"/fulfillments/{ID}/ship", methods=["POST"])
@@ -105,7 +109,7 @@ def pick(data: dict, fulfillment_id: int):
 @blp.arguments(ShipIn)
 def ship(data: dict, fulfillment_id: int):
     """Hand over to the carrier: the reservation is consumed as a shipment movement."""
-    return jsonify(fulfilling.ship(fulfillment_id, data["carrier"], data["tracking_number"],
+    return jsonify(use_cases.ship(fulfillment_id, data["carrier"], data["tracking_number"],
                                    current_principal()))
 
 
@@ -114,14 +118,14 @@ def ship(data: dict, fulfillment_id: int):
 @blp.arguments(RejectIn)
 def reject(data: dict, fulfillment_id: int):
     """This node cannot fill it: release, and re-route the lines elsewhere."""
-    return jsonify(fulfilling.reject(fulfillment_id, data["reason"], current_principal()))
+    return jsonify(use_cases.reject(fulfillment_id, data["reason"], current_principal()))
 
 
 @blp.route(f"/fulfillments/{ID}/ready-for-pickup", methods=["POST"])
 @require_roles("store")
 def ready_for_pickup(fulfillment_id: int):
     """Issue the pickup code (returned once) and start the pickup window."""
-    return jsonify(fulfilling.ready_for_pickup(fulfillment_id, current_principal()))
+    return jsonify(use_cases.ready_for_pickup(fulfillment_id, current_principal()))
 
 
 @blp.route(f"/fulfillments/{ID}/pickup", methods=["POST"])
@@ -129,4 +133,20 @@ def ready_for_pickup(fulfillment_id: int):
 @blp.arguments(PickupIn)
 def pickup(data: dict, fulfillment_id: int):
     """Hand over to the customer against the pickup code."""
-    return jsonify(fulfilling.pickup(fulfillment_id, data["code"], current_principal()))
+    return jsonify(use_cases.pickup(fulfillment_id, data["code"], current_principal()))
+
+
+@blp.route("/transfers/<int(max=2147483647):transfer_id>/receive", methods=["POST"])
+@require_roles("wms", "store")
+@idempotent
+@blp.arguments(TransferReceiveIn)
+@blp.response(200, TransferOut)
+def receive_transfer(data: dict, transfer_id: int):
+    """Receive a transfer (or part of it) at its destination; pickups waiting for it there
+    become ready to prepare in the same transaction."""
+    destination = inventory_queries.transfer_destination(transfer_id)
+    if destination is not None:
+        require_location(destination)
+    cause = Cause(actor=current_principal().actor, reference=data["reference"])
+    return use_cases.receive_transfer(transfer_id, cause, data["quantity"],
+                                      joined=joined_work())

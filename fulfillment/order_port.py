@@ -1,0 +1,50 @@
+"""What fulfillment needs from orders, as an interface: fulfillment sits below `oms` and must
+not import it. `oms.fulfillment_port.OmsOrders` implements it; the app factory wires it
+(`wire`), and so do the CLI, the workers and the tests, all through `oms.app`."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from core.db import UnitOfWork
+
+Moved = list[tuple[int, int]]   # (order line id, units)
+
+
+class OrderSide(Protocol):
+    def lock(self, uow: UnitOfWork, order_id: int) -> None:
+        """Lock the order for the rest of the unit of work (before any fulfillment step)."""
+
+    def guard_items(self, uow: UnitOfWork, order_id: int) -> None:
+        """Take the allocation guard on the order's items (before releasing its stock)."""
+
+    def note(self, uow: UnitOfWork, order_id: int, kind: str, message: str, *, actor: str,
+             source: str, topic: str | None = None, data: dict[str, Any] | None = None) -> None:
+        """A timeline event (and, with `topic`, an outbox row) on the order."""
+
+    def handed_over(self, uow: UnitOfWork, order_id: int, moved: Moved, *, kind: str,
+                    message: str, actor: str, source: str, data: dict[str, Any]) -> None:
+        """Units left the node for the customer (shipped, picked up)."""
+
+    def reroute_without(self, uow: UnitOfWork, order_id: int, moved: Moved, *, node: str,
+                        why: str, actor: str, source: str) -> None:
+        """Units the node released (short pick, rejection) go elsewhere, never to `node`."""
+
+    def expired(self, uow: UnitOfWork, order_id: int, moved: Moved, *, message: str,
+                actor: str, source: str, data: dict[str, Any]) -> None:
+        """A pickup was not collected in time: its units are cancelled."""
+
+
+_orders: OrderSide | None = None
+
+
+def wire(orders: OrderSide) -> None:
+    global _orders
+    _orders = orders
+
+
+def orders() -> OrderSide:
+    if _orders is None:
+        raise RuntimeError("fulfillment's order side is not wired: build the app with "
+                           "oms.app.create_app() (or call oms.app.wire())")
+    return _orders
