@@ -93,3 +93,17 @@ def summary(session: Session) -> dict[str, int]:
         "open_reservations": session.scalar(
             select(func.count()).select_from(Reservation).where(Reservation.quantity > 0)) or 0,
     }
+
+
+def held_by_demand(session: Session) -> dict[str, int]:
+    """What each demand holds in the ledger: units reserved for it anywhere, plus units on
+    the road that its transfers still carry (re-reserved for it on arrival)."""
+    held: dict[str, int] = {}
+    for ref, qty in session.execute(select(Reservation.demand_ref, func.sum(Reservation.quantity))
+                                    .group_by(Reservation.demand_ref)):
+        held[ref] = held.get(ref, 0) + int(qty or 0)
+    for ref, qty in session.execute(
+            select(Transfer.demand_ref, func.sum(Transfer.carried_quantity))
+            .where(Transfer.demand_ref.is_not(None)).group_by(Transfer.demand_ref)):
+        held[ref] = held.get(ref, 0) + int(qty or 0)
+    return {ref: qty for ref, qty in held.items() if qty}

@@ -9,6 +9,7 @@ from inventory import services
 from inventory.invariants import find_drift
 from inventory.ledger import Cause
 from inventory.models import Location, Movement
+from oms.invariants import find_line_drift
 
 CAUSE = Cause(actor="test", reference="test")
 
@@ -40,9 +41,10 @@ def build_network() -> None:
 
 
 def assert_ledger_clean() -> None:
+    """The ledger's invariants and the order lines' (which read the ledger too)."""
     with read_session() as session:
-        drifts = find_drift(session)
-    assert drifts == [], "\n".join(map(str, drifts))
+        drifts = [*map(str, find_drift(session)), *map(str, find_line_drift(session))]
+    assert drifts == [], "\n".join(drifts)
 
 
 def movement_count() -> int:
