@@ -21,7 +21,7 @@ bench-orders:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/orders_bench.py
 
 clean:
-	rm -rf .venv var .pytest_cache .ruff_cache .hypothesis
+	rm -rf .venv var .pytest_cache .ruff_cache .mypy_cache .hypothesis
 
 bench-fulfillment:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/fulfillment_bench.py

@@ -47,7 +47,7 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 class OmsApi(Api):
     """flask-smorest's Api with the contract's error body instead of its own."""
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
         messages = data.get("messages") or data.get("errors")
         if messages:

@@ -160,10 +160,10 @@ def place(uow: UnitOfWork, demand: Demand, cost: CostModel, cause: Cause) -> Pla
     for a in chosen.allocations:
         line_id = int(a.line_id)
         placement.allocated[line_id] = placement.allocated.get(line_id, 0) + a.quantity
-    for line_id, qty in chosen.backordered:
-        placement.backordered[int(line_id)] = qty
-    for line_id, qty in chosen.unfillable:
-        placement.unfillable[int(line_id)] = qty
+    for ref, qty in chosen.backordered:
+        placement.backordered[int(ref)] = qty
+    for ref, qty in chosen.unfillable:
+        placement.unfillable[int(ref)] = qty
     placement.fulfillment_ids = _record_fulfillments(session, demand, chosen, by_id)
     # Last, so that the capacity lock is held for as short a time as possible.
     _check_capacity(session, chosen, {loc.code for loc in locations
@@ -204,6 +204,7 @@ def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
     groups: dict[tuple[str, str, str | None], list] = defaultdict(list)
     for a in chosen.allocations:
         if a.kind == "transfer":
+            assert a.transfer_to is not None  # the router sets it on every transfer
             groups[(a.node, "transfer", a.transfer_to)].append(a)
             groups[(a.transfer_to, "pickup", None)].append(a)
         else:

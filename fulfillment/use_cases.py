@@ -174,6 +174,7 @@ def reject(fulfillment_id: int, reason: str, principal: Principal) -> dict:
 def ready_for_pickup(fulfillment_id: int, principal: Principal) -> dict:
     def step(uow: UnitOfWork, f: Fulfillment) -> dict:
         code = work.ready_for_pickup(uow.session, f, pickup_window())
+        assert f.pickup_expires_at is not None  # ready_for_pickup just set it
         expires = f.pickup_expires_at.isoformat() + "Z"
         orders().note(uow, f.order_id, "fulfillment.ready_for_pickup",
                       f"ready for pickup at {f.location_code} until "

@@ -149,6 +149,7 @@ def ship(session: Session, f: Fulfillment, carrier: str, tracking_number: str,
     moved: Moved = []
     for line in sorted(f.lines, key=lambda ln: (items[ln.sku], ln.id)):
         if f.method == "transfer":
+            assert f.transfer_to is not None  # set on every transfer fulfillment
             item = ledger.item_by_sku(session, line.sku)
             source = ledger.location_by_code(session, line.source_location)
             destination = ledger.location_by_code(session, f.transfer_to)
@@ -267,6 +268,7 @@ def promote_arrived(session: Session, location: str | None = None) -> list[Fulfi
     promoted = []
     for f in session.scalars(stmt).unique():
         store_id = snapshot.location_ids(session, [f.location_code]).get(f.location_code)
+        assert store_id is not None  # a fulfillment's location exists
         items = snapshot.item_ids(session, {ln.sku for ln in f.lines})
         # A line may be split between the store's own units and transferred ones, all
         # under one demand: the store must hold the demand's total.

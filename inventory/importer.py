@@ -75,7 +75,8 @@ def parse(text: str, report: ImportReport) -> list[CountRow]:
     if unknown:
         report.errors.append((1, f"unknown column(s): {', '.join(unknown)}"))
         return []
-    rows, seen = [], {}
+    rows: list[CountRow] = []
+    seen: dict[tuple[str, str], int] = {}
     for raw in reader:
         line = reader.line_num
         raw = {(k or "").strip(): (v or "") for k, v in raw.items()}

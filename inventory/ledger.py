@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import CursorResult, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -133,12 +134,12 @@ def _apply(session: Session, p: Posting) -> None:
     if p.need_available is not None:
         guards.append(Balance.on_hand - Balance.reserved - Balance.safety_stock
                       >= p.need_available)
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(Balance).where(and_(*guards)).values(
             on_hand=new_on_hand, reserved=new_reserved,
             in_transit=Balance.in_transit + p.in_transit,
         ).execution_options(synchronize_session=False)
-    )
+    ))
     if result.rowcount != 1:
         _explain_refusal(session, p)
 
@@ -147,8 +148,10 @@ def _explain_refusal(session: Session, p: Posting) -> None:
     balance = session.scalars(
         select(Balance).where(Balance.item_id == p.item_id, Balance.location_id == p.location_id)
     ).first()
-    sku = session.get(Item, p.item_id).sku
-    code = session.get(Location, p.location_id).code
+    item = session.get(Item, p.item_id)
+    location = session.get(Location, p.location_id)
+    assert item is not None and location is not None  # the posting names existing rows
+    sku, code = item.sku, location.code
     details: dict = {"sku": sku, "location": code}
     if balance is not None:
         details.update(on_hand=balance.on_hand, reserved=balance.reserved,
@@ -304,6 +307,7 @@ def receive_transfer(session: Session, transfer_id: int, cause: Cause,
     post(session, postings, cause)
     promised = min(quantity, transfer.carried_quantity)
     if promised:
+        assert transfer.demand_ref is not None  # carried units have a demand (check constraint)
         reserve(session, [(transfer.item_id, transfer.to_location_id, promised)],
                 transfer.demand_ref, cause, ignore_safety_stock=True)
         transfer.carried_quantity -= promised
@@ -406,13 +410,13 @@ def _add_reservation(session: Session, item_id: int, location_id: int, demand_re
 
 def _take_reservation(session: Session, item_id: int, location_id: int, demand_ref: str,
                       quantity: int) -> None:
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(Reservation)
         .where(Reservation.item_id == item_id, Reservation.location_id == location_id,
                Reservation.demand_ref == demand_ref, Reservation.quantity >= quantity)
         .values(quantity=Reservation.quantity - quantity, updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    )
+    ))
     if result.rowcount != 1:
         raise _holds_less(demand_ref, held(session, item_id, location_id, demand_ref),
                           quantity)
@@ -467,6 +471,7 @@ def _out_of_reservation(session: Session, p: Posting, cause: Cause) -> Movement:
     """Balance row first, reservation row second: the same lock order as `reserve`, so a
     demand topped up and released concurrently cannot deadlock. The savepoint undoes the
     balance change when the demand holds less than asked."""
+    assert p.demand_ref is not None  # callers post out of a named demand's reservation
     with session.begin_nested():
         return _post_then_take(session, [p], cause, p.item_id, p.location_id, p.demand_ref,
                                -p.reserved)[0]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
@@ -51,7 +52,7 @@ def list_items(limit: int, cursor: str | None) -> dict:
     return _page([item_view(i) for i in rows[:limit]], rows, limit, key=lambda i: i.id)
 
 
-def _page(views: list, rows: list, limit: int, key) -> dict:
+def _page(views: list, rows: Sequence[Any], limit: int, key) -> dict:
     more = len(rows) > limit
     return {"items": views, "next_cursor": encode_cursor(key(rows[limit - 1])) if more else None}
 
@@ -178,7 +179,11 @@ def transfer_destination(transfer_id: int) -> str | None:
     """The code a transfer goes to, or None for an id that names no transfer."""
     with read_session() as session:
         t = session.get(Transfer, transfer_id)
-        return None if t is None else session.get(Location, t.to_location_id).code
+        if t is None:
+            return None
+        destination = session.get(Location, t.to_location_id)
+        assert destination is not None  # foreign key
+        return destination.code
 
 
 def availability(skus: Iterable[str]) -> dict[str, dict[str, int]]:

@@ -57,13 +57,13 @@ def _one_movement(kind: str, sku: str, location_code: str, quantity: int,
         session = uow.session
         item = ledger.item_by_sku(session, sku)
         location = ledger.location_by_code(session, location_code)
-        operation = {
+        operations: dict[str, Callable[[Session, Item, Location, int, Cause], Movement | None]] = {
             "receipt": ledger.receive,
             "adjustment": ledger.adjust,
             "damage": ledger.damage,
             "cycle_count": ledger.count,
-        }[kind]
-        movement: Movement | None = operation(session, item, location, quantity, cause)
+        }
+        movement = operations[kind](session, item, location, quantity, cause)
         balance = ledger.balance_of(session, item.id, location.id)
         result = {
             "movements": [movement_view(movement, sku, location_code)] if movement else [],
@@ -116,9 +116,11 @@ def transfer_received(session: Session, transfer_id: int, cause: Cause,
     """Receive a transfer (or part of it) inside the caller's transaction; its view. For use
     cases above inventory that do more on arrival (fulfillment promotes pickups)."""
     moved = ledger.receive_transfer(session, transfer_id, cause, quantity)
-    return transfer_view(moved, session.get(Item, moved.item_id).sku,
-                         session.get(Location, moved.from_location_id).code,
-                         session.get(Location, moved.to_location_id).code)
+    item = session.get(Item, moved.item_id)
+    source = session.get(Location, moved.from_location_id)
+    destination = session.get(Location, moved.to_location_id)
+    assert item is not None and source is not None and destination is not None  # foreign keys
+    return transfer_view(moved, item.sku, source.code, destination.code)
 
 
 def set_safety_stock(sku: str, location: str, quantity: int) -> dict:

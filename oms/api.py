@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from flask import jsonify
 from flask_smorest import Blueprint
@@ -92,7 +93,7 @@ def create_order(data: dict):
 def search_orders(args: dict):
     """Find any order from any channel: number, channel id or name, email, phone, name."""
     principal = current_principal()
-    scope = {}
+    scope: dict[str, Any] = {}
     if principal.role == "channel":
         scope = ({"channel": principal.channel} if principal.channel
                  else {"created_by_key_id": principal.key_id})

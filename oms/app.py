@@ -8,6 +8,7 @@ from pathlib import Path
 
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 
 from core import jobs
 from core.db import init_database
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Served from the swagger-ui-bundle package: the docs work without internet access.
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs-assets/",
     )
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, which has sort_keys
     app.json.sort_keys = False  # keep the documented field order in responses
     init_database(normalise_database_url(settings.database_url))
     jobs.init_dispatcher(settings.redis_url, app)

@@ -74,7 +74,8 @@ def worker_cmd(queues: str, burst: bool) -> None:
 
     if not burst:
         threading.Thread(target=schedule, name="oms-periodic", daemon=True).start()
-    app = current_app._get_current_object()
+    # Flask types current_app as Flask; it is a proxy, and the worker thread needs the app.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     class AppWorker(SimpleWorker):
         def execute_job(self, job, queue):  # jobs run inside the app context

@@ -69,7 +69,9 @@ def _resolve_once(uow: UnitOfWork, keys: list[tuple[str, str]], seen: SeenIdenti
         session.add(customer)
         session.flush()
     else:
-        customer = session.get(Customer, owners[0])
+        found = session.get(Customer, owners[0])
+        assert found is not None  # identities point at existing customers
+        customer = found
         for other_id in owners[1:]:
             merge(uow, customer.id, other_id, actor=actor,
                   reason=f"an order from {source} links their identities")
@@ -150,7 +152,9 @@ def unmerge(uow: UnitOfWork, survivor_id: int, merged_id: int, *, actor: str) ->
                        fields={"customer_id": ["no merge to undo"]})
     _move(session, audit.moved_identity_ids, audit.moved_order_ids, audit.moved_note_ids,
           to=merged_id)
-    session.get(Customer, merged_id).merged_into_id = None
+    merged = session.get(Customer, merged_id)
+    assert merged is not None  # the merge audit row points at it
+    merged.merged_into_id = None
     audit.undone_at, audit.undone_by = utcnow(), actor
     events.record(uow, None, "customer.unmerged",
                   f"merge of customer #{merged_id} into #{survivor_id} undone",

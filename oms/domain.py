@@ -46,8 +46,28 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class Owed(Protocol):
+    """What `open_units` reads (read-only, so frozen snapshots qualify)."""
+
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def cancelled(self) -> int: ...
+    @property
+    def fulfilled(self) -> int: ...
+
+
+class Placed(Owed, Protocol):
+    """What `unplaced_units` reads: an `OrderLine` row, a snapshot of one, or `LineCounts`."""
+
+    @property
+    def allocated(self) -> int: ...
+    @property
+    def backordered(self) -> int: ...
+
+
 class Counted(Protocol):
-    """What an order line counts: an `OrderLine` row, a snapshot of one, or `LineCounts`."""
+    """What an order line counts and the steps below change: an `OrderLine` row."""
 
     quantity: int
     allocated: int
@@ -64,12 +84,12 @@ class Priced(Protocol):
 
 # Per line: ordered = cancelled + fulfilled + allocated + backordered + unplaced.
 
-def open_units(line: Counted) -> int:
+def open_units(line: Owed) -> int:
     """Units still owed to the customer: neither cancelled nor shipped/handed over."""
     return line.quantity - line.cancelled - line.fulfilled
 
 
-def unplaced_units(line: Counted) -> int:
+def unplaced_units(line: Placed) -> int:
     """Open units that hold no stock and wait for no backorder: routing's work."""
     return open_units(line) - line.allocated - line.backordered
 

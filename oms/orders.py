@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -217,6 +218,7 @@ def _sell_at_counter(uow: UnitOfWork, order: Order, actor: str, source: str) -> 
     """POS carry-out: the goods leave the store now, so the network's availability is true the
     moment the customer walks out."""
     session = uow.session
+    assert order.location_code is not None  # a carry-out order names its store
     store = ledger.location_by_code(session, order.location_code, field="fulfillment.location")
     for i, line in enumerate(order.lines):
         item = ledger.item_by_sku(session, line.sku, field=f"lines.{i}.sku")
@@ -453,7 +455,7 @@ def retry_unplaced(limit: int = 200) -> int:
             .order_by(Order.id).limit(limit)))
     for order_id in ids:
         with contextlib.suppress(InsufficientStock):  # lost a race: the next pass retries
-            run_in_unit_of_work(lambda uow, oid=order_id: _retry_one(uow, oid))
+            run_in_unit_of_work(functools.partial(_retry_one, order_id=order_id))
     return len(ids)
 
 

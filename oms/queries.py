@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.db import read_session, unit_of_work
@@ -145,7 +145,7 @@ def search_customers(q: str, limit: int) -> list[dict]:
     if not q:
         raise InvalidInput("q", "must not be empty")
     with read_session() as session:
-        terms = [Customer.id.in_(_identity_matches(q))]
+        terms: list[ColumnElement[bool]] = [Customer.id.in_(_identity_matches(q))]
         if name := search_name(q):
             terms.append(Customer.name_search.startswith(name, autoescape=True))
         rows = session.scalars(select(Customer).where(or_(*terms), Customer.merged_into_id

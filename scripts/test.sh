@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, import contract, and pytest on SQLite and PostgreSQL with a real
+# The whole test suite: lint, import contract, type check, and pytest on SQLite and PostgreSQL with a real
 # Redis. Starts (and stops) its own PostgreSQL and Redis unless OMS_TEST_DATABASE_URL and
 # OMS_TEST_REDIS_URL are set. Extra arguments go to pytest.
 set -euo pipefail
@@ -16,5 +16,6 @@ export OMS_TEST_REQUIRE_SERVICES=1
 
 echo "== ruff"; .venv/bin/ruff check .
 echo "== import contract"; .venv/bin/lint-imports
+echo "== mypy"; .venv/bin/mypy
 echo "== pytest (SQLite and PostgreSQL)"
 .venv/bin/pytest "$@"

@@ -113,7 +113,7 @@ def _improve(chosen: list[Option], demand: Sequence[int], opts: Sequence[Option]
         totals = [sum(o.stock[k] for o in current) for k in range(len(demand))]
         best, best_key = None, key(current)
         outside = [o for o in opts if o not in current]
-        removals = [(a,) for a in current]
+        removals: list[tuple[Option, ...]] = [(a,) for a in current]
         removals += [(a, b) for i, a in enumerate(current) for b in current[i + 1:]]
         for gone in removals:
             base = [t - sum(g.stock[k] for g in gone) for k, t in enumerate(totals)]
@@ -223,9 +223,9 @@ def solve_exact(
             aborted = True
             return
         if not any(residual):
-            k = key(chosen)
-            if k < best_key:
-                best, best_key = list(chosen), k
+            found = key(chosen)
+            if found < best_key:
+                best, best_key = list(chosen), found
             return
         taken = {o.code for o in chosen}
         live = [o for o in opts if o.code not in banned and o.code not in taken]

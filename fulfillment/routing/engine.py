@@ -212,14 +212,17 @@ class _Router:
         if single_first and singles:
             return Solution((singles[0],), exact=True), singles, None
         r = self.request
+        note: str | None
         if len(options) > r.max_exact_nodes or lines > r.max_exact_lines:
             solution = solve_heuristic(vector, options)
+            assert solution is not None, "_demand keeps only what the senders can cover"
             if singles and key(singles[:1]) < key(solution.chosen):
                 solution = Solution((singles[0],), exact=False)
             note = explain.heuristic_note(len(options), lines, r.max_exact_nodes,
                                           r.max_exact_lines)
         else:
             solution = solve_exact(vector, options, r.max_search_steps)
+            assert solution is not None, "_demand keeps only what the senders can cover"
             note = explain.aborted_note(solution.steps) if solution.aborted else None
         self.exact = self.exact and solution.exact
         return solution, singles, note
@@ -280,6 +283,7 @@ class _Router:
 
     def _pickup(self) -> tuple[list[Allocation], int]:
         r = self.request
+        assert r.pickup_node is not None  # validate() requires it for pickup
         store = self.nodes[r.pickup_node]
         usable = store.code not in r.exclude
         if usable and store.capacity_left is not None and store.capacity_left <= 0:

@@ -63,10 +63,10 @@ def validate(request: RoutingRequest, nodes: Sequence[Node], cost: CostModel) ->
         code = request.pickup_node
         if code is None:
             raise RoutingError("pickup needs a pickup_node")
-        node = by_code.get(code)
-        if node is None:
+        store = by_code.get(code)
+        if store is None:
             raise RoutingError(f"unknown pickup node {code}")
-        if node.kind != STORE or not node.pickup:
+        if store.kind != STORE or not store.pickup:
             raise RoutingError(f"{code} is not a pickup store")
         if request.bopis_policy not in POLICIES:
             raise RoutingError(f"bopis_policy must be one of {', '.join(POLICIES)}")

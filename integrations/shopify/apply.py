@@ -302,6 +302,7 @@ def update(ctx: Ctx) -> Outcome:
             return created
         base = {**created.result, "treated_as_create": True}
         snap = snapshot(ctx.shop.domain, order.get("id"))
+        assert snap is not None  # create() just placed it
         force = True  # made from this very payload: its removals still need applying
     if (not force and snap.source_updated_at is not None
             and updated_at <= snap.source_updated_at):
@@ -316,6 +317,7 @@ def update(ctx: Ctx) -> Outcome:
             return _apply_update(ctx, snap, plan_update(snap, order), updated_at, force, base)
         except (Replan, InsufficientStock):  # the order, or the stock for added units, moved
             snap = snapshot(ctx.shop.domain, order.get("id"))
+            assert snap is not None  # orders are never deleted
             if snap.status in TERMINAL:
                 return Outcome("ignored", {**base, "order_id": snap.id,
                                            "reason": f"order is {snap.status} here"})

@@ -36,6 +36,8 @@ SWEEP_AFTER = dt.timedelta(minutes=5)
 # `flask integrations replay`. Outages (database, Shopify's API) still raise and are retried.
 PAYLOAD_ERRORS: tuple[type[Exception], ...] = (
     AttributeError, TypeError, KeyError, IndexError, ValueError, DataError)
+# Recorded as failed at once: these and a payload we cannot translate.
+FAILS_FOR_GOOD: tuple[type[Exception], ...] = (TranslationError, *PAYLOAD_ERRORS)
 
 HANDLERS = {
     "orders/create": apply.create,
@@ -59,7 +61,7 @@ def process_event(event_id: int) -> str:
         return event.status
     try:
         outcome = _run(event)
-    except (TranslationError, *PAYLOAD_ERRORS) as exc:
+    except FAILS_FOR_GOOD as exc:
         error = exc if isinstance(exc, TranslationError) else TranslationError(
             f"the payload has a field of an unexpected shape or a value no column can hold "
             f"({type(exc).__name__}: {exc})")

@@ -100,13 +100,15 @@ def refund(ctx: Ctx) -> Outcome:
             return Outcome("ignored", {"order_id": snap.id, "refund_id": refund_id,
                                        "reason": f"refund already applied by event {duplicate}"})
         if reflected is not None or snap.status in TERMINAL:
-            cancels, notes = [], []
+            cancels: list[tuple[int, int]] = []
+            notes: list[str] = []
         else:
             cancels, notes = _refund_cancels(snap, summary)
         try:
             return _apply_refund(ctx, snap, summary, cancels, notes, reflected)
         except Replan:
             snap = snapshot(ctx.shop.domain, order_sid)
+            assert snap is not None  # orders are never deleted
         except store.AlreadySettled:
             return Outcome("processed", {}, settled=True)
     raise RuntimeError(f"order {snap.number} kept changing while the refund was applied")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from core.db import read_session, unit_of_work, utcnow
@@ -48,12 +48,12 @@ def settle(session: Session, event_id: int, status: str, result: dict[str, Any])
     """Mark the event processed or ignored inside the caller's transaction (the one that makes
     the change it reports, so that the two commit together). Raises AlreadySettled when
     another run got there first."""
-    done = session.execute(
+    done = cast(CursorResult[Any], session.execute(
         update(InboundEvent)
         .where(InboundEvent.id == event_id, InboundEvent.status.not_in(SETTLED))
         .values(status=status, result=_jsonable(result), processed_at=utcnow(),
                 attempts=InboundEvent.attempts + 1, last_error=None)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if done.rowcount != 1:
         raise AlreadySettled(event_id)
 

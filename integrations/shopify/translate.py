@@ -179,6 +179,7 @@ def decide_delivery(order: Mapping[str, Any], location_map: Mapping[str, str], *
     """
     if is_pos_counter_sale(order, location_map):
         shopify_location = location_id(order.get("location_id"))
+        assert shopify_location is not None  # is_pos_counter_sale found it in the map
         code = location_map[shopify_location]
         return Delivery("carry_out", code, "pos",
                         f"POS sale at Shopify location {shopify_location} = {code}")
@@ -200,7 +201,7 @@ def _from_fulfillment_orders(order: Mapping[str, Any], location_map: Mapping[str
             continue
         gid = ((node.get("assignedLocation") or {}).get("location") or {}).get("id")
         shopify_location = location_id(gid)
-        if shopify_location not in location_map:
+        if shopify_location is None or shopify_location not in location_map:
             raise TranslationError(
                 f"local pickup at Shopify location {gid}, which is not mapped to one of our "
                 "stores (flask integrations shopify add-shop DOMAIN --location ID=CODE)")

@@ -83,6 +83,7 @@ def receive():
                                                       ("X-Shopify-Topic", topic)) if not value}
     if missing:
         return _error(400, "bad_request", f"missing header {', '.join(missing)}", missing)
+    assert topic is not None and webhook_id is not None  # both checked just above
     try:
         text = raw.decode("utf-8")
         payload = parse_json_body(text)
