@@ -102,8 +102,9 @@ def held_by_demand(session: Session) -> dict[str, int]:
     for ref, qty in session.execute(select(Reservation.demand_ref, func.sum(Reservation.quantity))
                                     .group_by(Reservation.demand_ref)):
         held[ref] = held.get(ref, 0) + int(qty or 0)
-    for ref, qty in session.execute(
+    for carried_for, qty in session.execute(
             select(Transfer.demand_ref, func.sum(Transfer.carried_quantity))
             .where(Transfer.demand_ref.is_not(None)).group_by(Transfer.demand_ref)):
-        held[ref] = held.get(ref, 0) + int(qty or 0)
+        assert carried_for is not None  # filtered above
+        held[carried_for] = held.get(carried_for, 0) + int(qty or 0)
     return {ref: qty for ref, qty in held.items() if qty}
