@@ -88,3 +88,21 @@ def worker_cmd(queues: str, burst: bool) -> None:
         worker.work(burst=burst, with_scheduler=True)
     finally:
         stop.set()
+
+
+@cli.command("verify")
+def verify() -> None:
+    """Check the order lines against their work and the ledger (and the ledger itself);
+    exit 1 if anything drifted."""
+    from inventory.invariants import find_drift
+    from oms.invariants import find_line_drift
+
+    with read_session() as session:
+        drifts = [*map(str, find_drift(session)), *map(str, find_line_drift(session))]
+    for drift in drifts:
+        click.echo(f"DRIFT {drift}", err=True)
+    if drifts:
+        click.echo(f"{len(drifts)} drift(s) found", err=True)
+        raise SystemExit(1)
+    click.echo("orders OK: every line's counts add up and match its open work and the ledger; "
+               "ledger OK")
