@@ -108,6 +108,18 @@ def get_database() -> Database:
     return _database
 
 
+# LOCK ORDER. Every use case that changes an order and its work takes its row locks in this
+# order, so that no two can wait for each other in a cycle:
+#   1. the order (`oms.orders.load_for_update`, FOR NO KEY UPDATE);
+#   2. the allocation guard on its items (`fulfillment.planning.guard_items`);
+#   3. balance rows, in (item, location) order (the ledger's guarded updates);
+#   4. reservations and transfers;
+#   5. fulfillments (`fulfillment.work.lock`, claims with SKIP LOCKED).
+# Row locks are FOR NO KEY UPDATE where the row is referenced by foreign keys, so the
+# key-share locks that inserting a referencing row takes never wait for them. Where a cycle
+# can still form (locks PostgreSQL takes on its own), the unit of work is retried whole.
+
+
 class UnitOfWork:
     """One attempt of one use case: a write transaction and what rides on its commit.
 

@@ -52,12 +52,16 @@ def _view(uow: UnitOfWork, f: Fulfillment) -> dict:
 
 def _with_fulfillment(fulfillment_id: int, principal: Principal,
                       step: Callable[[UnitOfWork, Fulfillment], T]) -> T:
-    """One unit of work: lock the fulfillment and its order, check the caller's location,
+    """One unit of work: lock the order, then the fulfillment, check the caller's location,
     run the step, commit. A re-route that lost a race for stock runs again from the start."""
     def run(uow: UnitOfWork) -> T:
+        order_id = uow.session.scalar(select(Fulfillment.order_id).where(
+            Fulfillment.id == fulfillment_id))  # never changes: safe to read unlocked
+        if order_id is None:
+            raise NotFound(f"unknown fulfillment {fulfillment_id}")
+        orders().lock(uow, order_id)  # the order first, like every use case (LOCK ORDER)
         f = work.lock(uow.session, fulfillment_id)
         _authorise(principal, f)
-        orders().lock(uow, f.order_id)
         return step(uow, f)
 
     return run_in_unit_of_work(run, retry_lost_stock=True, exhausted=lambda: InsufficientStock(

@@ -35,8 +35,11 @@ CLAIMABLE_METHODS = ("ship", "transfer", "pickup")
 
 
 def lock(session: Session, fulfillment_id: int) -> Fulfillment:
+    """The fulfillment, locked (after its order: see `fulfillment.use_cases`). FOR NO KEY
+    UPDATE: it does not block the key-share locks that inserting its lines' rows takes."""
     f = session.scalars(select(Fulfillment).where(Fulfillment.id == fulfillment_id)
-                        .options(selectinload(Fulfillment.lines)).with_for_update()).first()
+                        .options(selectinload(Fulfillment.lines))
+                        .with_for_update(key_share=True)).first()
     if f is None:
         raise NotFound(f"unknown fulfillment {fulfillment_id}")
     return f
@@ -55,7 +58,7 @@ def claim(session: Session, location: str, limit: int, lease_seconds: int, claim
                Fulfillment.method.in_(CLAIMABLE_METHODS),
                or_(Fulfillment.lease_expires_at.is_(None), Fulfillment.lease_expires_at < now))
         .order_by(Fulfillment.id).limit(limit)
-        .with_for_update(skip_locked=True)))
+        .with_for_update(skip_locked=True, key_share=True)))
     if not ids:
         return []
     session.execute(update(Fulfillment).where(Fulfillment.id.in_(ids)).values(
@@ -262,7 +265,8 @@ def promote_arrived(session: Session, location: str | None = None) -> list[Fulfi
     ledger re-reserves a transfer's units for its demand at the store on receipt). Rows another
     transaction is promoting are skipped, so concurrent claims at a store do not queue here."""
     stmt = (select(Fulfillment).where(Fulfillment.status == "awaiting_transfer")
-            .options(selectinload(Fulfillment.lines)).with_for_update(skip_locked=True))
+            .options(selectinload(Fulfillment.lines))
+            .with_for_update(skip_locked=True, key_share=True))
     if location:
         stmt = stmt.where(Fulfillment.location_code == location)
     promoted = []

@@ -338,8 +338,12 @@ def roll_up(uow: UnitOfWork, order: Order, actor: str, source: str, kind: str | 
 
 
 def load_for_update(session: Session, order_id: int) -> Order:
-    """The order, locked for the rest of the caller's transaction (404 if unknown)."""
-    order = session.scalars(select(Order).where(Order.id == order_id).with_for_update()).first()
+    """The order, locked for the rest of the caller's unit of work (404 if unknown): the first
+    lock of every use case that changes an order (see LOCK ORDER in core/db.py). FOR NO KEY
+    UPDATE, so it never conflicts with the key-share lock PostgreSQL's foreign-key checks take
+    on the order when another transaction inserts a timeline event or outbox row for it."""
+    order = session.scalars(select(Order).where(Order.id == order_id)
+                            .with_for_update(key_share=True)).first()
     if order is None:
         raise NotFound(f"unknown order {order_id}")
     return order
