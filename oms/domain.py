@@ -16,6 +16,8 @@ CONTACT_CHANNELS = ("phone", "chat", "email", "store", "social", "other")
 
 ORDER_STATUSES = (
     "received",             # stored, not yet routed
+    "on_hold",              # kept as the channel sent it, nothing reserved: something it
+                            # names is not known here yet (a SKU, a channel location)
     "routed",               # every open unit reserved at a node
     "backordered",          # some units wait for stock that the network does not have
     "needs_attention",      # some units could not be placed (no stock, no backorder; or a
@@ -26,12 +28,16 @@ ORDER_STATUSES = (
     "cancelled",
 )
 TERMINAL = frozenset({"closed", "cancelled"})
+HOLD_CODES = ("unknown_sku", "unmapped_location")
 
 # The legal moves. Status is derived from line counts (see `rolled_up_status`); this table is
 # the invariant that the derivation never produces an impossible jump.
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    # A held order leaves the hold as a new order would start (received, then routed), or
+    # is cancelled; nothing else happens to it while it waits (oms/holds.py).
+    "on_hold": frozenset({"received", "cancelled"}),
     "received": frozenset({"routed", "backordered", "needs_attention", "fulfilled",
-                           "partially_fulfilled", "cancelled"}),
+                           "partially_fulfilled", "cancelled", "on_hold"}),
     "routed": frozenset({"backordered", "needs_attention", "partially_fulfilled", "fulfilled",
                          "cancelled", "received"}),
     "backordered": frozenset({"routed", "needs_attention", "partially_fulfilled", "fulfilled",
@@ -128,12 +134,15 @@ class LineCounts:
         return unplaced_units(self)
 
 
-def rolled_up_status(lines: Iterable[LineCounts], *, routed_once: bool) -> str:
+def rolled_up_status(lines: Iterable[LineCounts], *, routed_once: bool,
+                     held: bool = False) -> str:
     lines = list(lines)
     owed = sum(c.quantity - c.cancelled for c in lines)
     fulfilled = sum(c.fulfilled for c in lines)
     if owed == 0:
         return "cancelled"
+    if held:
+        return "on_hold"   # only a release (or cancelling every unit) ends a hold
     if fulfilled == owed:
         return "fulfilled"
     if fulfilled:

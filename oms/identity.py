@@ -42,3 +42,33 @@ def phone_search_key(raw: str, region: str | None = None) -> str | None:
         return normalise_phone(raw, region=region)
     except InvalidInput:
         return None
+
+
+# ------------------------------------------------------------------ search keys
+# Stored next to what they derive from (oms/models.py) and matched by indexed prefix.
+
+PHONE_TAIL_MIN_DIGITS = 7
+
+
+def surname_key(name_search: str | None) -> str | None:
+    """The last word of a normalised name ("jon snow" -> "snow"): a surname typed alone."""
+    if not name_search:
+        return None
+    words = name_search.split()
+    return words[-1] if len(words) > 1 else None
+
+
+def phone_reversed(phone: str | None) -> str | None:
+    """The digits of a phone, last first ("+12125550148" -> "84105552121"): the last 7 or
+    more digits a customer reads out become an indexed prefix match."""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    return digits[::-1] or None
+
+
+def phone_tail_key(raw: str) -> str | None:
+    """Search input that is a phone's tail (7+ digits, separators allowed), reversed like
+    `phone_reversed`; None when it is not."""
+    if any(ch.isalpha() or ch == "@" for ch in raw):
+        return None
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return digits[::-1] if len(digits) >= PHONE_TAIL_MIN_DIGITS else None

@@ -18,19 +18,31 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, BigId, sql_in, utcnow
-from oms.domain import FULFILLMENT_METHODS, IDENTITY_KINDS, ORDER_STATUSES
+from oms.domain import FULFILLMENT_METHODS, HOLD_CODES, IDENTITY_KINDS, ORDER_STATUSES
+from oms.identity import phone_reversed, surname_key
+
+
+# Search keys (set below, whenever a row is written) are matched by prefix: PostgreSQL needs
+# text_pattern_ops for LIKE 'abc%' to use a b-tree index under a non-C collation.
+def _prefix_index(name: str, column: str, *more: str) -> Index:
+    return Index(name, column, *more, postgresql_ops={column: "text_pattern_ops"})
 
 
 class Customer(Base):
     __tablename__ = "oms_customers"
+    __table_args__ = (
+        _prefix_index("ix_oms_customers_surname_search", "surname_search"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     name_search: Mapped[str | None] = mapped_column(String(200), index=True)
+    surname_search: Mapped[str | None] = mapped_column(String(200))  # last word of the name
     # Set when this customer was merged into another; its identities and orders moved there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("oms_customers.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -48,6 +60,7 @@ class CustomerIdentity(Base):
         UniqueConstraint("kind", "value", name="uq_oms_customer_identities_kind_value"),
         CheckConstraint(f"kind IN ({sql_in(IDENTITY_KINDS)})", name="known_kind"),
         Index("ix_oms_customer_identities_customer", "customer_id"),
+        _prefix_index("ix_oms_customer_identities_phone_reversed", "phone_reversed"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -55,6 +68,8 @@ class CustomerIdentity(Base):
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(320))
     channel: Mapped[str | None] = mapped_column(String(120))
+    # Phones only: the digits reversed, so "the last 7 digits" is an indexed prefix match.
+    phone_reversed: Mapped[str | None] = mapped_column(String(32))
     first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="identities")
@@ -92,6 +107,15 @@ class Order(Base):
         Index("ix_oms_orders_phone", "phone"),
         Index("ix_oms_orders_name_search", "name_search",
               postgresql_ops={"name_search": "text_pattern_ops"}),
+        _prefix_index("ix_oms_orders_surname_search", "surname_search"),
+        _prefix_index("ix_oms_orders_phone_reversed", "phone_reversed"),
+        Index("ix_oms_orders_status", "status", "id"),
+        Index("ix_oms_orders_created_at", "created_at"),
+        CheckConstraint(f"hold_code IS NULL OR hold_code IN ({sql_in(HOLD_CODES)})",
+                        name="known_hold_code"),
+        CheckConstraint("(status = 'on_hold' AND hold_code IS NOT NULL) OR "
+                        "(status <> 'on_hold' AND hold_code IS NULL)",
+                        name="held_has_reason"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -105,6 +129,8 @@ class Order(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     customer_name: Mapped[str | None] = mapped_column(String(200))
     name_search: Mapped[str | None] = mapped_column(String(200))
+    surname_search: Mapped[str | None] = mapped_column(String(200))   # last word of the name
+    phone_reversed: Mapped[str | None] = mapped_column(String(32))    # digits, reversed
     currency: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
     fulfillment_method: Mapped[str] = mapped_column(String(20))
@@ -112,6 +138,13 @@ class Order(Base):
     ship_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     routing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     source_updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # On hold (status on_hold): why, in a stable code and in words, since when, and what is
+    # missing (`{"unknown_skus": [...], "location": {...channel's own keys}}`). Cleared on
+    # release.
+    hold_code: Mapped[str | None] = mapped_column(String(30))
+    hold_reason: Mapped[str | None] = mapped_column(String(500))
+    held_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    hold_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by_key_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -194,3 +227,27 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# ------------------------------------------------------------------ search keys
+# Derived from the normalised name and phone on every insert and update, whichever use case
+# wrote them (intake, holds, customer resolution), so they never drift from their source.
+
+@event.listens_for(Order, "before_insert")
+@event.listens_for(Order, "before_update")
+def _order_search_keys(_mapper, _connection, order: Order) -> None:
+    order.surname_search = surname_key(order.name_search)
+    order.phone_reversed = phone_reversed(order.phone)
+
+
+@event.listens_for(Customer, "before_insert")
+@event.listens_for(Customer, "before_update")
+def _customer_search_keys(_mapper, _connection, customer: Customer) -> None:
+    customer.surname_search = surname_key(customer.name_search)
+
+
+@event.listens_for(CustomerIdentity, "before_insert")
+@event.listens_for(CustomerIdentity, "before_update")
+def _identity_search_keys(_mapper, _connection, identity: CustomerIdentity) -> None:
+    identity.phone_reversed = phone_reversed(identity.value) if identity.kind == "phone" \
+        else None

@@ -229,6 +229,11 @@ def _sell_at_counter(uow: UnitOfWork, order: Order, actor: str, source: str) -> 
             f"sold and handed over at {store.code}")
 
 
+# oms.holds stores a held order exactly as a new one, and sells a held counter sale later.
+insert_order = _insert
+sell_at_counter = _sell_at_counter
+
+
 def _destination(order: Order) -> tuple[tuple[float, float] | None, bool, str | None]:
     """Ship-to coordinates, estimated from the address when the channel sent none."""
     ship_to = order.ship_to or {}
@@ -250,6 +255,9 @@ def route_order(uow: UnitOfWork, order: Order, *, actor: str, source: str,
     InsufficientStock when stock moved under the plan: the caller runs its use case again in
     a fresh unit of work (`run_in_unit_of_work(retry_lost_stock=True)`), whose next attempt
     is placed ahead of newcomers on its items."""
+    if order.status == "on_hold":  # oms.holds releases it first, when what it names exists
+        raise Conflict(f"order {order.number} is on hold ({order.hold_reason}); release the "
+                       "hold first", hold_code=order.hold_code)
     rules = policy.current()
     before = [(ln.allocated, ln.backordered) for ln in order.lines]
     status_before = order.status
@@ -327,7 +335,7 @@ def roll_up(uow: UnitOfWork, order: Order, actor: str, source: str, kind: str | 
     new = rolled_up_status(
         (LineCounts(ln.quantity, ln.allocated, ln.backordered, ln.fulfilled, ln.cancelled)
          for ln in order.lines),
-        routed_once=routed or order.status != "received")
+        routed_once=routed or order.status != "received", held=order.status == "on_hold")
     check_transition(order.status, new)
     changed = new != order.status
     order.status = new

@@ -8,6 +8,8 @@ used only inside this package).
 - `jobs`: `process_event(event_id)` applies orders/create, orders/updated, orders/cancelled
   and refunds/create through `oms.orders`; `sweep()`.
 - `translate`: Shopify's REST order payload -> `oms.orders.PlaceOrder` (pure).
+- `holds`: orders with an unknown SKU or an unmapped location kept on hold (`oms.holds`),
+  and the location resolver their release asks.
 - `apply`, `refunds`: what each topic does to our orders; `client`: Admin GraphQL calls;
   `shops`: configured shops and signatures; `store`: stored events; `cli`: the commands.
 """
@@ -19,8 +21,9 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Add the webhook endpoint, the `flask integrations` commands and the periodic sweep."""
-    from integrations.shopify import cli, jobs, webhooks
+    from integrations.shopify import cli, holds, jobs, webhooks
 
     app.register_blueprint(webhooks.bp)
     app.cli.add_command(cli.cli)
     jobs.register()
+    holds.register()

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 from core.db import UnitOfWork, read_session, run_in_unit_of_work
 from core.errors import Conflict, InsufficientStock
 from integrations.shopify import client, store, translate
+from integrations.shopify import holds as shopify_holds
 from integrations.shopify.shops import Shop
 from integrations.shopify.translate import Delivery, TranslationError
-from oms import events, orders
+from oms import events, holds, orders
 from oms.domain import TERMINAL, open_units
 from oms.orders import LineInput
 
@@ -162,10 +163,11 @@ def create(ctx: Ctx) -> Outcome:
     if cancelled_by is not None:
         return Outcome("ignored", {"reason": f"cancelled on Shopify (event {cancelled_by}) "
                                              "before its creation reached us"})
-    delivery = delivery_for(ctx.shop, order)
-    placed = orders.place_order(translate.to_place_order(order, ctx.shop.domain, delivery,
-                                                         actor=ctx.actor))
-    return Outcome("processed", {"order_id": placed.order_id, "created": placed.created,
+    # An unknown SKU or an unmapped location keeps the order, on hold (shopify_holds).
+    delivery, unmapped = shopify_holds.delivery_or_hold(ctx.shop, order, delivery_for)
+    intake = holds.place_or_hold(translate.to_place_order(order, ctx.shop.domain, delivery,
+                                                          actor=ctx.actor), location=unmapped)
+    return Outcome("processed", {**shopify_holds.result(intake),
                                  "method": delivery.method, "location": delivery.location,
                                  "delivery_rule": delivery.rule, "delivery": delivery.detail})
 
@@ -312,6 +314,12 @@ def update(ctx: Ctx) -> Outcome:
     if snap.status in TERMINAL:
         return Outcome("ignored", {**base, "order_id": snap.id,
                                    "reason": f"order is {snap.status} here"})
+    if snap.status == "on_hold":
+        held = shopify_holds.refresh(ctx.shop, order, snap.id, delivery_for, actor=ctx.actor,
+                                     force=force, base=base)
+        if held is not None:
+            return Outcome("ignored" if held.get("reason") == "stale" else "processed", held)
+        snap = snapshot(ctx.shop.domain, order.get("id"))  # released meanwhile
     for _ in range(REPLANS):
         try:
             return _apply_update(ctx, snap, plan_update(snap, order), updated_at, force, base)

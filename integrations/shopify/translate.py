@@ -22,6 +22,16 @@ class TranslationError(ValueError):
     location we do not know). Deterministic: retrying the same payload cannot help."""
 
 
+class UnmappedLocation(TranslationError):
+    """The order is at (a pickup, a POS till) a Shopify location the shop has not mapped to
+    one of ours: the order is kept on hold until it is (`integrations.shopify.holds`)."""
+
+    def __init__(self, message: str, *, shopify_location: str | None, method: str):
+        super().__init__(message)
+        self.shopify_location = shopify_location
+        self.method = method
+
+
 @dataclass(frozen=True)
 class Delivery:
     method: str                  # ship | pickup | carry_out
@@ -185,9 +195,10 @@ def decide_delivery(order: Mapping[str, Any], location_map: Mapping[str, str], *
                         f"POS sale at Shopify location {shopify_location} = {code}")
     if order.get("source_name") == "pos" and not order.get("shipping_address") \
             and location_id(order.get("location_id")) not in location_map:
-        raise TranslationError(
+        raise UnmappedLocation(
             f"POS order at Shopify location {order.get('location_id')}, which is not mapped to "
-            "one of our stores (flask integrations shopify add-shop DOMAIN --location ID=CODE)")
+            "one of our stores (flask integrations shopify add-shop DOMAIN --location ID=CODE)",
+            shopify_location=location_id(order.get("location_id")), method="carry_out")
     if fulfillment_orders is not None:
         return _from_fulfillment_orders(order, location_map, fulfillment_orders)
     return _fallback(order, location_map, lookup_note or "no Admin API access token")
@@ -202,9 +213,10 @@ def _from_fulfillment_orders(order: Mapping[str, Any], location_map: Mapping[str
         gid = ((node.get("assignedLocation") or {}).get("location") or {}).get("id")
         shopify_location = location_id(gid)
         if shopify_location is None or shopify_location not in location_map:
-            raise TranslationError(
+            raise UnmappedLocation(
                 f"local pickup at Shopify location {gid}, which is not mapped to one of our "
-                "stores (flask integrations shopify add-shop DOMAIN --location ID=CODE)")
+                "stores (flask integrations shopify add-shop DOMAIN --location ID=CODE)",
+                shopify_location=shopify_location, method="pickup")
         code = location_map[shopify_location]
         return Delivery("pickup", code, "graphql_pick_up",
                         f"Shopify fulfillment order says PICK_UP at location "
