@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from fulfillment.models import Fulfillment
@@ -33,6 +33,13 @@ def orders_with_tracking(session: Session, tracking_number: str) -> list[int]:
     """Order ids whose parcels carry this tracking number (for order search)."""
     return list(session.scalars(select(Fulfillment.order_id).where(
         Fulfillment.tracking_number == tracking_number.strip()).distinct()))
+
+
+def orders_with_work_at(location_code: str):
+    """A subquery of the order ids with work at a location (shipping, pickup, or a transfer
+    sent there), for order listings filtered by location."""
+    return select(Fulfillment.order_id).where(or_(Fulfillment.location_code == location_code,
+                                                  Fulfillment.transfer_to == location_code))
 
 
 def for_order(session: Session, order_id: int) -> list[dict]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from flask import jsonify
 from flask_smorest import Blueprint
@@ -11,7 +10,7 @@ from flask_smorest import Blueprint
 from core.auth import Principal, current_principal, require_roles
 from core.errors import Forbidden, NotFound
 from core.idempotency import idempotent, joined_work
-from oms import customers, orders, queries
+from oms import customers, holds, orders, queries
 from oms.customers import SeenIdentity
 from oms.schemas import (
     AddLinesIn,
@@ -20,8 +19,8 @@ from oms.schemas import (
     MergeIn,
     NoteIn,
     OrderIn,
+    OrderListArgs,
     RerouteIn,
-    SearchArgs,
     UnmergeIn,
 )
 
@@ -88,16 +87,53 @@ def create_order(data: dict):
 
 
 @blp.route("/orders", methods=["GET"])
-@require_roles("cs", "channel")
-@blp.arguments(SearchArgs, location="query")
+@require_roles("cs", "channel", "store")
+@blp.arguments(OrderListArgs, location="query")
 def search_orders(args: dict):
-    """Find any order from any channel: number, channel id or name, email, phone, name."""
-    principal = current_principal()
-    scope: dict[str, Any] = {}
+    """List orders newest first (filters: status, e.g. `on_hold`, channel, location, created
+    between), or find any order with `q`: number (with or without its prefix), channel id
+    or name, email, phone or its last 7+ digits, name or surname, tracking number."""
+    return jsonify(queries.find_orders(args["q"], args["limit"], args["cursor"],
+                                       _scoped_filters(args, current_principal())))
+
+
+def _scoped_filters(args: dict, principal: Principal) -> queries.OrderFilters:
+    """A channel key lists its channel's orders (or, unbound, those it created); a store key
+    the orders with work at its store. Asking for others' is 403 naming the filter."""
+    wanted = {k: args[k] for k in ("status", "channel", "location", "created_from",
+                                   "created_to")}
     if principal.role == "channel":
-        scope = ({"channel": principal.channel} if principal.channel
-                 else {"created_by_key_id": principal.key_id})
-    return jsonify(queries.search_orders(args["q"], args["limit"], args["cursor"], **scope))
+        if principal.channel is None:
+            wanted["created_by_key_id"] = principal.key_id
+        elif wanted["channel"] not in (None, principal.channel):
+            raise Forbidden(f"this key reads '{principal.channel}' orders only",
+                            fields={"channel": [f"must be '{principal.channel}' for this key"]})
+        else:
+            wanted["channel"] = principal.channel
+    elif principal.role == "store":
+        if wanted["location"] not in (None, principal.location):
+            raise Forbidden(f"this key reads orders of '{principal.location}' only",
+                            fields={"location": [f"must be '{principal.location}' for this "
+                                                 "key"]})
+        wanted["location"] = principal.location
+    return queries.OrderFilters(**wanted)
+
+
+@blp.route("/orders/on-hold", methods=["GET"])
+@require_roles("cs")
+def orders_on_hold_summary():
+    """Orders on hold at a glance: how many, why, since when, and the unknown SKUs and
+    unmapped channel locations holding the most orders (list them with `?status=on_hold`)."""
+    return jsonify(queries.holds_summary())
+
+
+@blp.route("/orders/<int(max=2147483647):order_id>/release-hold", methods=["POST"])
+@require_roles("cs")
+def release_hold(order_id: int):
+    """Try to release an order on hold now (the periodic job tries every 2 minutes): routed
+    like a new order when its SKUs and location are known, else 409 with what is missing."""
+    holds.release_or_conflict(order_id, actor=current_principal().actor, source="cs")
+    return jsonify(queries.get_order(order_id))
 
 
 @blp.route("/orders/<int(max=2147483647):order_id>", methods=["GET"])

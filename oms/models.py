@@ -240,6 +240,14 @@ def _order_search_keys(_mapper, _connection, order: Order) -> None:
     order.phone_reversed = phone_reversed(order.phone)
 
 
+@event.listens_for(Order, "before_update")
+def _hold_ends_with_its_status(_mapper, _connection, order: Order) -> None:
+    """An order that leaves on_hold (released, or cancelled while held) no longer waits for
+    anything: its hold fields go with the status (a CHECK constraint pins them together)."""
+    if order.status != "on_hold" and order.hold_code is not None:
+        order.hold_code = order.hold_reason = order.hold_detail = order.held_at = None
+
+
 @event.listens_for(Customer, "before_insert")
 @event.listens_for(Customer, "before_update")
 def _customer_search_keys(_mapper, _connection, customer: Customer) -> None:

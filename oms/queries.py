@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import re
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -11,9 +14,11 @@ from core.db import read_session, unit_of_work
 from core.errors import InvalidInput, NotFound
 from core.http import decode_cursor, encode_cursor
 from fulfillment import queries as fulfillment_queries
+from inventory import ledger
+from oms import policy
 from oms.customers import search_name
 from oms.domain import CONTACT_CHANNELS
-from oms.identity import normalise_email, phone_search_key
+from oms.identity import normalise_email, phone_search_key, phone_tail_key
 from oms.models import Customer, CustomerIdentity, CustomerMerge, Order, TimelineEvent
 
 
@@ -47,6 +52,9 @@ def order_summary(order: Order) -> dict:
         "customer_name": order.customer_name, "email": order.email, "phone": order.phone,
         "currency": order.currency, "subtotal": f"{order.subtotal:.2f}",
         "fulfillment_method": order.fulfillment_method, "created_at": _iso(order.created_at),
+        "hold": None if order.status != "on_hold" else {
+            "code": order.hold_code, "reason": order.hold_reason, "since": _iso(order.held_at),
+            "unknown_skus": (order.hold_detail or {}).get("unknown_skus") or []},
     }
 
 
@@ -88,11 +96,40 @@ def order_access_facts(order_id: int) -> tuple[str, int | None, set[str]] | None
         return order.channel, order.created_by_key_id, locations
 
 
+ORDER_NUMBER = re.compile(r"^([A-Za-z]{1,10})?[\s-]?(\d{1,12})$")
+
+
+def _order_numbers(q: str) -> list[str]:
+    """The order numbers a query may mean: as typed ("NW-100042"), without its prefix
+    ("100042", the current prefix is assumed) or without the dash ("nw100042")."""
+    numbers = [q.upper()]
+    if match := ORDER_NUMBER.match(q):
+        prefix = (match.group(1) or policy.current().number_prefix).upper()
+        numbers.append(f"{prefix}-{match.group(2)}")
+    return numbers
+
+
+def _name_terms(name_column, surname_column, q: str) -> list:
+    """A name prefix ("jon", "jon sn"), a surname alone ("snow", "sno"), or surname first
+    ("snow jon", "Snow, Jon"): each an indexed prefix (or equality) lookup."""
+    name = search_name(q.replace(",", " "))
+    if not name:
+        return []
+    terms = [name_column.startswith(name, autoescape=True)]
+    words = name.split()
+    if len(words) == 1:
+        terms.append(surname_column.startswith(name, autoescape=True))
+    else:
+        terms.append(and_(surname_column == words[0],
+                          name_column.startswith(" ".join(words[1:]), autoescape=True)))
+    return terms
+
+
 def _search_terms(session: Session, q: str):
     q = q.strip()
     if not q:
         raise InvalidInput("q", "must not be empty")
-    terms = [Order.number == q.upper(), Order.external_id == q,
+    terms = [Order.number.in_(_order_numbers(q)), Order.external_id == q,
              Order.channel_name == q, Order.channel_name == f"#{q.lstrip('#')}"]
     if "@" in q:
         with contextlib.suppress(InvalidInput):
@@ -100,8 +137,9 @@ def _search_terms(session: Session, q: str):
     digits = sum(ch.isdigit() for ch in q)
     if digits >= 7 and (phone := phone_search_key(q)):
         terms.append(Order.phone == phone)
-    if name := search_name(q):
-        terms.append(Order.name_search.startswith(name, autoescape=True))
+    if tail := phone_tail_key(q):   # the last 7+ digits, or the whole number in any format
+        terms.append(Order.phone_reversed.startswith(tail, autoescape=True))
+    terms += _name_terms(Order.name_search, Order.surname_search, q)
     # Looked up first: as an IN (subquery) inside the OR, PostgreSQL gives up on the other
     # arms' indexes and walks the whole table (measured: 0.2 ms vs 400 ms at 1M orders).
     if tracked := fulfillment_queries.orders_with_tracking(session, q):
@@ -109,24 +147,89 @@ def _search_terms(session: Session, q: str):
     return or_(*terms)
 
 
-def search_orders(q: str, limit: int, cursor: str | None, *, channel: str | None = None,
-                  created_by_key_id: int | None = None) -> dict:
-    """By order number, channel id or name ("#1042"), email, phone (any format), name
-    prefix or tracking number; newest first."""
+@dataclass(frozen=True)
+class OrderFilters:
+    """What an order listing is narrowed to (by the caller, or by its key's scope)."""
+
+    status: str | None = None
+    channel: str | None = None
+    location: str | None = None          # work there, or its pickup / selling store
+    created_from: dt.datetime | None = None   # naive UTC, inclusive
+    created_to: dt.datetime | None = None     # naive UTC, inclusive
+    created_by_key_id: int | None = None
+
+
+def _filtered(session: Session, stmt, f: OrderFilters):
+    if f.status is not None:
+        stmt = stmt.where(Order.status == f.status)
+    if f.channel is not None:
+        stmt = stmt.where(Order.channel == f.channel)
+    if f.location is not None:
+        ledger.location_by_code(session, f.location, field="location")
+        stmt = stmt.where(or_(Order.location_code == f.location,
+                              Order.id.in_(fulfillment_queries.orders_with_work_at(f.location))))
+    if f.created_from is not None:
+        stmt = stmt.where(Order.created_at >= f.created_from)
+    if f.created_to is not None:
+        stmt = stmt.where(Order.created_at <= f.created_to)
+    if f.created_by_key_id is not None:
+        stmt = stmt.where(Order.created_by_key_id == f.created_by_key_id)
+    return stmt
+
+
+def find_orders(q: str | None, limit: int, cursor: str | None,
+                filters: OrderFilters = OrderFilters()) -> dict:
+    """Newest first, cursor-paginated: every order (narrowed by `filters`), or those matching
+    `q` by order number (with or without its prefix), channel id or name ("#1042"), email,
+    phone (any format, or its last 7+ digits), name, surname, or tracking number."""
     before = decode_cursor(cursor)
     with read_session() as session:
-        stmt = (select(Order).where(_search_terms(session, q)).order_by(Order.id.desc())
-                .limit(limit + 1))
+        stmt = select(Order).order_by(Order.id.desc()).limit(limit + 1)
+        if q is not None:
+            stmt = stmt.where(_search_terms(session, q))
         if before is not None:
             stmt = stmt.where(Order.id < before)
-        if channel is not None:
-            stmt = stmt.where(Order.channel == channel)
-        if created_by_key_id is not None:
-            stmt = stmt.where(Order.created_by_key_id == created_by_key_id)
-        rows = session.scalars(stmt).all()
+        rows = session.scalars(_filtered(session, stmt, filters)).all()
     more = len(rows) > limit
     return {"items": [order_summary(o) for o in rows[:limit]],
             "next_cursor": encode_cursor(rows[limit - 1].id) if more else None}
+
+
+def search_orders(q: str, limit: int, cursor: str | None, *, channel: str | None = None,
+                  created_by_key_id: int | None = None) -> dict:
+    """`find_orders` with a query, for callers scoped to a channel or to their own orders."""
+    return find_orders(q, limit, cursor, OrderFilters(channel=channel,
+                                                      created_by_key_id=created_by_key_id))
+
+
+HOLD_SUMMARY_SCAN = 10_000
+
+
+def holds_summary() -> dict:
+    """The operations view of orders on hold: how many, why, since when, and which missing
+    SKUs and channel locations would release the most orders."""
+    with read_session() as session:
+        rows = session.execute(select(Order.hold_code, Order.held_at, Order.hold_detail)
+                               .where(Order.status == "on_hold").order_by(Order.id)
+                               .limit(HOLD_SUMMARY_SCAN)).all()
+    by_code: dict[str, int] = {}
+    skus: dict[str, int] = {}
+    locations: dict[str, int] = {}
+    for code, _held_at, detail in rows:
+        by_code[code] = by_code.get(code, 0) + 1
+        for sku in (detail or {}).get("unknown_skus") or []:
+            skus[sku] = skus.get(sku, 0) + 1
+        if where := (detail or {}).get("location"):
+            key = " ".join(str(where[k]) for k in sorted(where) if k not in ("reason", "method"))
+            locations[key] = locations.get(key, 0) + 1
+    return {
+        "total": len(rows), "by_code": by_code,
+        "oldest_held_at": _iso(min((r[1] for r in rows if r[1]), default=None)),
+        "unknown_skus": [{"sku": k, "orders": n} for k, n in
+                         sorted(skus.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "unmapped_locations": [{"location": k, "orders": n} for k, n in
+                               sorted(locations.items(), key=lambda kv: (-kv[1], kv[0]))],
+    }
 
 
 def _identity_matches(q: str):
@@ -137,6 +240,8 @@ def _identity_matches(q: str):
                              CustomerIdentity.value == normalise_email(q, field="q")))
     if sum(ch.isdigit() for ch in q) >= 7 and (phone := phone_search_key(q)):
         keys.append(and_(CustomerIdentity.kind == "phone", CustomerIdentity.value == phone))
+    if tail := phone_tail_key(q):
+        keys.append(CustomerIdentity.phone_reversed.startswith(tail, autoescape=True))
     return select(CustomerIdentity.customer_id).where(or_(*keys))
 
 
@@ -145,9 +250,12 @@ def search_customers(q: str, limit: int) -> list[dict]:
     if not q:
         raise InvalidInput("q", "must not be empty")
     with read_session() as session:
-        terms: list[ColumnElement[bool]] = [Customer.id.in_(_identity_matches(q))]
-        if name := search_name(q):
-            terms.append(Customer.name_search.startswith(name, autoescape=True))
+        terms: list[ColumnElement[bool]] = [
+            Customer.id.in_(_identity_matches(q)),
+            # the customer of an order number (with or without its prefix)
+            Customer.id.in_(select(Order.customer_id).where(
+                Order.number.in_(_order_numbers(q)))),
+            *_name_terms(Customer.name_search, Customer.surname_search, q)]
         rows = session.scalars(select(Customer).where(or_(*terms), Customer.merged_into_id
                                                       .is_(None))
                                .order_by(Customer.id.desc()).limit(limit)).all()

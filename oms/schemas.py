@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.http import PageArgs, record_id
-from oms.domain import CHANNELS, CONTACT_CHANNELS, FULFILLMENT_METHODS
+from oms.domain import CHANNELS, CONTACT_CHANNELS, FULFILLMENT_METHODS, ORDER_STATUSES
 from oms.policy import BOPIS_POLICIES
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
@@ -111,8 +113,48 @@ class RerouteIn(Schema):
     exclude_locations = fields.List(fields.String(validate=CODE), load_default=list)
 
 
-class SearchArgs(PageArgs):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=200))
+class Moment(fields.Field):
+    """An ISO 8601 date or date-time, as naive UTC. A date alone means the start of that day
+    (or, with `end_of_day`, its last instant, so that `created_to=2026-11-30` includes it)."""
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.end_of_day = end_of_day
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.datetime:
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                start = dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+                return start.replace(hour=23, minute=59, second=59, microsecond=999999) \
+                    if self.end_of_day else start
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError) as exc:
+            raise ValidationError("not an ISO 8601 date or date-time "
+                                  "(2026-11-30 or 2026-11-30T09:00:00Z)") from exc
+        return moment
+
+
+class OrderListArgs(PageArgs):
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
+                      metadata={"description": "order number (with or without its prefix), "
+                                "channel id or name, email, phone or its last 7+ digits, name, "
+                                "surname, tracking number; omit to list every order"})
+    status = fields.String(load_default=None, validate=validate.OneOf(ORDER_STATUSES))
+    channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
+    location = fields.String(load_default=None, validate=CODE, metadata={
+        "description": "orders with work at this location, or picked up / sold there"})
+    created_from = Moment(load_default=None, metadata={"description": "inclusive"})
+    created_to = Moment(load_default=None, end_of_day=True,
+                        metadata={"description": "inclusive (a date: the whole day)"})
+
+    @validates_schema
+    def _range(self, data: dict, **_: object) -> None:
+        start, end = data.get("created_from"), data.get("created_to")
+        if start is not None and end is not None and start > end:
+            raise ValidationError("must not be before created_from", "created_to")
 
 
 class CustomerSearchArgs(Schema):
