@@ -111,7 +111,8 @@ def _order_numbers(q: str) -> list[str]:
 
 def _name_terms(name_column, surname_column, q: str) -> list:
     """A name prefix ("jon", "jon sn"), a surname alone ("snow", "sno"), or surname first
-    ("snow jon", "Snow, Jon"): each an indexed prefix (or equality) lookup."""
+    ("snow jon", "Snow, Jon"): each an indexed prefix lookup. The surname is the name's last
+    word ("van beethoven" is found as "beethoven" or "ludwig van")."""
     name = search_name(q.replace(",", " "))
     if not name:
         return []
@@ -120,7 +121,7 @@ def _name_terms(name_column, surname_column, q: str) -> list:
     if len(words) == 1:
         terms.append(surname_column.startswith(name, autoescape=True))
     else:
-        terms.append(and_(surname_column == words[0],
+        terms.append(and_(surname_column.startswith(words[0], autoescape=True),
                           name_column.startswith(" ".join(words[1:]), autoescape=True)))
     return terms
 
