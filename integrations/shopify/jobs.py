@@ -4,9 +4,10 @@
 skipped, and the changes it makes commit together with its settling. A failure is recorded on
 the event (status `failed`, attempts, last_error) in its own transaction and then raised, so
 that RQ retries it with backoff; a payload that can never become an order (a line without
-SKU, an unmapped pickup location, a field of the wrong shape or a value no column holds) is
-recorded as failed without raising: retrying the same payload cannot help, `flask
-integrations replay` does once the cause is fixed.
+SKU, a field of the wrong shape or a value no column holds) is recorded as failed without
+raising: retrying the same payload cannot help, `flask integrations replay` does once the
+cause is fixed. (An order naming an unknown SKU or an unmapped location is not a failure: it
+is kept on hold, see `holds`.)
 """
 
 from __future__ import annotations

@@ -168,3 +168,40 @@ def test_a_wrong_token_is_a_failure_the_fallback_absorbs(client, fake_shopify):
     assert event.status == "processed"
     assert event.result["delivery_rule"] == "fallback_pickup_shipping_line"
     assert fake_shopify.requests[0]["token"] == "shpat_revoked"
+
+
+def test_pickup_at_an_unmapped_location_is_held_until_it_is_mapped(client, fake_shopify, app):
+    """Shopify says PICK_UP at location 123, which the shop does not map yet: the order is
+    kept on hold (not a failed event) and released as a pickup at the store once mapped."""
+    from sqlalchemy import select
+
+    from core.db import read_session
+    from oms.jobs import release_holds
+    from oms.models import Order
+    from tests.e2e.test_shopify_webhooks import run
+
+    _shop(fake_shopify, {"456": "store-brooklyn"})
+    deliver(client, load("orders_create_pickup"), shop=fake_shopify.domain, secret=SECRET)
+    [event] = events()
+    assert event.status == "processed", event.last_error
+    assert (event.result["hold_code"], event.result["method"]) == ("unmapped_location",
+                                                                  "pickup")
+
+    def held() -> Order:
+        with read_session() as session:
+            order = session.scalars(select(Order)).one()
+            _ = order.lines
+            return order
+
+    assert (held().status, held().fulfillment_method, held().location_code) == (
+        "on_hold", "pickup", None)
+    assert balance("SOCK-1", "store-soho")["reserved"] == 0
+    assert release_holds() == 0
+    mapped = run(app, "integrations", "shopify", "add-shop", fake_shopify.domain,
+                 "--location", "123=store-soho")
+    assert mapped.exit_code == 0, mapped.output
+    assert release_holds() == 1
+    order = held()
+    assert (order.status, order.location_code) == ("routed", "store-soho")
+    assert balance("SOCK-1", "store-soho")["reserved"] == 2
+    assert_ledger_clean()
