@@ -369,19 +369,34 @@ def release_or_conflict(order_id: int, *, actor: str, source: str) -> Release:
     return outcome
 
 
-def release_held(limit: int = RELEASE_BATCH) -> int:
-    """The periodic pass: try every held order (oldest first); returns how many it released.
-    One order's failure does not stop the others."""
-    with read_session() as session:
-        ids = list(session.scalars(select(Order.id).where(Order.status == "on_hold")
-                                   .order_by(Order.id).limit(limit)))
-    released = 0
-    for order_id in ids:
-        try:
-            released += release(order_id, actor="system:holds", source="oms").released
-        except DomainError as exc:   # e.g. a counter sale the till's shelf cannot cover
-            log.info("order %s stays on hold: %s", order_id, exc.message)
-        except Exception:
-            log.exception("order %s: releasing the hold failed; the next pass retries",
-                          order_id)
-    return released
+def release_held(batch: int = RELEASE_BATCH) -> int:
+    """The periodic pass over every held order, oldest first, in batches (so that orders
+    stuck for long never starve newer ones); returns how many it released. Each is checked
+    read-only first: only one whose situation changed takes the write transaction and its
+    row lock. One order's failure does not stop the others."""
+    released, after = 0, 0
+    while True:
+        with read_session() as session:
+            rows = list(session.scalars(select(Order).where(Order.status == "on_hold",
+                                                            Order.id > after)
+                                        .order_by(Order.id).limit(batch)))
+            due = [o.id for o in rows if _changed(session, o)]
+        for order_id in due:
+            try:
+                released += release(order_id, actor="system:holds", source="oms").released
+            except DomainError as exc:   # e.g. a counter sale the till's shelf cannot cover
+                log.info("order %s stays on hold: %s", order_id, exc.message)
+            except Exception:
+                log.exception("order %s: releasing the hold failed; the next pass retries",
+                              order_id)
+        if len(rows) < batch:
+            return released
+        after = rows[-1].id
+
+
+def _changed(session: Session, order: Order) -> bool:
+    """Whether a held order can be released, or waits for something else than it says."""
+    missing = _missing_now(session, order)
+    return (missing.code is None
+            or missing.location_code not in (None, order.location_code)
+            or (missing.code, missing.reason) != (order.hold_code, order.hold_reason))

@@ -16,6 +16,7 @@ from oms import holds
 from oms.jobs import release_holds
 from oms.models import Order, OutboxEvent
 from tests.e2e.test_shopify_webhooks import (
+    ORDER_ID,
     POS_LOCATION,
     SECRET,
     SHOP,
@@ -268,6 +269,19 @@ def test_a_partial_cancel_keeps_the_order_on_hold_and_a_cancelled_unknown_line_f
     assert release_holds() == 1                 # only JKT-1 is left, and it is known
     assert the_order().status == "routed"
     assert balance("JKT-1", "dc-east")["reserved"] == 2
+    assert_ledger_clean()
+
+
+def test_orders_stuck_on_hold_do_not_starve_newer_ones(shop):
+    for n, sku in enumerate(("NEVER-1", "NEVER-2", "HAT-1")):
+        payload = with_unknown_sku(sku)
+        payload["id"] = ORDER_ID + n
+        deliver(shop, payload)
+    services.create_item(HAT)
+    services.receive("HAT-1", "dc-east", 1, CAUSE)
+    assert holds.release_held(batch=1) == 1            # the newest, behind two stuck ones
+    assert the_order(ORDER_ID + 2).status == "routed"
+    assert [the_order(ORDER_ID + n).status for n in (0, 1)] == ["on_hold", "on_hold"]
     assert_ledger_clean()
 
 
