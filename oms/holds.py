@@ -16,19 +16,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.db import read_session, retry_transient, unit_of_work, utcnow
+from core.db import STOCK_ATTEMPTS, UnitOfWork, read_session, run_in_unit_of_work, utcnow
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput
 from inventory import ledger
 from inventory.models import Item, Location
 from oms import customers, events, orders
-from oms.domain import CHANNELS, check_transition
+from oms.domain import CHANNELS, check_transition, open_subtotal
 from oms.identity import normalise_email, normalise_phone
 from oms.models import Order, OrderLine
 
@@ -154,20 +153,22 @@ def _validate(cmd: orders.PlaceOrder) -> None:
         raise InvalidInput("fulfillment.address", "required for ship")
 
 
-@retry_transient()
 def hold_order(cmd: orders.PlaceOrder, missing: Missing) -> Intake:
-    """Store the order as the channel sent it, on hold, reserving nothing."""
+    """Store the order as the channel sent it, on hold, reserving nothing (a use case: one
+    unit of work). The same channel order twice, even concurrently, is one order."""
     assert missing.code is not None
     _validate(cmd)
+
+    def work(uow: UnitOfWork) -> Intake:
+        existing = orders.find_by_external(uow.session, cmd.channel, cmd.external_id)
+        if existing is not None:
+            return _intake(existing, created=False)
+        order = orders.insert_order(uow, cmd)
+        _put_on_hold(uow, order, missing, actor=cmd.actor, source=cmd.source)
+        return _intake(order, created=True)
+
     try:
-        with unit_of_work() as session:
-            existing = orders.find_by_external(session, cmd.channel, cmd.external_id)
-            if existing is not None:
-                return _intake(existing, created=False)
-            order = orders.insert_order(session, cmd)
-            _put_on_hold(session, order, missing, actor=cmd.actor, source=cmd.source)
-            session.commit()
-            return _intake(order, created=True)
+        return run_in_unit_of_work(work)
     except IntegrityError:
         with read_session() as session:
             existing = orders.find_by_external(session, cmd.channel, cmd.external_id)
@@ -176,21 +177,20 @@ def hold_order(cmd: orders.PlaceOrder, missing: Missing) -> Intake:
         return _intake(existing, created=False)
 
 
-def _put_on_hold(session: Session, order: Order, missing: Missing, *, actor: str,
+def _put_on_hold(uow: UnitOfWork, order: Order, missing: Missing, *, actor: str,
                  source: str) -> None:
     check_transition(order.status, "on_hold")
     order.status = "on_hold"
     order.hold_code, order.hold_reason = missing.code, missing.reason
     order.hold_detail, order.held_at = missing.detail(), utcnow()
-    session.flush()
-    events.record(session, order, "order.on_hold", f"on hold: {missing.reason}",
+    uow.session.flush()
+    events.record(uow, order, "order.on_hold", f"on hold: {missing.reason}",
                   actor=actor, source=source, topic="order.on_hold",
                   data={"hold_code": missing.code, "hold": missing.detail()})
 
 
 # ------------------------------------------------------------------ the channel's update
 
-@retry_transient()
 def refresh_held(order_id: int, cmd: orders.PlaceOrder, *,
                  location: LocationProblem | None = None, force: bool = False) -> str:
     """A newer version of a held order from its channel (an edit before we could process
@@ -198,60 +198,65 @@ def refresh_held(order_id: int, cmd: orders.PlaceOrder, *,
     again. Returns "refreshed", "unchanged", "stale" (not newer than what we hold) or
     "not_held" (released meanwhile: the caller applies the change as to any order)."""
     _validate(cmd)
-    with unit_of_work() as session:
-        order = orders.load_for_update(session, order_id)
-        if order.status != "on_hold":
-            return "not_held"
-        if (not force and cmd.source_updated_at is not None
-                and order.source_updated_at is not None
-                and cmd.source_updated_at <= order.source_updated_at):
-            return "stale"
-        before = _content(order)
-        customer = customers.resolve(session, cmd.customer, actor=cmd.actor, source=cmd.source)
-        seen = cmd.customer
-        order.customer_id = customer.id if customer else order.customer_id
-        order.email = normalise_email(seen.email) or order.email
-        order.phone = normalise_phone(seen.phone, region=seen.region) or order.phone
-        if seen.name:
-            order.customer_name, order.name_search = seen.name, customers.search_name(seen.name)
-        order.channel_name = cmd.channel_name or order.channel_name
-        order.currency = cmd.currency
-        order.fulfillment_method = cmd.method
-        order.location_code = cmd.pickup_location or cmd.sale_location
-        order.ship_to = cmd.address.as_dict() if cmd.address else None
-        orders.note_source_version(order, cmd.source_updated_at)
-        wanted = [(ln.sku, ln.quantity, ln.unit_price, ln.name, ln.external_id)
-                  for ln in cmd.lines]
-        if wanted != [(ln.sku, ln.quantity - ln.cancelled, ln.unit_price, ln.name,
-                       ln.external_id) for ln in order.lines]:
-            for line in list(order.lines):
-                order.lines.remove(line)
-                session.delete(line)
-            session.flush()
-            order.lines.extend(OrderLine(line_no=i + 1, external_id=ln.external_id,
-                                         sku=ln.sku, name=ln.name, quantity=ln.quantity,
-                                         unit_price=ln.unit_price)
-                               for i, ln in enumerate(cmd.lines))
-            order.subtotal = sum((ln.unit_price * ln.quantity for ln in cmd.lines),
-                                 Decimal("0"))
-        missing = Missing(unknown_skus(session, [ln.sku for ln in cmd.lines]), location)
-        if missing.code is not None:
-            order.hold_code, order.hold_reason = missing.code, missing.reason
-            order.hold_detail = missing.detail()
-        else:
-            # Nothing is missing any more: the release (next) takes it from here.
-            order.hold_detail = {**(order.hold_detail or {}), "unknown_skus": []}
-            order.hold_detail.pop("location", None)
+    return run_in_unit_of_work(lambda uow: _refresh(uow, order_id, cmd, location, force))
+
+
+def _refresh(uow: UnitOfWork, order_id: int, cmd: orders.PlaceOrder,
+             location: LocationProblem | None, force: bool) -> str:
+    session = uow.session
+    order = orders.load_for_update(session, order_id)
+    if order.status != "on_hold":
+        return "not_held"
+    if (not force and cmd.source_updated_at is not None
+            and order.source_updated_at is not None
+            and cmd.source_updated_at <= order.source_updated_at):
+        return "stale"
+    before = _content(order)
+    customer = customers.resolve(uow, cmd.customer, actor=cmd.actor, source=cmd.source)
+    seen = cmd.customer
+    order.customer_id = customer.id if customer else order.customer_id
+    order.email = normalise_email(seen.email) or order.email
+    order.phone = normalise_phone(seen.phone, region=seen.region) or order.phone
+    if seen.name:
+        order.customer_name, order.name_search = seen.name, customers.search_name(seen.name)
+    order.channel_name = cmd.channel_name or order.channel_name
+    order.currency = cmd.currency
+    order.fulfillment_method = cmd.method
+    order.location_code = cmd.pickup_location or cmd.sale_location
+    order.ship_to = cmd.address.as_dict() if cmd.address else None
+    orders.note_source_version(order, cmd.source_updated_at)
+    wanted = [(ln.sku, ln.quantity, ln.unit_price, ln.name, ln.external_id)
+              for ln in cmd.lines]
+    if wanted != [(ln.sku, ln.quantity - ln.cancelled, ln.unit_price, ln.name,
+                   ln.external_id) for ln in order.lines]:
+        for line in list(order.lines):
+            order.lines.remove(line)
+            session.delete(line)
         session.flush()
-        changed = _content(order) != before
-        if changed:
-            events.record(session, order, f"{cmd.source}.hold_refreshed",
-                          f"changed on {cmd.source} while on hold; now: "
-                          f"{missing.reason or 'nothing missing, to be released'}",
-                          actor=cmd.actor, source=cmd.source,
-                          data={"hold": order.hold_detail})
-        session.commit()
-        return "refreshed" if changed else "unchanged"
+        order.lines.extend(OrderLine(line_no=i + 1, external_id=ln.external_id,
+                                     sku=ln.sku, name=ln.name, quantity=ln.quantity,
+                                     unit_price=ln.unit_price)
+                           for i, ln in enumerate(cmd.lines))
+        session.flush()
+        order.subtotal = open_subtotal(order.lines)
+    missing = Missing(unknown_skus(session, [ln.sku for ln in cmd.lines]), location)
+    if missing.code is not None:
+        order.hold_code, order.hold_reason = missing.code, missing.reason
+        order.hold_detail = missing.detail()
+    else:
+        # Nothing is missing any more: the release (next) takes it from here.
+        order.hold_detail = {**(order.hold_detail or {}), "unknown_skus": []}
+        order.hold_detail.pop("location", None)
+    session.flush()
+    changed = _content(order) != before
+    if changed:
+        order.updated_at = utcnow()
+        events.record(uow, order, f"{cmd.source}.hold_refreshed",
+                      f"changed on {cmd.source} while on hold; now: "
+                      f"{missing.reason or 'nothing missing, to be released'}",
+                      actor=cmd.actor, source=cmd.source,
+                      data={"hold": order.hold_detail})
+    return "refreshed" if changed else "unchanged"
 
 
 def _content(order: Order) -> tuple:
@@ -307,54 +312,51 @@ def _usable_location(session: Session, code: str, method: str) -> str | None:
 
 def release(order_id: int, *, actor: str, source: str) -> Release:
     """Release a held order if nothing it names is missing any more, and route it (or, for
-    a counter sale, book the sale at the till's store) in the same transaction. Idempotent:
-    an order that is not on hold is left alone. When something is still missing the order
-    stays on hold and its reason is brought up to date."""
-    return orders.with_routing_attempts(
-        lambda attempt: _release_once(order_id, actor=actor, source=source, attempt=attempt),
-        AssertionError("unreachable: the last attempt does not route"))
+    a counter sale, book the sale at the till's store) in the same unit of work, the order
+    locked. Idempotent: an order that is not on hold is left alone. When something is still
+    missing the order stays on hold and its reason is brought up to date. Stock that moves
+    under the plan is retried like a new order's; on the last attempt the order is released
+    unrouted (received) for the re-routing job."""
+    return run_in_unit_of_work(lambda uow: _release(uow, order_id, actor=actor, source=source),
+                               retry_lost_stock=True)
 
 
-@retry_transient()
-def _release_once(order_id: int, *, actor: str, source: str, attempt: int) -> Release:
-    with unit_of_work() as session:
-        session.info[orders.ROUTING_ATTEMPT] = attempt
-        order = orders.load_for_update(session, order_id)
-        if order.status != "on_hold":
-            return Release(order.id, released=False, status=order.status)
-        missing = _missing_now(session, order)
-        if missing.location_code is not None:   # mapped now (it may still wait for a SKU)
-            order.location_code = missing.location_code
-        if missing.code is not None:
-            if (missing.code, missing.reason) != (order.hold_code, order.hold_reason):
-                order.hold_code, order.hold_reason = missing.code, missing.reason
-                order.hold_detail = missing.detail()
-                events.record(session, order, "order.hold_updated",
-                              f"still on hold: {missing.reason}", actor=actor, source=source)
-                session.commit()
-            return Release(order.id, False, order.status, order.hold_code, order.hold_reason)
-        held_for = order.hold_reason
-        check_transition(order.status, "received")
-        order.status = "received"
-        order.hold_code = order.hold_reason = order.hold_detail = order.held_at = None
-        session.flush()
-        events.record(session, order, "order.released_from_hold",
-                      f"released from hold (was: {held_for})", actor=actor, source=source,
-                      topic="order.released_from_hold")
-        if order.fulfillment_method == "carry_out":
-            try:
-                orders.sell_at_counter(session, order, actor, source)
-            except InsufficientStock as exc:  # not a race to retry: the till's shelf is short
-                raise Conflict(f"order {order.number} cannot be released: {exc.message}",
-                               fields=exc.fields) from exc
-        elif attempt < orders.ROUTING_ATTEMPTS:
-            orders.route_order(session, order, actor=actor, source=source, attempt=attempt)
-        else:
-            events.record(session, order, "routing.deferred",
-                          f"stock kept changing under {attempt - 1} routing attempts; the "
-                          "re-routing job will place this order", actor=actor, source=source)
-        session.commit()
-        return Release(order.id, True, order.status)
+def _release(uow: UnitOfWork, order_id: int, *, actor: str, source: str) -> Release:
+    session = uow.session
+    order = orders.load_for_update(session, order_id)
+    if order.status != "on_hold":
+        return Release(order.id, released=False, status=order.status)
+    missing = _missing_now(session, order)
+    if missing.location_code is not None:   # mapped now (it may still wait for a SKU)
+        order.location_code = missing.location_code
+    if missing.code is not None:
+        if (missing.code, missing.reason) != (order.hold_code, order.hold_reason):
+            order.hold_code, order.hold_reason = missing.code, missing.reason
+            order.hold_detail = missing.detail()
+            events.record(uow, order, "order.hold_updated", f"still on hold: {missing.reason}",
+                          actor=actor, source=source)
+        return Release(order.id, False, order.status, order.hold_code, order.hold_reason)
+    held_for = order.hold_reason
+    check_transition(order.status, "received")
+    order.status = "received"
+    order.hold_code = order.hold_reason = order.hold_detail = order.held_at = None
+    order.updated_at = utcnow()
+    session.flush()
+    events.record(uow, order, "order.released_from_hold", f"released from hold (was: {held_for})",
+                  actor=actor, source=source, topic="order.released_from_hold")
+    if order.fulfillment_method == "carry_out":
+        try:
+            orders.sell_at_counter(uow, order, actor, source)
+        except InsufficientStock as exc:  # not a race to retry: the till's shelf is short
+            raise Conflict(f"order {order.number} cannot be released: {exc.message}",
+                           fields=exc.fields) from exc
+    elif uow.attempt < STOCK_ATTEMPTS:
+        orders.route_order(uow, order, actor=actor, source=source)
+    else:
+        events.record(uow, order, "routing.deferred",
+                      f"stock kept changing under {uow.attempt - 1} routing attempts; the "
+                      "re-routing job will place this order", actor=actor, source=source)
+    return Release(order.id, True, order.status)
 
 
 def release_or_conflict(order_id: int, *, actor: str, source: str) -> Release:

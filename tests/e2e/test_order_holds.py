@@ -323,6 +323,6 @@ def test_the_hold_check_constraint_pins_reason_to_status(shop):
     from core.db import unit_of_work
 
     deliver(shop, with_unknown_sku())
-    with pytest.raises(IntegrityError), unit_of_work() as session:
-        session.execute(update(Order).values(hold_code=None))
-        session.commit()
+    with pytest.raises(IntegrityError), unit_of_work() as uow:
+        uow.session.execute(update(Order).values(hold_code=None))
+        uow.commit()

@@ -116,10 +116,10 @@ def test_list_filters(cs, three_orders, channel):
     assert found(cs, q="mustermann", location="store-soho") == [erika["id"]]
 
     # created between: move the first order a week back
-    with unit_of_work() as session:
-        session.execute(update(Order).where(Order.id == max_["id"]).values(
+    with unit_of_work() as uow:
+        uow.session.execute(update(Order).where(Order.id == max_["id"]).values(
             created_at=dt.datetime(2026, 1, 10, 12, 0)))
-        session.commit()
+        uow.commit()
     assert found(cs, created_to="2026-01-10") == [max_["id"]]       # a date: the whole day
     assert found(cs, created_to="2026-01-10T11:59:59Z") == []
     assert found(cs, created_from="2026-01-10T12:00:00Z", created_to="2026-01-10") == [
