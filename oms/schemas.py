@@ -113,7 +113,7 @@ class RerouteIn(Schema):
     exclude_locations = fields.List(fields.String(validate=CODE), load_default=list)
 
 
-class Moment(fields.String):
+class Moment(fields.DateTime):
     """An ISO 8601 date or date-time, as naive UTC. A date alone means the start of that day
     (or, with `end_of_day`, its last instant, so that `created_to=2026-11-30` includes it)."""
 
@@ -122,7 +122,7 @@ class Moment(fields.String):
         self.end_of_day = end_of_day
 
     def _deserialize(self, value, attr, data, **kwargs) -> dt.datetime:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        text = str(value).strip()
         try:
             if len(text) == 10:
                 start = dt.datetime.combine(dt.date.fromisoformat(text), dt.time())

@@ -320,6 +320,7 @@ def update(ctx: Ctx) -> Outcome:
         if held is not None:
             return Outcome("ignored" if held.get("reason") == "stale" else "processed", held)
         snap = snapshot(ctx.shop.domain, order.get("id"))  # released meanwhile
+        assert snap is not None  # orders are never deleted
     for _ in range(REPLANS):
         try:
             return _apply_update(ctx, snap, plan_update(snap, order), updated_at, force, base)

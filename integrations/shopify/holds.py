@@ -27,8 +27,8 @@ from oms import holds
 from oms.orders import PlaceOrder
 
 
-def delivery_or_hold(shop: Shop, order: Mapping[str, Any],
-                     delivery_for: Callable[[Shop, Mapping[str, Any]], Delivery]
+def delivery_or_hold(shop: Shop, order: dict[str, Any],
+                     delivery_for: Callable[[Shop, dict[str, Any]], Delivery]
                      ) -> tuple[Delivery, holds.LocationProblem | None]:
     """How the order is delivered, or (at an unmapped location) what it is and why it must
     wait. An unmapped location that names no location at all still fails the event."""
@@ -72,8 +72,8 @@ def _current_lines(cmd: PlaceOrder, order: Mapping[str, Any]) -> PlaceOrder:
     return replace(cmd, lines=kept) if kept else cmd
 
 
-def refresh(shop: Shop, order: Mapping[str, Any], order_id: int,
-            delivery_for: Callable[[Shop, Mapping[str, Any]], Delivery], *, actor: str,
+def refresh(shop: Shop, order: dict[str, Any], order_id: int,
+            delivery_for: Callable[[Shop, dict[str, Any]], Delivery], *, actor: str,
             force: bool, base: dict[str, Any]) -> dict[str, Any] | None:
     """orders/updated for a held order: its content becomes Shopify's current order, then the
     release is tried at once (the edit may have replaced the unknown SKU). None when the order
