@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import geocode
 from core.db import (
     STOCK_ATTEMPTS,
     Joined,
@@ -28,7 +29,7 @@ from fulfillment import planning
 from fulfillment.routing.model import DISTANCE_ESTIMATED, Reason
 from inventory import ledger
 from inventory.ledger import Cause
-from oms import customers, events, geocode, policy
+from oms import customers, events, policy
 from oms.customers import SeenIdentity
 from oms.domain import (
     CHANNELS,

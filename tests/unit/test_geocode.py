@@ -5,23 +5,26 @@ from __future__ import annotations
 import pytest
 
 from core.geo import distance_km
-from oms.geocode import (
+from core.geocode import (
     Estimate,
+    TableError,
     country_code,
     estimate,
     normalise_city,
+    parse_table,
+    tables,
     us_state_code,
 )
-from oms.geocode_data import (
-    CITIES,
-    COUNTRIES,
-    COUNTRY_ALIASES,
-    US_CITY_ALTERNATES,
-    US_CITY_STATES,
-    US_STATE_NAMES,
-    US_STATES,
-    US_ZIP3,
-)
+
+_T = tables()
+CITIES = _T.cities
+COUNTRIES = _T.countries
+COUNTRY_ALIASES = _T.country_aliases
+US_CITY_ALTERNATES = _T.us_city_alternates
+US_CITY_STATES = _T.us_city_states
+US_STATE_NAMES = _T.us_state_names
+US_STATES = _T.us_states
+US_ZIP3 = _T.us_zip3
 
 MANHATTAN = (40.7255, -73.9983)
 SAN_FRANCISCO = (37.7749, -122.4194)
@@ -419,3 +422,37 @@ def test_countries_table():
     assert km(estimate("GB"), (52.6, -1.5)) < 100
     assert km(estimate("DE"), (51.0, 9.8)) < 100
     assert km(estimate("AU"), (-33.0, 145.0)) < 400
+
+
+# --- the packaged table ----------------------------------------------------------------
+
+
+def test_table_is_package_data_read_once():
+    assert tables() is tables()
+    from importlib import resources
+
+    assert resources.files("core").joinpath("data/geocode.csv").is_file()
+
+
+def test_table_file_is_canonical_and_consistent():
+    """`scripts/build_geocode_table.py --check` passes on the committed file."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "build_geocode_table.py"
+    spec = importlib.util.spec_from_file_location("build_geocode_table", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0
+
+
+def test_parse_table_rejects_bad_rows():
+    def row(**kw):
+        return {"kind": "zip3", "code": "100", "name": "", "latitude": "40.7",
+                "longitude": "-73.9", "note": "", **kw}
+
+    assert parse_table([row()]).us_zip3 == {"100": (40.7, -73.9)}
+    for bad in ([row(kind="planet")], [row(), row()], [row(latitude="91")],
+                [row(longitude="east")]):
+        with pytest.raises(TableError, match="line "):
+            parse_table(bad)

@@ -2,8 +2,10 @@
 
 Shopify (and other channels) sometimes send a shipping address whose latitude and
 longitude are null. Routing still needs a distance to rank fulfilment locations, so
-``estimate`` derives a rough point from the bundled tables in ``oms.geocode_data``.
-It never makes a network call, only dictionary look-ups, and it is deterministic.
+``estimate`` derives a rough point from the bundled table ``core/data/geocode.csv``
+(package data, read once on first use; ``scripts/build_geocode_table.py`` checks and
+rewrites it, and its docstring says where the numbers come from). It never makes a
+network call, only dictionary look-ups, and it is deterministic.
 
 Attempts, most precise first:
 
@@ -21,21 +23,15 @@ Attempts, most precise first:
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
-
-from oms.geocode_data import (
-    CITIES,
-    COUNTRIES,
-    COUNTRY_ALIASES,
-    US_CITY_ALTERNATES,
-    US_CITY_STATES,
-    US_STATE_NAMES,
-    US_STATES,
-    US_ZIP3,
-)
+from importlib import resources
 
 PRECISION_POSTAL_CODE = "postal_code"
 PRECISION_CITY = "city"
@@ -49,6 +45,90 @@ class Estimate:
     longitude: float
     precision: str  # "postal_code" | "city" | "region" | "country"
     source: str  # human text for routing reasons, e.g. "postal code 941xx", "state NY"
+
+
+# --- the table -------------------------------------------------------------------------
+#
+# One CSV, one row per fact: kind,code,name,latitude,longitude,note
+#
+#   zip3,100,,40.7812,-73.9665,"New York, NY"   3-digit US ZIP prefix -> population-weighted
+#                                                 centre (note: its most common post office)
+#   state,NY,new york,41.2818,-74.3952,New York  US state (and DC): normalised name, centre
+#   city,US,portland,45.5152,-122.6784,OR         (country, normalised name) -> centre; for the
+#                                                 US the note is the state
+#   city_alternate,ME,portland,43.6591,-70.2568,  a notable same-named city in another state
+#   country,FR,,46.6,2.4,France                   ISO alpha-2 -> population-weighted centre
+#   country_alias,DE,deutschland,,,               normalised name or alpha-3 code -> alpha-2
+#
+# City and alias names are stored normalised (``normalise_city``).
+
+DATA_PACKAGE, DATA_FILE = "core", "data/geocode.csv"
+COLUMNS = ("kind", "code", "name", "latitude", "longitude", "note")
+KINDS = ("zip3", "state", "city", "city_alternate", "country", "country_alias")
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Tables:
+    us_zip3: dict[str, Point] = field(default_factory=dict)
+    us_zip3_places: dict[str, str] = field(default_factory=dict)
+    us_states: dict[str, Point] = field(default_factory=dict)
+    us_state_names: dict[str, str] = field(default_factory=dict)
+    cities: dict[tuple[str, str], Point] = field(default_factory=dict)
+    us_city_states: dict[str, str] = field(default_factory=dict)
+    us_city_alternates: dict[tuple[str, str], Point] = field(default_factory=dict)
+    countries: dict[str, Point] = field(default_factory=dict)
+    country_names: dict[str, str] = field(default_factory=dict)
+    country_aliases: dict[str, str] = field(default_factory=dict)
+
+
+class TableError(ValueError):
+    """The geocoding table is malformed (raised with the CSV line number)."""
+
+
+def parse_table(rows: Iterable[dict[str, str]]) -> Tables:
+    """Build the look-up tables from CSV rows (dicts keyed by COLUMNS), checking each row:
+    a known kind, coordinates in range, no duplicate key."""
+    t = Tables()
+    targets: dict[str, dict] = {"zip3": t.us_zip3, "state": t.us_states, "city": t.cities,
+                                "city_alternate": t.us_city_alternates,
+                                "country": t.countries, "country_alias": t.country_aliases}
+    for number, row in enumerate(rows, start=2):  # line 1 is the header
+        kind, code, name = row["kind"], row["code"], row["name"]
+        if kind not in targets:
+            raise TableError(f"line {number}: unknown kind {kind!r}")
+        key: object = (code, name) if kind in ("city", "city_alternate") else code
+        if kind == "country_alias":
+            key = name
+        if key in targets[kind]:
+            raise TableError(f"line {number}: duplicate {kind} {key!r}")
+        if kind == "country_alias":
+            t.country_aliases[name] = code
+            continue
+        try:
+            point = (float(row["latitude"]), float(row["longitude"]))
+        except ValueError as exc:
+            raise TableError(f"line {number}: {exc}") from None
+        if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+            raise TableError(f"line {number}: coordinates out of range {point}")
+        targets[kind][key] = point
+        if kind == "zip3":
+            t.us_zip3_places[code] = row["note"]
+        elif kind == "state":
+            t.us_state_names[name] = code
+        elif kind == "city" and code == "US":
+            t.us_city_states[name] = row["note"]
+        elif kind == "country":
+            t.country_names[code] = row["note"]
+    return t
+
+
+@functools.cache
+def tables() -> Tables:
+    """The bundled table, read from the package once, on first use."""
+    text = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_text(encoding="utf-8")
+    return parse_table(csv.DictReader(io.StringIO(text)))
 
 
 _US_ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
@@ -121,7 +201,7 @@ def country_code(country: str | None) -> str | None:
         code = text.upper()
         return "GB" if code == "UK" else code
     key = normalise_city(text)
-    return COUNTRY_ALIASES.get(key) if key else None
+    return tables().country_aliases.get(key) if key else None
 
 
 def us_state_code(region: str | None) -> str | None:
@@ -131,10 +211,10 @@ def us_state_code(region: str | None) -> str | None:
     text = region.strip()
     if text[:3].upper() == "US-":
         text = text[3:]
-    if len(text) == 2 and text.upper() in US_STATES:
+    if len(text) == 2 and text.upper() in tables().us_states:
         return text.upper()
     key = normalise_city(text)
-    return US_STATE_NAMES.get(key) or _STATE_NAME_EXTRA.get(key)
+    return tables().us_state_names.get(key) or _STATE_NAME_EXTRA.get(key)
 
 
 def _us_territory(region: str | None) -> str | None:
@@ -153,18 +233,19 @@ def _us_zip_prefix(postal_code: str | None) -> str | None:
     return match.group(1)[:3] if match else None
 
 
-def _city_coordinates(code: str, key: str, state: str | None) -> tuple[float, float] | None:
+def _city_coordinates(code: str, key: str, state: str | None) -> Point | None:
+    t = tables()
     if code == "US":
         if state is not None:
-            other = US_CITY_ALTERNATES.get((state, key))
+            other = t.us_city_alternates.get((state, key))
             if other is not None:
                 return other
-            if key in US_CITY_STATES and US_CITY_STATES[key] != state:
+            if key in t.us_city_states and t.us_city_states[key] != state:
                 return None  # a same-named city elsewhere: the state is the better guess
-        return CITIES.get((code, key))
-    found = CITIES.get((code, key))
+        return t.cities.get((code, key))
+    found = t.cities.get((code, key))
     if found is None and code in _UMLAUT_COUNTRIES:
-        found = CITIES.get((code, _UMLAUT_SPELLING.sub(lambda m: m.group(1)[0], key)))
+        found = t.cities.get((code, _UMLAUT_SPELLING.sub(lambda m: m.group(1)[0], key)))
     return found
 
 
@@ -184,7 +265,7 @@ def estimate(
 
     if prefix is not None and code in _ZIP_COUNTRIES:
         allowed = _ZIP_COUNTRIES[code]
-        found = US_ZIP3.get(prefix) if allowed is None or prefix in allowed else None
+        found = tables().us_zip3.get(prefix) if allowed is None or prefix in allowed else None
         if found is not None:
             return Estimate(found[0], found[1], PRECISION_POSTAL_CODE, f"postal code {prefix}xx")
 
@@ -198,14 +279,15 @@ def estimate(
             return Estimate(found[0], found[1], PRECISION_CITY, f"city {label}, {code}")
 
     if state is not None:
-        lat, lon = US_STATES[state]
+        lat, lon = tables().us_states[state]
         return Estimate(lat, lon, PRECISION_REGION, f"state {state}")
     territory = _us_territory(region) if code == "US" else None
-    if territory is not None and territory in COUNTRIES:
-        lat, lon = COUNTRIES[territory]
+    countries = tables().countries
+    if territory is not None and territory in countries:
+        lat, lon = countries[territory]
         return Estimate(lat, lon, PRECISION_REGION, f"state {territory}")
 
-    if code in COUNTRIES:
-        lat, lon = COUNTRIES[code]
+    if code in countries:
+        lat, lon = countries[code]
         return Estimate(lat, lon, PRECISION_COUNTRY, f"country {code}")
     return None
