@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterable
 
@@ -31,6 +32,13 @@ from inventory.ledger import Cause
 Moved = list[tuple[int, int]]  # (order_line_id, quantity)
 PICKUP_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 PICKUP_CODE_LENGTH = 8  # 32^8 ~ 1.1e12 codes, and only MAX_WRONG_PICKUP_CODES guesses
+PICKUP_CODE_GROUP = 4   # shown as "ABCD-EFGH"
+# A code is read aloud and typed at a counter: spaces, dashes (any Unicode dash) and dots
+# between characters are ignored, and so is case. 1 and I can never be in a code, so they
+# are read as the L they were taken for (a lower-case l looks like both); 0 and O are not in
+# the alphabet either, but nothing in it looks like them, so a code with them is malformed.
+_CODE_SEPARATORS = re.compile(r"[\s._\-\u2010-\u2015\u2212]+")
+_CODE_LOOKALIKES = str.maketrans({"1": "L", "I": "L"})
 CLAIMABLE_METHODS = ("ship", "transfer", "pickup")
 
 
@@ -212,12 +220,30 @@ def _close_mirrors(session: Session, f: Fulfillment, status: str, reason: str) -
             partner.status, partner.status_reason = status, reason
 
 
+def normalise_code(code: str) -> str | None:
+    """The code as issued (8 characters of the alphabet), from what was typed; None when
+    what was typed cannot be a pickup code at all (wrong length, a character outside the
+    alphabet)."""
+    text = _CODE_SEPARATORS.sub("", code).upper().translate(_CODE_LOOKALIKES)
+    if len(text) != PICKUP_CODE_LENGTH or any(c not in PICKUP_CODE_ALPHABET for c in text):
+        return None
+    return text
+
+
+def grouped_code(code: str) -> str:
+    """'ABCDEFGH' -> 'ABCD-EFGH', easier to read aloud and type (accepted either way)."""
+    return "-".join(code[i:i + PICKUP_CODE_GROUP]
+                    for i in range(0, len(code), PICKUP_CODE_GROUP))
+
+
 def hash_code(fulfillment_id: int, code: str) -> str:
-    return hashlib.sha256(f"{fulfillment_id}:{code.strip().upper()}".encode()).hexdigest()
+    """Of the normalised code (the 8 characters as issued)."""
+    return hashlib.sha256(f"{fulfillment_id}:{code}".encode()).hexdigest()
 
 
 def ready_for_pickup(session: Session, f: Fulfillment, window: dt.timedelta) -> str:
-    """Mark the pickup ready; returns the code (shown once; only its hash is stored)."""
+    """Mark the pickup ready; returns the code grouped for reading ("ABCD-EFGH"), shown
+    once (only its hash is stored)."""
     _require_open(f, "pending")
     if f.method != "pickup":
         raise Conflict(f"fulfillment {f.id} is a {f.method}, not a pickup")
@@ -229,16 +255,24 @@ def ready_for_pickup(session: Session, f: Fulfillment, window: dt.timedelta) -> 
     f.pickup_expires_at = f.ready_at + window
     f.wrong_code_attempts = 0
     f.claimed_by = f.lease_expires_at = None
-    return code
+    return grouped_code(code)
 
 
 def check_code(f: Fulfillment, code: str) -> bool:
-    """Constant-time comparison; the caller counts a wrong one (in its own transaction)."""
+    """Constant-time comparison of the normalised code; the caller counts a wrong one (in
+    its own transaction). What cannot be a code at all (wrong length, a character outside
+    the alphabet) is refused with InvalidInput and is *not* a wrong attempt: it could match
+    no code, so it tells a guesser nothing, and it is almost always a typing slip."""
     _require_open(f, "ready_for_pickup")
     if f.wrong_code_attempts >= MAX_WRONG_PICKUP_CODES:
         raise Conflict(f"fulfillment {f.id}: too many wrong codes; customer service must "
                        "issue a new one")
-    return hmac.compare_digest(f.pickup_code_hash or "", hash_code(f.id, code))
+    normalised = normalise_code(code)
+    if normalised is None:
+        raise InvalidInput("code", f"not a pickup code: {PICKUP_CODE_LENGTH} letters and "
+                                   "digits such as ABCD-EFGH (spaces, dashes and case do not "
+                                   "matter); not counted as a wrong attempt")
+    return hmac.compare_digest(f.pickup_code_hash or "", hash_code(f.id, normalised))
 
 
 def hand_over(session: Session, f: Fulfillment, cause: Cause) -> Moved:

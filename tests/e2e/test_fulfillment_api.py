@@ -159,9 +159,9 @@ def test_store_pickup_with_code_wrong_codes_refused_and_counted(as_role, channel
         f"{API}/fulfillments/{pickup['id']}/ready-for-pickup").status_code == 403
     ready = ok(store.post(f"{API}/fulfillments/{pickup['id']}/ready-for-pickup"))
     code = ready["pickup_code"]
-    assert len(code) == 8 and ready["status"] == "ready_for_pickup"
+    assert len(code) == 9 and code[4] == "-" and ready["status"] == "ready_for_pickup"
     assert ok(cs.get(f"{API}/orders/{order['id']}"))["status"] == "routed"
-    wrong = store.post(f"{API}/fulfillments/{pickup['id']}/pickup", {"code": "WRONG123"})
+    wrong = store.post(f"{API}/fulfillments/{pickup['id']}/pickup", {"code": "WRNG-2345"})
     assert wrong.status_code == 422 and "code" in wrong.get_json()["error"]["fields"]
     assert balance("JKT-1", "store-brooklyn")["on_hand"] == 2
     handed = ok(store.post(f"{API}/fulfillments/{pickup['id']}/pickup",
@@ -172,6 +172,30 @@ def test_store_pickup_with_code_wrong_codes_refused_and_counted(as_role, channel
     after = ok(cs.get(f"{API}/orders/{order['id']}"))
     assert (after["status"], after["lines"][0]["picked_up"]) == ("fulfilled", 1)
     assert [e["kind"] for e in after["timeline"]].count("fulfillment.wrong_pickup_code") == 1
+
+
+def test_pickup_code_typed_at_the_counter(as_role, channel, cs):
+    """Spaces, dashes and case do not matter; a code that cannot be a code is refused
+    without counting; only a real mismatch counts as a wrong attempt."""
+    services.receive("JKT-1", "store-brooklyn", 1, CAUSE)
+    order = place(channel, method="pickup", pickup_location="store-brooklyn")
+    [pickup] = open_fulfillments(order)
+    store = as_role("store", "store-brooklyn")
+    code = ok(store.post(f"{API}/fulfillments/{pickup['id']}/ready-for-pickup"))["pickup_code"]
+    url = f"{API}/fulfillments/{pickup['id']}/pickup"
+    for malformed in ("ABC", "ABCD-EFGH-J", "0OOO-0OOO", "ABCD EFG!"):
+        refused = store.post(url, {"code": malformed})
+        assert refused.status_code == 422, malformed
+        assert "not counted" in refused.get_json()["error"]["fields"]["code"][0]
+    real_mismatch = "AAAA-AAAA" if code != "AAAA-AAAA" else "BBBB-BBBB"
+    assert store.post(url, {"code": real_mismatch.lower()}).status_code == 422
+    with unit_of_work() as session:
+        assert session.get(Fulfillment, pickup["id"]).wrong_code_attempts == 1
+    typed = " ".join(code.replace("-", "").lower()[i:i + 2] for i in range(0, 8, 2))
+    handed = ok(store.post(url, {"code": typed}))  # "ab cd ef gh"
+    assert handed["status"] == "picked_up"
+    timeline = ok(cs.get(f"{API}/orders/{order['id']}"))["timeline"]
+    assert [e["kind"] for e in timeline].count("fulfillment.wrong_pickup_code") == 1
 
 
 def test_too_many_wrong_codes_lock_the_pickup(as_role, channel):
