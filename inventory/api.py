@@ -26,7 +26,7 @@ from inventory.schemas import (
     StockArgs,
     StockOut,
     TransferListArgs,
-    TransferOut,
+    TransferPageOut,
 )
 
 blp = Blueprint("inventory", __name__, url_prefix="/api/v1",
@@ -127,9 +127,11 @@ def post_movement(data: dict):
 @blp.route("/transfers", methods=["GET"])
 @require_roles(*STOCK_WORKERS, "cs")
 @blp.arguments(TransferListArgs, location="query")
-@blp.response(200, TransferOut(many=True))
+@blp.response(200, TransferPageOut)
 def list_transfers(args: dict):
-    return queries.list_transfers(args.get("location"), args.get("status"))
+    """Transfers from or to a location, newest first, a page at a time."""
+    return queries.list_transfers(args.get("location"), args.get("status"), args["limit"],
+                                  args["cursor"])
 
 
 @blp.route("/stock/<sku>", methods=["GET"])
@@ -137,11 +139,12 @@ def list_transfers(args: dict):
 @blp.arguments(StockArgs, location="query")
 @blp.response(200, StockOut)
 def stock(args: dict, sku: str):
-    """A SKU across the network. `?near=CODE` or `?latitude=&longitude=` sorts by distance."""
+    """A SKU across the network. `?near=CODE` or `?latitude=&longitude=` sorts by distance;
+    `near` itself is always listed (zeros when it has none), whatever `min_available` says."""
     origin = queries.resolve_origin(args.get("near"), args.get("latitude"),
                                     args.get("longitude"))
     return queries.stock_for_sku(sku, origin, kind=args.get("kind"),
-                                 min_available=args["min_available"])
+                                 min_available=args["min_available"], here=args.get("near"))
 
 
 @blp.route("/stock/<sku>/movements", methods=["GET"])

@@ -69,9 +69,13 @@ def resolve_origin(near: str | None, latitude: float | None,
 
 
 def stock_for_sku(sku: str, origin: tuple[float, float] | None = None,
-                  kind: str | None = None, min_available: int = 0) -> dict:
+                  kind: str | None = None, min_available: int = 0,
+                  here: str | None = None) -> dict:
     """One SKU across the network: a row per location that ever held it, and totals.
-    With an origin, rows are sorted by distance and carry `distance_km`."""
+    With an origin, rows are sorted by distance and carry `distance_km`. The location `here`
+    (the `near` of a lookup at a store) is always listed, with zeros when it never held the
+    SKU and whatever `min_available` asks, so staff see "none here" rather than nothing
+    (unless `kind` filters its kind out)."""
     with read_session() as session:
         item = ledger.item_by_sku(session, sku, field=None)
         stmt = (select(Balance, Location).join(Location, Location.id == Balance.location_id)
@@ -79,6 +83,10 @@ def stock_for_sku(sku: str, origin: tuple[float, float] | None = None,
         if kind:
             stmt = stmt.where(Location.kind == kind)
         rows = session.execute(stmt).all()
+        here_loc = ledger.location_by_code(session, here, field="near") if here else None
+    if here_loc is not None and (not kind or here_loc.kind == kind) and not any(
+            loc.id == here_loc.id for _, loc in rows):
+        rows.append((Balance(on_hand=0, reserved=0, safety_stock=0, in_transit=0), here_loc))
     totals = dict.fromkeys(TOTAL_FIELDS, 0)
     views = []
     for balance, loc in rows:
@@ -87,7 +95,7 @@ def stock_for_sku(sku: str, origin: tuple[float, float] | None = None,
         view = balance_view(balance, loc, distance)
         for name in TOTAL_FIELDS:
             totals[name] += view[name]
-        if view["available"] >= min_available:
+        if view["available"] >= min_available or loc.code == here:
             views.append(view)
     if origin:
         views.sort(key=lambda v: (v["distance_km"], v["location"]))
@@ -145,21 +153,27 @@ def movement_history(sku: str, location: str | None, limit: int, cursor: str | N
 
 
 def list_transfers(location: str | None = None, status: str | None = None,
-                   limit: int = 50) -> list[dict]:
+                   limit: int = 50, cursor: str | None = None) -> dict:
+    """Newest first, a page at a time: `{"items": [...], "next_cursor": ...}`."""
+    before = decode_cursor(cursor)
     source, destination = aliased(Location), aliased(Location)
     with read_session() as session:
         stmt = (select(Transfer, Item.sku, source.code, destination.code)
                 .join(Item, Item.id == Transfer.item_id)
                 .join(source, source.id == Transfer.from_location_id)
                 .join(destination, destination.id == Transfer.to_location_id)
-                .order_by(Transfer.id.desc()).limit(limit))
+                .order_by(Transfer.id.desc()).limit(limit + 1))
         if location:
             loc = ledger.location_by_code(session, location)
             stmt = stmt.where((Transfer.from_location_id == loc.id)
                               | (Transfer.to_location_id == loc.id))
         if status:
             stmt = stmt.where(Transfer.status == status)
-        return [transfer_view(t, sku, s, d) for t, sku, s, d in session.execute(stmt)]
+        if before is not None:
+            stmt = stmt.where(Transfer.id < before)
+        rows = session.execute(stmt).all()
+    views = [transfer_view(t, sku, s, d) for t, sku, s, d in rows[:limit]]
+    return _page(views, rows, limit, key=lambda r: r[0].id)
 
 
 def transfer_movements(transfer_id: int) -> list[dict]:

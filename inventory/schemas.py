@@ -84,7 +84,7 @@ class TransferReceiveIn(Schema):
     reference = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
-class TransferListArgs(Schema):
+class TransferListArgs(PageArgs):
     location = fields.String(validate=CODE)
     status = fields.String(validate=validate.OneOf(("in_transit", "received")))
 
@@ -155,6 +155,11 @@ class TransferOut(Schema):
     reference = fields.String(allow_none=True)
     created_at = fields.String()
     received_at = fields.String(allow_none=True)
+
+
+class TransferPageOut(Schema):
+    items = fields.List(fields.Nested(TransferOut))
+    next_cursor = fields.String(allow_none=True)
 
 
 class MovementResultOut(Schema):

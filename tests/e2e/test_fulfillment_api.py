@@ -224,7 +224,8 @@ def test_transfer_to_store_becomes_a_pickup_when_received(as_role, channel, cs):
     ok(wms.post(f"{API}/fulfillments/{transfer['id']}/ship",
                 {"carrier": "truck", "tracking_number": "T-1"}))
     assert balance("JKT-1", "store-brooklyn")["in_transit"] == 1
-    [moving] = ok(store.get(f"{API}/transfers?location=store-brooklyn&status=in_transit"))
+    [moving] = ok(store.get(
+        f"{API}/transfers?location=store-brooklyn&status=in_transit"))["items"]
     ok(store.post(f"{API}/transfers/{moving['id']}/receive", {}))
     listed = ok(store.get(f"{API}/pick-lists?location=store-brooklyn"))["items"]
     assert [(f["id"], f["status"]) for f in listed] == [(pickup["id"], "pending")]
@@ -309,7 +310,7 @@ def _pickup_with_transfer_on_the_road(as_role, channel, quantity: int = 1) -> tu
     ok(as_role("wms", "dc-east").post(f"{API}/fulfillments/{transfer['id']}/ship",
                                       {"carrier": "truck", "tracking_number": "T-9"}))
     [moving] = ok(as_role("store", "store-brooklyn").get(
-        f"{API}/transfers?location=store-brooklyn&status=in_transit"))
+        f"{API}/transfers?location=store-brooklyn&status=in_transit"))["items"]
     return order, moving
 
 
@@ -326,7 +327,7 @@ def test_cancelling_while_the_transfer_is_on_the_road_frees_the_units_on_arrival
     assert [(f["method"], f["status"]) for f in cancelled["fulfillments"]] == [
         ("transfer", "shipped"), ("pickup", "cancelled")]
     [moving] = ok(as_role("store", "store-brooklyn").get(
-        f"{API}/transfers?location=store-brooklyn&status=in_transit"))
+        f"{API}/transfers?location=store-brooklyn&status=in_transit"))["items"]
     assert moving["reserved_on_arrival"] == 0
     _receive(as_role, moving)
     row = balance("JKT-1", "store-brooklyn")

@@ -475,9 +475,11 @@ def test_a_transfer_ships_then_is_received_in_parts(admin, as_role):
             balance("JKT-1", "store-soho")["in_transit"]) == (4, 6)
 
     listed = ok(admin.get(f"{API}/transfers?location=store-soho"))
-    assert [t["id"] for t in listed] == [transfer["id"]]
-    assert ok(admin.get(f"{API}/transfers?location=dc-east"))[0]["id"] == transfer["id"]
-    assert ok(admin.get(f"{API}/transfers?location=store-chicago")) == []
+    assert [t["id"] for t in listed["items"]] == [transfer["id"]]
+    assert listed["next_cursor"] is None
+    assert ok(admin.get(f"{API}/transfers?location=dc-east"))["items"][0]["id"] == transfer["id"]
+    assert ok(admin.get(f"{API}/transfers?location=store-chicago")) == {"items": [],
+                                                                      "next_cursor": None}
     error_of(admin.get(f"{API}/transfers?location=nowhere"), 422, field="location")
     error_of(admin.get(f"{API}/transfers?status=lost"), 422, field="status")
 
@@ -500,8 +502,8 @@ def test_a_transfer_ships_then_is_received_in_parts(admin, as_role):
     assert rest["received_at"].endswith("Z")
     assert (balance("JKT-1", "store-soho")["on_hand"],
             balance("JKT-1", "store-soho")["in_transit"]) == (6, 0)
-    assert ok(admin.get(f"{API}/transfers?status=received"))[0]["id"] == transfer["id"]
-    assert ok(admin.get(f"{API}/transfers?status=in_transit")) == []
+    assert ok(admin.get(f"{API}/transfers?status=received"))["items"][0]["id"] == transfer["id"]
+    assert ok(admin.get(f"{API}/transfers?status=in_transit"))["items"] == []
 
     error_of(soho.post(receive, {}), 409, code="conflict")
     error_of(soho.post(f"{API}/transfers/999999/receive", {}), 404, code="not_found")
@@ -676,6 +678,40 @@ def test_stock_near_a_location_is_sorted_by_distance(admin, stocked):
     assert distances[0] == 0
     assert 5 < distances[1] < 10  # SoHo to Brooklyn
     assert 1000 < distances[-1] < 1300  # New York to Chicago
+
+
+def test_stock_at_a_store_lists_the_store_itself_with_zeros_when_it_has_none(admin, stocked):
+    services.receive("BOOT-1", "dc-east", 4, CAUSE)
+    body = ok(admin.get(f"{API}/stock/BOOT-1?near=store-soho"))
+    assert [r["location"] for r in body["locations"]] == ["store-soho", "dc-east"]
+    assert body["locations"][0] == {
+        "location": "store-soho", "location_name": "SoHo", "kind": "store", "on_hand": 0,
+        "reserved": 0, "safety_stock": 0, "available": 0, "in_transit": 0, "distance_km": 0}
+    assert body["network"]["on_hand"] == 4
+    # Asking for at least 1 available still shows "none here"; others need the minimum.
+    some = ok(admin.get(f"{API}/stock/BOOT-1?near=store-soho&min_available=1"))
+    assert [(r["location"], r["available"]) for r in some["locations"]] == [
+        ("store-soho", 0), ("dc-east", 4)]
+    # A kind filter that excludes the store excludes it.
+    dcs = ok(admin.get(f"{API}/stock/BOOT-1?near=store-soho&kind=warehouse"))
+    assert [r["location"] for r in dcs["locations"]] == ["dc-east"]
+    # JKT-1 at SoHo: the store's own row appears once, with its real numbers.
+    rows_ = ok(admin.get(f"{API}/stock/JKT-1?near=store-soho&min_available=5"))["locations"]
+    assert [r["location"] for r in rows_].count("store-soho") == 1
+    assert rows_[0]["on_hand"] == 3
+
+
+def test_transfers_are_listed_a_page_at_a_time(admin):
+    services.receive("JKT-1", "dc-east", 10, CAUSE)
+    ids = [services.transfer("JKT-1", "dc-east", "store-soho", 1, CAUSE)["id"]
+           for _ in range(5)]
+    first = ok(admin.get(f"{API}/transfers?limit=2"))
+    assert [t["id"] for t in first["items"]] == ids[::-1][:2]
+    second = ok(admin.get(f"{API}/transfers?limit=2&cursor={first['next_cursor']}"))
+    third = ok(admin.get(f"{API}/transfers?limit=2&cursor={second['next_cursor']}"))
+    assert [t["id"] for t in second["items"] + third["items"]] == ids[::-1][2:]
+    assert third["next_cursor"] is None
+    error_of(admin.get(f"{API}/transfers?cursor=%%%"), 422, field="cursor")
 
 
 def test_stock_near_coordinates(admin, stocked):
