@@ -1,4 +1,9 @@
-"""API keys with a role and an optional location scope.
+"""API keys with a role and, for the roles that work at nodes, the locations they work at.
+
+A `wms` key belongs to the warehouse system of one or several warehouses, a `store` key to
+one or several stores: both are created with their locations and act only there (a key of
+these roles without locations acts nowhere). `admin` acts everywhere; `cs` and `channel`
+keys need no location (a `cs` key may still be limited to some).
 
 Only a SHA-256 of each key is stored: keys are 256-bit random strings, so a fast hash is as
 strong as a slow one and lets every request look its key up by index.
@@ -9,12 +14,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import g, request
-from sqlalchemy import CheckConstraint, DateTime, Integer, String, select
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, read_session, unit_of_work, utcnow
@@ -22,7 +27,8 @@ from core.errors import Forbidden, InvalidInput, Unauthorized
 from core.http import check_api_input
 
 ROLES = ("admin", "channel", "wms", "store", "cs")
-ROLES_NEEDING_LOCATION = ("store",)
+ROLES_NEEDING_LOCATION = ("wms", "store")
+ROLES_WITHOUT_LOCATION = ("admin", "channel")  # admin acts everywhere, channels at no node
 KEY_PREFIX = "oms_"
 
 
@@ -35,7 +41,6 @@ class ApiKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20))
-    location_code: Mapped[str | None] = mapped_column(String(40))
     # For channel keys: the sales channel they push orders for (None: any; reads own orders).
     channel: Mapped[str | None] = mapped_column(String(40))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -44,23 +49,50 @@ class ApiKey(Base):
     revoked_at: Mapped[Any] = mapped_column(DateTime, nullable=True)
 
 
+class ApiKeyLocation(Base):
+    """A location a key may act at (codes, not a foreign key: core knows no inventory)."""
+
+    __tablename__ = "core_api_key_locations"
+
+    key_id: Mapped[int] = mapped_column(ForeignKey("core_api_keys.id"), primary_key=True)
+    location_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 @dataclass(frozen=True)
 class Principal:
     key_id: int
     name: str
     role: str
-    location: str | None
+    # The key's location when it has exactly one (kept for callers that name one location);
+    # `locations` is the whole set and what every check uses.
+    location: str | None = None
     channel: str | None = None
+    locations: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        locations = frozenset(self.locations) | ({self.location} if self.location else set())
+        object.__setattr__(self, "locations", locations)
+        if self.location is None and len(locations) == 1:
+            object.__setattr__(self, "location", next(iter(locations)))
 
     @property
     def actor(self) -> str:
         """How this caller is named in the ledger and on timelines."""
         return f"key:{self.key_id}:{self.name}"
 
+    @property
+    def scope(self) -> str:
+        """The key's locations, for messages."""
+        return ", ".join(sorted(self.locations)) or "no location"
+
     def may_act_at(self, location_code: str) -> bool:
+        """admin: everywhere; wms and store: only at their locations (a key of these roles
+        without locations acts nowhere); cs and channel: anywhere unless limited."""
         if self.role == "admin":
             return True
-        return self.location is None or self.location == location_code
+        if self.role in ROLES_NEEDING_LOCATION:
+            return location_code in self.locations
+        return not self.locations or location_code in self.locations
 
 
 def hash_key(key: str) -> str:
@@ -68,34 +100,48 @@ def hash_key(key: str) -> str:
 
 
 def create_api_key(role: str, *, name: str, location_code: str | None = None,
-                   channel: str | None = None) -> str:
-    """Store a new key's hash and return the key itself: the only time it exists in clear."""
+                   channel: str | None = None, locations: Iterable[str] = ()) -> str:
+    """Store a new key's hash and return the key itself: the only time it exists in clear.
+    `locations` (and/or the single `location_code`) are where a wms or store key works;
+    the caller checks that they exist (core knows no locations)."""
     if role not in ROLES:
         raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")
-    if role in ROLES_NEEDING_LOCATION and not location_code:
-        raise InvalidInput("location", f"a {role} key needs the location it belongs to")
+    codes = sorted({c.strip() for c in [*locations, location_code or ""] if c and c.strip()})
+    if role in ROLES_NEEDING_LOCATION and not codes:
+        raise InvalidInput("location", f"a {role} key needs the location(s) it works at")
+    if role in ROLES_WITHOUT_LOCATION and codes:
+        raise InvalidInput("location", f"a {role} key has no location "
+                           + ("(it acts everywhere)" if role == "admin" else
+                              "(use --channel to scope a channel key)"))
+    if any(len(c) > 40 for c in codes):
+        raise InvalidInput("location", "location codes have at most 40 characters")
     if channel and role != "channel":
         raise InvalidInput("channel", "only channel keys belong to a sales channel")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with unit_of_work() as uow:
         session = uow.session
-        session.add(ApiKey(
-            name=name, role=role, location_code=location_code, channel=channel,
-            key_hash=hash_key(key), display_prefix=key[:10],
-        ))
+        row = ApiKey(name=name, role=role, channel=channel, key_hash=hash_key(key),
+                     display_prefix=key[:10])
+        session.add(row)
+        session.flush()
+        session.add_all(ApiKeyLocation(key_id=row.id, location_code=c) for c in codes)
         uow.commit()
     return key
 
 
 def authenticate(key: str) -> Principal | None:
+    """The key's principal with its locations (one query), or None if unknown or revoked."""
     with read_session() as session:
-        row = session.scalars(
-            select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-        ).first()
-    if row is None:
+        rows = session.execute(
+            select(ApiKey, ApiKeyLocation.location_code)
+            .outerjoin(ApiKeyLocation, ApiKeyLocation.key_id == ApiKey.id)
+            .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+        ).all()
+    if not rows:
         return None
-    return Principal(key_id=row.id, name=row.name, role=row.role, location=row.location_code,
-                     channel=row.channel)
+    row = rows[0][0]
+    return Principal(key_id=row.id, name=row.name, role=row.role, channel=row.channel,
+                     locations=frozenset(code for _, code in rows if code))
 
 
 def current_principal() -> Principal:
@@ -139,6 +185,6 @@ def require_location(location_code: str) -> None:
     principal = current_principal()
     if not principal.may_act_at(location_code):
         raise Forbidden(
-            f"this key is scoped to location '{principal.location}', not '{location_code}'",
-            fields={"location": [f"outside this key's scope ({principal.location})"]},
+            f"this key acts at {principal.scope}, not at '{location_code}'",
+            fields={"location": [f"outside this key's scope ({principal.scope})"]},
         )

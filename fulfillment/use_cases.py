@@ -35,7 +35,7 @@ def pickup_window() -> dt.timedelta:
 def _authorise(principal: Principal, f: Fulfillment) -> None:
     if not principal.may_act_at(f.location_code):
         raise Forbidden(f"fulfillment {f.id} is at {f.location_code}, outside this key's "
-                        f"location ({principal.location})")
+                        f"location ({principal.scope})")
 
 
 def _listed(f: Fulfillment) -> dict:
@@ -95,7 +95,7 @@ def claim(location: str, limit: int, lease_seconds: int, principal: Principal) -
     _check_lease(lease_seconds)
     if not principal.may_act_at(location):
         raise Forbidden(f"this key may not work at {location}",
-                        fields={"location": [f"outside this key's scope ({principal.location})"]})
+                        fields={"location": [f"outside this key's scope ({principal.scope})"]})
 
     def run(uow: UnitOfWork) -> list[dict]:
         promote_arrivals(uow, location)

@@ -64,7 +64,7 @@ def _authorise_order(order_id: int, *, write: bool = False) -> None:
     if principal.role == "channel" and (created_by == principal.key_id
                                          or channel == principal.channel):
         return
-    if principal.role == "store" and not write and principal.location in locations:
+    if principal.role == "store" and not write and principal.locations & locations:
         return
     raise Forbidden("this key may not see or change this order")
 

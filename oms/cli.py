@@ -21,23 +21,26 @@ cli = AppGroup("oms", help="Operate the OMS.")
 
 @cli.command("create-api-key")
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--location", "location_code", default=None,
-              help="limit the key to this location (required for store keys)")
+@click.option("--location", "locations", multiple=True, metavar="CODE[,CODE...]",
+              help="where the key works: required for wms and store keys (repeat it or "
+                   "separate codes with commas for several), optional for cs, refused for "
+                   "admin and channel")
 @click.option("--name", default=None, help="who or what will use the key")
 @click.option("--channel", default=None, type=click.Choice(CHANNELS),
               help="channel keys: the sales channel it pushes and reads orders for")
-def create_api_key_cmd(role: str, location_code: str | None, name: str | None,
+def create_api_key_cmd(role: str, locations: tuple[str, ...], name: str | None,
                        channel: str | None) -> None:
     """Create an API key; it is printed once, alone on the last line."""
+    codes = sorted({c.strip() for value in locations for c in value.split(",") if c.strip()})
     try:
-        if location_code:
-            with read_session() as session:
-                ledger.location_by_code(session, location_code)
-        key = create_api_key(role, name=name or f"{role}-key", location_code=location_code,
+        with read_session() as session:
+            for code in codes:
+                ledger.location_by_code(session, code, field="location")
+        key = create_api_key(role, name=name or f"{role}-key", locations=codes,
                              channel=channel)
     except DomainError as exc:
         raise click.UsageError(exc.message) from exc
-    scope = f" at {location_code}" if location_code else ""
+    scope = f" at {', '.join(codes)}" if codes else ""
     click.echo(f"Created a key with role {role}{scope}. Store it now: only its hash is kept.",
                err=True)
     click.echo(key)

@@ -120,10 +120,12 @@ def client(app):
 
 @pytest.fixture
 def as_role(client):
-    """`as_role("store", "store-a")` -> a Caller holding a fresh key of that role/scope."""
+    """`as_role("store", "store-a")` -> a Caller holding a fresh key of that role/scope;
+    `as_role("wms", ["dc-a", "dc-b"])` for a key with several locations."""
 
-    def make(role: str, location: str | None = None) -> Caller:
-        return Caller(client, create_api_key(role, name=f"test-{role}", location_code=location))
+    def make(role: str, location: str | list[str] | None = None) -> Caller:
+        codes = [location] if isinstance(location, str) else list(location or [])
+        return Caller(client, create_api_key(role, name=f"test-{role}", locations=codes))
 
     return make
 

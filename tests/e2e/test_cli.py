@@ -31,6 +31,24 @@ def test_create_api_key_refuses_unknown_location_and_unscoped_store(app, network
     assert run(app, "oms", "create-api-key", "--role", "root").exit_code == 2
 
 
+def test_wms_keys_need_their_warehouses_one_or_several(app, network):
+    unscoped = run(app, "oms", "create-api-key", "--role", "wms")
+    assert unscoped.exit_code == 2 and "location" in unscoped.output
+    admin_at = run(app, "oms", "create-api-key", "--role", "admin", "--location", "dc-east")
+    assert admin_at.exit_code == 2
+    partly_unknown = run(app, "oms", "create-api-key", "--role", "wms",
+                         "--location", "dc-east,dc-nowhere")
+    assert partly_unknown.exit_code == 2 and "dc-nowhere" in partly_unknown.output
+    for args in (["--location", "dc-east", "--location", "dc-central"],
+                 ["--location", "dc-east,dc-central"], ["--location", " dc-central , dc-east "]):
+        result = run(app, "oms", "create-api-key", "--role", "wms", "--name", "wms-3pl", *args)
+        assert result.exit_code == 0, result.output
+        assert "at dc-central, dc-east" in result.stderr
+        principal = authenticate(result.stdout.strip().splitlines()[-1])
+        assert principal.locations == {"dc-east", "dc-central"}
+        assert principal.may_act_at("dc-central") and not principal.may_act_at("store-soho")
+
+
 def test_verify_is_clean_then_reports_drift_with_exit_1(app, network):
     services.receive("JKT-1", "dc-east", 5, CAUSE)
     ok = run(app, "inventory", "verify")

@@ -271,7 +271,7 @@ def test_keys_act_only_at_their_locations(as_role, channel):
     ("pick-lists/claim", {}, "location"),
 ])
 def test_bad_claims_are_422(as_role, path, body, field):
-    response = as_role("wms").post(f"{API}/{path}", body)
+    response = as_role("wms", "dc-east").post(f"{API}/{path}", body)
     assert response.status_code == 422
     assert field in response.get_json()["error"]["fields"]
 

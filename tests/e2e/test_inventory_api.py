@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from core.auth import ApiKey, hash_key
+from core.auth import ApiKey, create_api_key, hash_key
 from core.db import read_session, unit_of_work, utcnow
+from core.errors import InvalidInput
 from inventory import services
 from inventory.models import Item, Location, Transfer
 from tests.support import CAUSE, assert_ledger_clean, balance, movement_count
@@ -137,18 +138,19 @@ def test_a_revoked_key_is_401(as_role):
 FORBIDDEN = [
     ("cs", None, "POST", MOVEMENTS, movement()),
     ("channel", None, "POST", MOVEMENTS, movement()),
-    ("wms", None, "POST", f"{API}/locations", NEW_LOCATION),
+    ("wms", "dc-east", "POST", f"{API}/locations", NEW_LOCATION),
     ("store", "store-soho", "POST", f"{API}/locations", NEW_LOCATION),
     ("cs", None, "POST", f"{API}/locations", NEW_LOCATION),
     ("channel", None, "POST", f"{API}/locations", NEW_LOCATION),
-    ("wms", None, "POST", f"{API}/items", NEW_ITEM),
+    ("wms", "dc-east", "POST", f"{API}/items", NEW_ITEM),
     ("store", "store-soho", "POST", f"{API}/items", NEW_ITEM),
     ("channel", None, "POST", f"{API}/items", NEW_ITEM),
     ("store", "store-soho", "PUT", f"{API}/stock/JKT-1/store-soho/safety-stock",
      {"safety_stock": 2}),
-    ("wms", None, "PUT", f"{API}/stock/JKT-1/store-soho/safety-stock", {"safety_stock": 2}),
+    ("wms", "dc-east", "PUT", f"{API}/stock/JKT-1/store-soho/safety-stock",
+     {"safety_stock": 2}),
     ("cs", None, "PUT", f"{API}/stock/JKT-1/store-soho/safety-stock", {"safety_stock": 2}),
-    ("wms", None, "GET", f"{API}/stock/JKT-1/movements", None),
+    ("wms", "dc-east", "GET", f"{API}/stock/JKT-1/movements", None),
     ("channel", None, "GET", f"{API}/stock/JKT-1/movements", None),
     ("channel", None, "GET", f"{API}/transfers", None),
 ]
@@ -213,15 +215,26 @@ def test_only_the_destination_may_receive_a_transfer(as_role, admin):
     assert balance("JKT-1", "store-brooklyn")["on_hand"] == 3
 
 
-def test_a_wms_key_without_a_location_acts_anywhere(as_role):
-    wms = as_role("wms")
+def test_wms_and_store_keys_need_their_locations():
+    for role in ("wms", "store"):
+        with pytest.raises(InvalidInput, match="location"):
+            create_api_key(role, name="nowhere")
+    for role in ("admin", "channel"):
+        with pytest.raises(InvalidInput, match="location"):
+            create_api_key(role, name="somewhere", locations=["dc-east"])
+
+
+def test_a_wms_key_with_several_locations_acts_at_each_and_only_there(as_role):
+    wms = as_role("wms", ["dc-east", "store-soho"])
     created(wms.post(MOVEMENTS, movement(location="dc-east", quantity=6)))
-    created(wms.post(MOVEMENTS, movement(location="store-chicago", quantity=2)))
     shipped = created(wms.post(MOVEMENTS, movement(location="dc-east", kind="transfer",
                                                    quantity=4, to_location="store-soho")))
     ok(wms.post(f"{API}/transfers/{shipped['transfer']['id']}/receive", {}))
     assert balance("JKT-1", "store-soho")["on_hand"] == 4
     assert balance("JKT-1", "dc-east")["on_hand"] == 2
+    refused = error_of(wms.post(MOVEMENTS, movement(location="store-chicago", quantity=2)), 403,
+                       field="location")
+    assert "dc-east, store-soho" in refused["fields"]["location"][0]
 
 
 def test_a_wms_key_with_a_location_is_scoped_to_it(as_role):
@@ -655,7 +668,8 @@ def stocked() -> None:
 
 @pytest.mark.parametrize("role", ["admin", "channel", "wms", "store", "cs"])
 def test_stock_for_a_sku_with_totals_and_rows(as_role, stocked, role):
-    body = ok(as_role(role, "store-soho" if role == "store" else None).get(f"{API}/stock/JKT-1"))
+    scope = {"store": "store-soho", "wms": "dc-east"}.get(role)
+    body = ok(as_role(role, scope).get(f"{API}/stock/JKT-1"))
     assert (body["sku"], body["name"]) == ("JKT-1", "Jacket")
     assert body["network"] == {"on_hand": 24, "reserved": 1, "safety_stock": 1,
                                "available": 22, "in_transit": 0}
@@ -777,7 +791,7 @@ def test_movement_history_newest_first_filtered_and_paginated(admin, stocked):
 
 @pytest.mark.parametrize(("role", "scope", "status"), [
     ("admin", None, 200), ("store", "store-brooklyn", 200), ("cs", None, 200),
-    ("wms", None, 403), ("channel", None, 403),
+    ("wms", "dc-east", 403), ("channel", None, 403),
 ])
 def test_who_may_read_the_ledger(as_role, stocked, role, scope, status):
     response = as_role(role, scope).get(f"{API}/stock/JKT-1/movements?location=store-soho")
@@ -874,7 +888,7 @@ def test_the_same_key_with_another_body_is_409(admin):
 def test_keys_belong_to_the_api_key_that_used_them(admin, as_role):
     headers = {"Idempotency-Key": "shared-key"}
     created(admin.post(MOVEMENTS, movement(quantity=7), headers=headers))
-    other = as_role("wms")
+    other = as_role("wms", ["store-soho", "dc-east"])
     second = other.post(MOVEMENTS, movement(quantity=7), headers=headers)
     assert second.status_code == 201
     assert second.headers.get("Idempotent-Replayed") is None

@@ -372,8 +372,8 @@ def test_roles_and_scopes(as_role, channel):
     assert other_channel.post(f"{API}/orders/{body['id']}/cancel", {}).status_code == 403
     assert as_role("store", "store-soho").get(f"{API}/orders/{body['id']}").status_code == 200
     assert as_role("store", "store-chicago").get(f"{API}/orders/{body['id']}").status_code == 403
-    assert as_role("wms").get(f"{API}/orders/{body['id']}").status_code == 403
-    assert as_role("wms").post(f"{API}/orders", order("W-2")).status_code == 403
+    assert as_role("wms", "dc-east").get(f"{API}/orders/{body['id']}").status_code == 403
+    assert as_role("wms", "dc-east").post(f"{API}/orders", order("W-2")).status_code == 403
     assert as_role("cs").get(f"{API}/orders/{body['id']}").status_code == 200
     assert channel.post(f"{API}/orders/{body['id']}/reroute", {}).status_code == 403
     assert channel.get(f"{API}/customers/{body['customer_id']}").status_code == 403
