@@ -1,12 +1,14 @@
 """Work at nodes: one fulfillment per node and method for an order, with its lines.
 
-Orders are referenced by id and number only (no foreign key across packages)."""
+Orders are referenced by id and number (no foreign key across packages); what a node needs to
+pack and label (channel, customer, ship-to, product names) is copied onto the fulfillment."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, sql_in, utcnow
@@ -47,6 +49,13 @@ class Fulfillment(Base):
     method: Mapped[str] = mapped_column(String(20))
     transfer_to: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(30), default="pending")
+    # What a node needs to pick, pack and label without reading the order (this package
+    # knows no orders): copied from the order when the fulfillment is made; the address is
+    # kept in step with the order's until the parcel leaves (planning.readdress).
+    channel: Mapped[str | None] = mapped_column(String(40))
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    customer_phone: Mapped[str | None] = mapped_column(String(32))
+    ship_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # shipments only
     status_reason: Mapped[str | None] = mapped_column(String(500))
     assigned_on: Mapped[dt.date] = mapped_column(Date)
     # Pick lists: who holds the work and until when (an expired lease returns it to the pool).
@@ -81,6 +90,7 @@ class FulfillmentLine(Base):
     fulfillment_id: Mapped[int] = mapped_column(ForeignKey("ful_fulfillments.id"))
     order_line_id: Mapped[int] = mapped_column(Integer)
     sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200))  # the channel's, else the catalogue's
     quantity: Mapped[int] = mapped_column(Integer)
     # Where the reserved units are: this node, or (for a pickup fed by a transfer) the sender.
     source_location: Mapped[str] = mapped_column(String(40))

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from core.db import UnitOfWork
 from core.errors import Conflict, InsufficientStock, InvalidInput
 from fulfillment import holding
 from fulfillment.models import OPEN_STATUSES, Fulfillment, FulfillmentLine
+from fulfillment.queries import label_address
 from fulfillment.routing import (
     CostModel,
     Line,
@@ -48,6 +49,7 @@ class DemandLine:
     quantity: int
     demand_ref: str
     backorder_allowed: bool = False
+    name: str | None = None                      # as the channel sent it; else the catalogue's
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,25 @@ class Demand:
     pickup_location: str | None = None
     bopis_policy: str = "transfer"
     exclude: frozenset[str] = frozenset()
+    # What the nodes need to pack and label, stored on each fulfillment (see models).
+    channel: str | None = None
+    customer_name: str | None = None
+    customer_phone: str | None = None
+    ship_to: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
+
+
+def readdress(session: Session, order_id: int, ship_to: Mapping[str, Any] | None,
+              customer_name: str | None, phone: str | None) -> list[int]:
+    """The order's shipping address changed: its shipments that have not left carry the new
+    one (a label printed before is out of date; the fulfillment shows the current one).
+    Returns the ids of the fulfillments changed."""
+    rows = session.scalars(select(Fulfillment).where(
+        Fulfillment.order_id == order_id, Fulfillment.method == "ship",
+        Fulfillment.status == "pending")).all()
+    label = label_address(ship_to, customer_name, phone)
+    for f in rows:
+        f.ship_to = label
+    return [f.id for f in rows]
 
 
 @dataclass
@@ -210,6 +231,8 @@ def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
         else:
             groups[(a.node, a.kind, None)].append(a)
     created = []
+    names = snapshot.item_names(session, {ln.sku for ln in by_id.values() if not ln.name})
+    ship_to = label_address(demand.ship_to, demand.customer_name, demand.customer_phone)
     for (node, method, transfer_to), allocations in sorted(
             groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         awaiting = method == "pickup" and any(a.kind == "transfer" for a in allocations)
@@ -217,10 +240,15 @@ def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
             order_id=demand.order_id, order_number=demand.order_number, location_code=node,
             method=method, transfer_to=transfer_to,
             status="awaiting_transfer" if awaiting else "pending", assigned_on=today(),
+            channel=demand.channel, customer_name=demand.customer_name,
+            customer_phone=demand.customer_phone,
+            ship_to=ship_to if method == "ship" else None,
         )
         fulfillment.lines = [
-            FulfillmentLine(order_line_id=int(a.line_id), sku=a.sku, quantity=a.quantity,
-                            source_location=a.node, demand_ref=by_id[a.line_id].demand_ref)
+            FulfillmentLine(order_line_id=int(a.line_id), sku=a.sku,
+                            name=by_id[a.line_id].name or names.get(a.sku),
+                            quantity=a.quantity, source_location=a.node,
+                            demand_ref=by_id[a.line_id].demand_ref)
             for a in allocations
         ]
         session.add(fulfillment)

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from fulfillment.models import Fulfillment
+
+SHIP_TO_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal_code",
+                  "country")
+
+
+def label_address(ship_to: Mapping[str, Any] | None, customer_name: str | None,
+                  phone: str | None) -> dict[str, Any] | None:
+    """The ship-to as a label shows it: the address's own fields (not its coordinates), its
+    name or else the customer's, its phone or else the customer's."""
+    if not ship_to:
+        return None
+    label = {k: ship_to.get(k) for k in SHIP_TO_FIELDS}
+    label["name"] = label["name"] or customer_name
+    label["phone"] = ship_to.get("phone") or phone
+    return label
 
 
 def _iso(value) -> str | None:
@@ -13,9 +31,17 @@ def _iso(value) -> str | None:
 
 
 def fulfillment_view(f: Fulfillment) -> dict:
+    """A fulfillment with what the node needs to pick, pack and label it: the order's
+    number and channel, the ship-to (name, address, phone) of a shipment, the customer's name
+    and phone (a pickup is handed to them), and each line's SKU and product name."""
     return {
-        "id": f.id, "location": f.location_code, "method": f.method, "status": f.status,
+        "id": f.id, "order_id": f.order_id, "order_number": f.order_number,
+        "channel": f.channel, "location": f.location_code, "method": f.method,
+        "status": f.status,
         "status_reason": f.status_reason, "transfer_to": f.transfer_to,
+        "customer": {"name": f.customer_name, "phone": f.customer_phone},
+        "ship_to": (label_address(f.ship_to, f.customer_name, f.customer_phone)
+                    if f.method == "ship" else None),
         "assigned_on": f.assigned_on.isoformat(),
         "claimed_by": f.claimed_by, "lease_expires_at": _iso(f.lease_expires_at),
         "picked_at": _iso(f.picked_at), "carrier": f.carrier,
@@ -23,7 +49,7 @@ def fulfillment_view(f: Fulfillment) -> dict:
         "ready_at": _iso(f.ready_at), "pickup_expires_at": _iso(f.pickup_expires_at),
         "picked_up_at": _iso(f.picked_up_at),
         "lines": [{"line_id": ln.order_line_id, "order_line_id": ln.order_line_id,
-                   "sku": ln.sku, "quantity": ln.quantity,
+                   "sku": ln.sku, "name": ln.name, "quantity": ln.quantity,
                    "picked_quantity": ln.picked_quantity,
                    "source_location": ln.source_location} for ln in f.lines],
     }

@@ -37,6 +37,14 @@ def item_ids(session: Session, skus: Iterable[str]) -> dict[str, int]:
     return dict(session.execute(select(Item.sku, Item.id).where(Item.sku.in_(set(skus)))).all())
 
 
+def item_names(session: Session, skus: Iterable[str]) -> dict[str, str]:
+    """The catalogue's product name per SKU (for pick lists and order lines)."""
+    skus = set(skus)
+    if not skus:
+        return {}
+    return dict(session.execute(select(Item.sku, Item.name).where(Item.sku.in_(skus))).all())
+
+
 def location_ids(session: Session, codes: Iterable[str]) -> dict[str, int]:
     return dict(session.execute(
         select(Location.code, Location.id).where(Location.code.in_(set(codes)))).all())

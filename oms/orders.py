@@ -280,11 +280,14 @@ def route_order(uow: UnitOfWork, order: Order, *, actor: str, source: str,
     demand = planning.Demand(
         order_id=order.id, order_number=order.number,
         lines=tuple(planning.DemandLine(ln.id, ln.sku, unplaced_units(ln), ln.demand_ref,
-                                        rules.backorder_allowed(ln.sku)) for ln in wanted),
+                                        rules.backorder_allowed(ln.sku), name=ln.name)
+                    for ln in wanted),
         method="pickup" if order.fulfillment_method == "pickup" else "ship",
         destination=destination, destination_estimated=estimated,
         pickup_location=order.location_code if order.fulfillment_method == "pickup" else None,
         bopis_policy=bopis_policy or rules.bopis_policy, exclude=exclude,
+        channel=order.channel, customer_name=order.customer_name, customer_phone=order.phone,
+        ship_to=order.ship_to,
     )
     placement = planning.place(uow, demand, rules.cost, _cause(order, actor, "routing"))
     for line in wanted:
@@ -572,6 +575,7 @@ def change_ship_to(uow: UnitOfWork, order: Order, ship_to: dict, *, actor: str, 
         return False
     order.ship_to = ship_to
     order.updated_at = utcnow()
+    planning.readdress(uow.session, order.id, ship_to, order.customer_name, order.phone)
     events.record(uow, order, f"{source}.address_changed",
                   f"shipping address changed on {source} to {description}; the routing was "
                   "not redone (re-route the order if the new address should change where it "

@@ -14,7 +14,7 @@ from core.db import read_session, unit_of_work
 from core.errors import InvalidInput, NotFound
 from core.http import decode_cursor, encode_cursor
 from fulfillment import queries as fulfillment_queries
-from inventory import ledger
+from inventory import ledger, snapshot
 from oms import policy
 from oms.customers import search_name
 from oms.domain import CONTACT_CHANNELS
@@ -37,6 +37,14 @@ def line_view(order: Order, line) -> dict:
         "picked_up": line.fulfilled if handed_over else 0,
         "returned": 0, "cancelled": line.cancelled,
     }
+
+
+def with_catalogue_names(session: Session, lines: list[dict]) -> list[dict]:
+    """Lines the channel sent without a name show the catalogue's product name."""
+    names = snapshot.item_names(session, {ln["sku"] for ln in lines if not ln["name"]})
+    for ln in lines:
+        ln["name"] = ln["name"] or names.get(ln["sku"])
+    return lines
 
 
 def event_view(e: TimelineEvent) -> dict:
@@ -65,7 +73,7 @@ def order_view(session: Session, order: Order) -> dict:
         **order_summary(order),
         "fulfillment": {"method": order.fulfillment_method, "location": order.location_code,
                         "address": order.ship_to},
-        "lines": [line_view(order, ln) for ln in order.lines],
+        "lines": with_catalogue_names(session, [line_view(order, ln) for ln in order.lines]),
         "fulfillments": fulfillment_queries.for_order(session, order.id),
         "returns": [],
         "routing": order.routing,

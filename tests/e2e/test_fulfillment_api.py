@@ -150,6 +150,78 @@ def test_rejection_releases_and_reroutes_without_that_node(as_role, channel, cs)
     assert [f["location"] for f in open_fulfillments(rerouted)] == ["dc-central"]
 
 
+LABEL_ORDER = {
+    "channel": "web", "external_id": "W-LABEL", "currency": "USD",
+    "customer": {"email": "ada@example.com", "phone": "(212) 555-0142", "name": "Ada Lovelace"},
+    "lines": [{"sku": "JKT-1", "quantity": 2, "unit_price": "120.00"},
+              {"sku": "SOCK-1", "quantity": 1, "unit_price": "12.50",
+               "name": "Merino sock, grey"}],
+    "fulfillment": {"method": "ship", "address": {
+        "name": "Ada King", "line1": "350 5th Ave", "city": "New York", "region": "NY",
+        "postal_code": "10118", "country": "US", "latitude": 40.7484, "longitude": -73.9857}},
+}
+LABEL = {"name": "Ada King", "company": None, "line1": "350 5th Ave", "line2": None,
+         "city": "New York", "region": "NY", "postal_code": "10118", "country": "US",
+         "phone": "+12125550142"}
+
+
+def test_a_warehouse_can_print_the_label_of_what_it_claims(as_role, channel, cs):
+    """A wms key may not read orders, and needs not: its pick list, claim and fulfillment
+    carry the ship-to, the order number and channel, and each line's SKU and product name
+    (the catalogue's when the channel sent none)."""
+    services.receive("JKT-1", "dc-east", 5, CAUSE)
+    services.receive("SOCK-1", "dc-east", 5, CAUSE)
+    order = ok(channel.post(f"{API}/orders", LABEL_ORDER), 201)
+    assert [ln["name"] for ln in order["lines"]] == ["Jacket", "Merino sock, grey"]
+    wms = as_role("wms", "dc-east")
+    assert wms.get(f"{API}/orders/{order['id']}").status_code == 403
+    [listed] = ok(wms.get(f"{API}/pick-lists?location=dc-east"))["items"]
+    [claimed] = ok(wms.post(f"{API}/pick-lists/claim", {"location": "dc-east"}))["items"]
+    fetched = ok(wms.get(f"{API}/fulfillments/{claimed['id']}"))
+    for view in (listed, claimed, fetched):
+        assert (view["order_number"], view["channel"]) == (order["number"], "web")
+        assert view["ship_to"] == LABEL
+        assert view["customer"] == {"name": "Ada Lovelace", "phone": "+12125550142"}
+        assert [(ln["sku"], ln["name"], ln["quantity"]) for ln in view["lines"]] == [
+            ("JKT-1", "Jacket", 2), ("SOCK-1", "Merino sock, grey", 1)]
+    # The order's view of its fulfillments shows the same.
+    assert ok(cs.get(f"{API}/orders/{order['id']}"))["fulfillments"][0]["ship_to"] == LABEL
+
+
+def test_a_new_address_before_shipping_reaches_the_open_shipment(as_role, channel):
+    from oms import orders
+    from oms.models import Order
+
+    services.receive("JKT-1", "dc-east", 5, CAUSE)
+    services.receive("SOCK-1", "dc-east", 5, CAUSE)
+    order = ok(channel.post(f"{API}/orders", LABEL_ORDER), 201)
+    moved = {"name": "Ada King", "line1": "1 Main St", "city": "Brooklyn", "region": "NY",
+             "postal_code": "11201", "country": "US"}
+    with unit_of_work() as session:
+        changed = orders.change_ship_to(session, session.get(Order, order["id"]), moved,
+                                        actor="test", source="web", description="1 Main St")
+        session.commit()
+    assert changed
+    [view] = ok(as_role("wms", "dc-east").get(f"{API}/pick-lists?location=dc-east"))["items"]
+    assert view["ship_to"] == {**LABEL, "line1": "1 Main St", "city": "Brooklyn",
+                               "postal_code": "11201"}
+
+
+def test_a_store_sees_who_picks_up(as_role, channel):
+    services.receive("JKT-1", "store-brooklyn", 2, CAUSE)
+    body = {**LABEL_ORDER, "external_id": "W-PICKUP", "lines": LABEL_ORDER["lines"][:1],
+            "fulfillment": {"method": "pickup", "pickup_location": "store-brooklyn"}}
+    order = ok(channel.post(f"{API}/orders", body), 201)
+    store = as_role("store", "store-brooklyn")
+    [listed] = ok(store.get(f"{API}/pick-lists?location=store-brooklyn"))["items"]
+    assert listed["customer"] == {"name": "Ada Lovelace", "phone": "+12125550142"}
+    assert (listed["method"], listed["ship_to"]) == ("pickup", None)
+    assert (listed["order_number"], listed["channel"]) == (order["number"], "web")
+    ready = ok(store.post(f"{API}/fulfillments/{listed['id']}/ready-for-pickup"))
+    assert ready["customer"]["name"] == "Ada Lovelace"
+    assert [(ln["sku"], ln["name"]) for ln in ready["lines"]] == [("JKT-1", "Jacket")]
+
+
 def test_store_pickup_with_code_wrong_codes_refused_and_counted(as_role, channel, cs):
     services.receive("JKT-1", "store-brooklyn", 2, CAUSE)
     order = place(channel, method="pickup", pickup_location="store-brooklyn")

@@ -5,12 +5,15 @@ them on purpose cover those."""
 
 from __future__ import annotations
 
+import json
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 import oms.app  # noqa: F401  (imports every package's models into Base.metadata)
 from core.db import Base
+from fulfillment.queries import label_address
 
 
 def _differences(url: str) -> list:
@@ -56,5 +59,52 @@ def test_key_locations_move_into_their_table_and_back(tmp_path):
             assert conn.execute(text("SELECT role, location_code FROM core_api_keys "
                                      "ORDER BY id")).all() == [("store", "store-a"),
                                                                ("wms", None)]
+    finally:
+        engine.dispose()
+
+
+def test_fulfillments_made_before_0008_get_their_label_facts(tmp_path):
+    """0008 fills the label facts of existing fulfillments from their orders (SQLite)."""
+    from sqlalchemy import text
+
+    from oms.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'labels.sqlite3'}"
+    upgrade(url, "0008_fulfillment_labels-1")
+    engine = create_engine(url)
+    now = "2026-11-30 12:00:00"
+    try:
+        with engine.begin() as conn:
+            def insert(table: str, **values) -> None:
+                conn.execute(text(f"INSERT INTO {table} ({', '.join(values)}) VALUES "
+                                  f"({', '.join(':' + k for k in values)})"), values)
+
+            insert("inv_items", id=1, sku="JKT-1", name="Jacket", price=1, currency="USD",
+                   weight_grams=1, created_at=now)
+            insert("oms_orders", id=7, number="NW-7", channel="web", external_id="7",
+                   status="routed", customer_name="Ada", phone="+12125550142",
+                   currency="USD", subtotal=1, fulfillment_method="ship",
+                   ship_to='{"line1": "350 5th Ave", "city": "New York", "latitude": 40.7}',
+                   created_at=now, updated_at=now)
+            insert("oms_order_lines", id=70, order_id=7, line_no=1, sku="JKT-1", quantity=1,
+                   unit_price=1, allocated=1, backordered=0, fulfilled=0, cancelled=0)
+            insert("ful_fulfillments", id=9, order_id=7, order_number="NW-7",
+                   location_code="dc-east", method="ship", status="pending",
+                   assigned_on="2026-11-30", wrong_code_attempts=0, created_at=now,
+                   updated_at=now)
+            insert("ful_fulfillment_lines", id=90, fulfillment_id=9, order_line_id=70,
+                   sku="JKT-1", quantity=1, source_location="dc-east",
+                   demand_ref="order:7/line:70")
+        upgrade(url, "0008_fulfillment_labels")
+        with engine.connect() as conn:
+            channel, name, phone, ship_to = conn.execute(text(
+                "SELECT channel, customer_name, customer_phone, ship_to FROM ful_fulfillments"
+            )).one()
+            line_name = conn.execute(text("SELECT name FROM ful_fulfillment_lines")).scalar()
+        assert (channel, name, phone, line_name) == ("web", "Ada", "+12125550142", "Jacket")
+        label = label_address(json.loads(ship_to), name, phone)
+        assert (label["name"], label["line1"], label["phone"]) == ("Ada", "350 5th Ave",
+                                                                    "+12125550142")
+        assert "latitude" not in label
     finally:
         engine.dispose()
