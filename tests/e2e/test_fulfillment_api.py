@@ -337,6 +337,23 @@ def test_keys_act_only_at_their_locations(as_role, channel):
     assert balance("JKT-1", "dc-east")["reserved"] == 1
 
 
+def test_a_wms_key_for_several_warehouses_works_at_each_and_only_there(as_role, channel):
+    services.receive("JKT-1", "dc-east", 4, CAUSE)
+    order = place(channel)
+    [east] = open_fulfillments(order)
+    both = as_role("wms", ["dc-central", "dc-east"])
+    assert ok(both.get(f"{API}/pick-lists?location=dc-central"))["items"] == []
+    [claimed] = ok(both.post(f"{API}/pick-lists/claim", {"location": "dc-east"}))["items"]
+    assert claimed["id"] == east["id"]
+    refused = both.post(f"{API}/pick-lists/claim", {"location": "store-soho"})
+    assert refused.status_code == 403
+    assert "dc-central, dc-east" in refused.get_json()["error"]["fields"]["location"][0]
+    assert both.get(f"{API}/pick-lists?location=store-soho").status_code == 403
+    assert as_role("wms", "dc-central").get(f"{API}/fulfillments/{east['id']}").status_code == 403
+    ok(both.post(f"{API}/fulfillments/{east['id']}/ship",
+                 {"carrier": "UPS", "tracking_number": "1Z1"}))
+
+
 @pytest.mark.parametrize("path, body, field", [
     ("pick-lists/claim", {"location": "dc-east", "lease_seconds": 0}, "lease_seconds"),
     ("pick-lists/claim", {"location": "dc-east", "limit": 0}, "limit"),
