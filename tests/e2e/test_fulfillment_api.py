@@ -197,10 +197,10 @@ def test_a_new_address_before_shipping_reaches_the_open_shipment(as_role, channe
     order = ok(channel.post(f"{API}/orders", LABEL_ORDER), 201)
     moved = {"name": "Ada King", "line1": "1 Main St", "city": "Brooklyn", "region": "NY",
              "postal_code": "11201", "country": "US"}
-    with unit_of_work() as session:
-        changed = orders.change_ship_to(session, session.get(Order, order["id"]), moved,
+    with unit_of_work() as uow:
+        changed = orders.change_ship_to(uow, uow.session.get(Order, order["id"]), moved,
                                         actor="test", source="web", description="1 Main St")
-        session.commit()
+        uow.commit()
     assert changed
     [view] = ok(as_role("wms", "dc-east").get(f"{API}/pick-lists?location=dc-east"))["items"]
     assert view["ship_to"] == {**LABEL, "line1": "1 Main St", "city": "Brooklyn",
@@ -261,8 +261,8 @@ def test_pickup_code_typed_at_the_counter(as_role, channel, cs):
         assert "not counted" in refused.get_json()["error"]["fields"]["code"][0]
     real_mismatch = "AAAA-AAAA" if code != "AAAA-AAAA" else "BBBB-BBBB"
     assert store.post(url, {"code": real_mismatch.lower()}).status_code == 422
-    with unit_of_work() as session:
-        assert session.get(Fulfillment, pickup["id"]).wrong_code_attempts == 1
+    with unit_of_work() as uow:
+        assert uow.session.get(Fulfillment, pickup["id"]).wrong_code_attempts == 1
     typed = " ".join(code.replace("-", "").lower()[i:i + 2] for i in range(0, 8, 2))
     handed = ok(store.post(url, {"code": typed}))  # "ab cd ef gh"
     assert handed["status"] == "picked_up"

@@ -54,7 +54,8 @@ def test_reads_never_write(as_role, channel, cs):
     ok(as_role("wms", "dc-east").post(f"{API}/fulfillments/{transfer['id']}/ship",
                                       {"carrier": "truck", "tracking_number": "T-1"}))
     store = as_role("store", "store-brooklyn")
-    [moving] = ok(store.get(f"{API}/transfers?location=store-brooklyn&status=in_transit"))
+    [moving] = ok(store.get(
+        f"{API}/transfers?location=store-brooklyn&status=in_transit"))["items"]
     services.receive_transfer(moving["id"], CAUSE)  # booked by the ledger alone
     before = _rows()
     for path in ("/pick-lists?location=store-brooklyn", f"/orders/{order['id']}",
@@ -74,7 +75,8 @@ def test_receiving_a_transfer_promotes_its_pickup_at_once(as_role, channel):
     ok(as_role("wms", "dc-east").post(f"{API}/fulfillments/{transfer['id']}/ship",
                                       {"carrier": "truck", "tracking_number": "T-2"}))
     store = as_role("store", "store-brooklyn")
-    [moving] = ok(store.get(f"{API}/transfers?location=store-brooklyn&status=in_transit"))
+    [moving] = ok(store.get(
+        f"{API}/transfers?location=store-brooklyn&status=in_transit"))["items"]
     ok(store.post(f"{API}/transfers/{moving['id']}/receive", {}))
     listed = ok(store.get(f"{API}/pick-lists?location=store-brooklyn"))["items"]
     assert [f["status"] for f in listed] == ["pending"]
