@@ -111,11 +111,12 @@ def _scoped_filters(args: dict, principal: Principal) -> queries.OrderFilters:
         else:
             wanted["channel"] = principal.channel
     elif principal.role == "store":
-        if wanted["location"] not in (None, principal.location):
-            raise Forbidden(f"this key reads orders of '{principal.location}' only",
-                            fields={"location": [f"must be '{principal.location}' for this "
-                                                 "key"]})
-        wanted["location"] = principal.location
+        # A key for several stores names the one it lists (never "all orders").
+        if wanted["location"] is None and len(principal.locations) == 1:
+            wanted["location"] = principal.location
+        if wanted["location"] not in principal.locations:
+            raise Forbidden(f"this key reads orders of {principal.scope} only",
+                            fields={"location": [f"one of {principal.scope} for this key"]})
     return queries.OrderFilters(**wanted)
 
 

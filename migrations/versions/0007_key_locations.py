@@ -5,14 +5,14 @@ new table. wms keys created without a location used to act everywhere; after thi
 nowhere (403 at every location) until replaced by keys created with `--location`.
 
 Revision ID: 0007_key_locations
-Revises: 0005_transfer_carried
+Revises: 0006_order_holds
 Create Date: 2026-11-30 19:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_key_locations"
-down_revision = "0005_transfer_carried"
+down_revision = "0006_order_holds"
 branch_labels = None
 depends_on = None
 

@@ -165,5 +165,10 @@ def test_who_lists_what(client, as_role, cs, three_orders, channel):
     denied = soho.get(f"{API}/orders?location=store-chicago")
     assert denied.status_code == 403 and "location" in denied.get_json()["error"]["fields"]
     assert found(as_role("store", "store-chicago")) == [sale["id"]]
+    both = as_role("store", ["store-chicago", "store-soho"])  # names the store it lists
+    assert found(both, location="store-soho") == [erika["id"]]
+    assert found(both, location="store-chicago") == [sale["id"]]
+    unnamed = both.get(f"{API}/orders")
+    assert unnamed.status_code == 403 and "location" in unnamed.get_json()["error"]["fields"]
     assert as_role("wms", "dc-east").get(f"{API}/orders").status_code == 403
     assert client.get(f"{API}/orders").status_code == 401
