@@ -82,7 +82,7 @@ def stock_for_sku(sku: str, origin: tuple[float, float] | None = None,
                 .where(Balance.item_id == item.id))
         if kind:
             stmt = stmt.where(Location.kind == kind)
-        rows = session.execute(stmt).all()
+        rows: list[tuple[Balance, Location]] = [(b, loc) for b, loc in session.execute(stmt)]
         here_loc = ledger.location_by_code(session, here, field="near") if here else None
     if here_loc is not None and (not kind or here_loc.kind == kind) and not any(
             loc.id == here_loc.id for _, loc in rows):
