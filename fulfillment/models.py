@@ -84,6 +84,7 @@ class FulfillmentLine(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         Index("ix_ful_fulfillment_lines_fulfillment", "fulfillment_id"),
         Index("ix_ful_fulfillment_lines_order_line", "order_line_id"),
+        Index("ix_ful_fulfillment_lines_fed_by", "fed_by_line_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -96,5 +97,11 @@ class FulfillmentLine(Base):
     source_location: Mapped[str] = mapped_column(String(40))
     demand_ref: Mapped[str] = mapped_column(String(120))
     picked_quantity: Mapped[int | None] = mapped_column(Integer)
+    # A pickup line fed by a transfer: the transfer's line that carries exactly these units
+    # (closing, shrinking or receiving one side touches only its own partner).
+    fed_by_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ful_fulfillment_lines.id", ondelete="SET NULL"))
+    # A shipped transfer line: the ledger's transfer that carries its units.
+    transfer_id: Mapped[int | None] = mapped_column(Integer)
 
     fulfillment: Mapped[Fulfillment] = relationship(back_populates="lines")

@@ -233,8 +233,11 @@ def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
     created = []
     names = snapshot.item_names(session, {ln.sku for ln in by_id.values() if not ln.name})
     ship_to = label_address(demand.ship_to, demand.customer_name, demand.customer_phone)
+    # Transfers first: each pickup line fed by a transfer points at the transfer line that
+    # carries its units (the same allocation).
+    feeding: dict[int, FulfillmentLine] = {}
     for (node, method, transfer_to), allocations in sorted(
-            groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            groups.items(), key=lambda kv: (kv[0][1] != "transfer", kv[0][0], kv[0][1])):
         awaiting = method == "pickup" and any(a.kind == "transfer" for a in allocations)
         fulfillment = Fulfillment(
             order_id=demand.order_id, order_number=demand.order_number, location_code=node,
@@ -248,11 +251,17 @@ def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
             FulfillmentLine(order_line_id=int(a.line_id), sku=a.sku,
                             name=by_id[a.line_id].name or names.get(a.sku),
                             quantity=a.quantity, source_location=a.node,
-                            demand_ref=by_id[a.line_id].demand_ref)
+                            demand_ref=by_id[a.line_id].demand_ref,
+                            fed_by_line_id=(feeding[id(a)].id
+                                            if method == "pickup" and a.kind == "transfer"
+                                            else None))
             for a in allocations
         ]
         session.add(fulfillment)
         session.flush()
+        if method == "transfer":
+            feeding.update((id(a), line) for a, line in zip(allocations, fulfillment.lines,
+                                                           strict=True))
         created.append(fulfillment.id)
     return created
 
@@ -268,11 +277,10 @@ def release(session: Session, order_id: int, line_id: int, demand_ref: str, quan
                Fulfillment.status.in_(OPEN_STATUSES))
         .order_by(FulfillmentLine.id.desc())
     ).all()
-    # A transferred unit appears twice (the sender's transfer line and the store's pickup line)
-    # but holds one reservation, at the sender: release by the holding line, shrink its mirror.
+    # A transferred unit appears twice (the sender's transfer line and the store's pickup line
+    # it feeds) but holds one reservation: release by the pickup line, shrink its feeder.
     holders = [(fl, f) for fl, f in rows if f.method != "transfer"]
-    mirrors = [fl for fl, f in rows if f.method == "transfer"]
-    mirror_left = {m.id: m.quantity for m in mirrors}
+    mirrors = {fl.id: fl for fl, f in rows if f.method == "transfer"}
     items = snapshot.item_ids(session, {fl.sku for fl, _ in holders})
     locations = snapshot.location_ids(
         session, {fl.source_location for fl, _ in holders} | {f.location_code for _, f in holders})
@@ -288,13 +296,9 @@ def release(session: Session, order_id: int, line_id: int, demand_ref: str, quan
                            f"{demand_ref}, found {found}; the ledger needs a look "
                            "(flask inventory verify)")
         _shrink(session, fl, take)
-        left = take
-        for mirror in mirrors:
-            if left and mirror_left[mirror.id] and mirror.source_location == fl.source_location:
-                cut = min(left, mirror_left[mirror.id])
-                _shrink(session, mirror, cut)
-                mirror_left[mirror.id] -= cut
-                left -= cut
+        feeder = mirrors.get(fl.fed_by_line_id) if fl.fed_by_line_id else None
+        if feeder is not None:  # the transfer has not left: it carries `take` fewer units
+            _shrink(session, feeder, take)
         released += take
     session.flush()
     _close_empty(session, {f.id for _, f in rows}, cause.note or "cancelled")

@@ -164,8 +164,9 @@ def ship(session: Session, f: Fulfillment, carrier: str, tracking_number: str,
             item = ledger.item_by_sku(session, line.sku)
             source = ledger.location_by_code(session, line.source_location)
             destination = ledger.location_by_code(session, f.transfer_to)
-            ledger.ship_transfer(session, item, source, destination, line.quantity, cause,
-                                 demand_ref=line.demand_ref)
+            moved_by = ledger.ship_transfer(session, item, source, destination,
+                                            line.quantity, cause, demand_ref=line.demand_ref)
+            line.transfer_id = moved_by.id  # the pickup it feeds waits for this one
         else:
             ledger.consume(session, items[line.sku], locations[line.source_location],
                            line.demand_ref, line.quantity, cause)
@@ -193,21 +194,20 @@ def release_all(session: Session, f: Fulfillment, status: str, reason: str,
 
 
 def _close_mirrors(session: Session, f: Fulfillment, status: str, reason: str) -> None:
-    """A transfer and the pickup it feeds hold the same units: closing one closes the
-    other's lines for those units."""
+    """A transfer line and the pickup line it feeds hold the same units: closing one side
+    closes exactly its partners' lines (never another transfer's of the same order)."""
+    ids = [ln.id for ln in f.lines]
     if f.method == "transfer":
         partner_lines = session.scalars(
             select(FulfillmentLine).join(Fulfillment)
-            .where(Fulfillment.order_id == f.order_id, Fulfillment.method == "pickup",
-                   Fulfillment.location_code == f.transfer_to,
-                   Fulfillment.status.in_(OPEN_STATUSES),
-                   FulfillmentLine.source_location == f.location_code)).all()
+            .where(FulfillmentLine.fed_by_line_id.in_(ids),
+                   Fulfillment.status.in_(OPEN_STATUSES))).all()
     elif f.method == "pickup":
+        feeders = [ln.fed_by_line_id for ln in f.lines if ln.fed_by_line_id is not None]
         partner_lines = session.scalars(
             select(FulfillmentLine).join(Fulfillment)
-            .where(Fulfillment.order_id == f.order_id, Fulfillment.method == "transfer",
-                   Fulfillment.transfer_to == f.location_code,
-                   Fulfillment.status == "pending")).all()
+            .where(FulfillmentLine.id.in_(feeders), Fulfillment.method == "transfer",
+                   Fulfillment.status == "pending")).all() if feeders else []
     else:
         return
     touched = {ln.fulfillment_id for ln in partner_lines}
@@ -308,17 +308,31 @@ def promote_arrived(session: Session, location: str | None = None) -> list[Fulfi
         store_id = snapshot.location_ids(session, [f.location_code]).get(f.location_code)
         assert store_id is not None  # a fulfillment's location exists
         items = snapshot.item_ids(session, {ln.sku for ln in f.lines})
-        # A line may be split between the store's own units and transferred ones, all
-        # under one demand: the store must hold the demand's total.
+        # Each line fed by a transfer waits for that very transfer (another pickup of the
+        # same order line may wait for another one); and the store must hold the demand's
+        # total, as the ledger re-reserves arriving units for it.
         needed: dict[tuple[str, str], int] = {}
         for ln in f.lines:
             needed[(ln.sku, ln.demand_ref)] = needed.get((ln.sku, ln.demand_ref), 0) + (
                 ln.quantity)
-        arrived = all(ledger.held(session, items[sku], store_id, demand) >= quantity
-                      for (sku, demand), quantity in needed.items())
+        arrived = _feeders_received(session, f) and all(
+            ledger.held(session, items[sku], store_id, demand) >= quantity
+            for (sku, demand), quantity in needed.items())
         if arrived:
             for ln in f.lines:
                 ln.source_location = f.location_code
             f.status = "pending"
             promoted.append(f)
     return promoted
+
+
+def _feeders_received(session: Session, pickup: Fulfillment) -> bool:
+    """Every transfer that feeds this pickup's lines has shipped and been received in full."""
+    feeders = [ln.fed_by_line_id for ln in pickup.lines if ln.fed_by_line_id is not None]
+    if not feeders:
+        return True
+    transfer_ids = list(session.scalars(select(FulfillmentLine.transfer_id).where(
+        FulfillmentLine.id.in_(feeders))))
+    if len(transfer_ids) != len(set(feeders)) or any(t is None for t in transfer_ids):
+        return False  # not shipped yet
+    return ledger.transfers_received(session, [t for t in transfer_ids if t is not None])

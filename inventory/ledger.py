@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, select, update
+from sqlalchemy import CursorResult, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -420,6 +420,15 @@ def _take_reservation(session: Session, item_id: int, location_id: int, demand_r
     if result.rowcount != 1:
         raise _holds_less(demand_ref, held(session, item_id, location_id, demand_ref),
                           quantity)
+
+
+def transfers_received(session: Session, transfer_ids: Sequence[int]) -> bool:
+    """Whether every one of these transfers has been received in full."""
+    if not transfer_ids:
+        return True
+    done = session.scalar(select(func.count()).select_from(Transfer).where(
+        Transfer.id.in_(set(transfer_ids)), Transfer.status == "received"))
+    return done == len(set(transfer_ids))
 
 
 def held(session: Session, item_id: int, location_id: int, demand_ref: str) -> int:
