@@ -13,6 +13,7 @@ from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import HTTPException
 
+from core.db import is_transient
 from core.errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,11 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(err: Exception):
         if isinstance(err, HTTPException):
             return app.extensions["oms_api"].handle_http_exception(err)
+        if is_transient(err):  # still deadlocked after the unit of work's retries
+            log.warning("transient database conflict after retries: %s", err)
+            return (jsonify(error_body("busy", "the database was busy with conflicting "
+                                       "changes; nothing was changed, retry shortly")),
+                    503, {"Retry-After": "1"})
         log.exception("unhandled error")
         return jsonify(error_body("internal", "internal error; it has been logged")), 500
 

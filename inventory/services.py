@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.db import Joined, unit_of_work
+from core.db import Joined, UnitOfWork, run_in_unit_of_work, unit_of_work
 from core.errors import Conflict, InvalidInput
 from inventory import ledger
 from inventory.ledger import Cause
@@ -53,7 +53,7 @@ def create_item(data: dict[str, Any], *, joined: Joined = ()) -> dict:
 
 def _one_movement(kind: str, sku: str, location_code: str, quantity: int,
                   cause: Cause, joined: Joined = ()) -> dict:
-    with unit_of_work(joined=joined) as uow:
+    def work(uow: UnitOfWork) -> dict:
         session = uow.session
         item = ledger.item_by_sku(session, sku)
         location = ledger.location_by_code(session, location_code)
@@ -65,12 +65,12 @@ def _one_movement(kind: str, sku: str, location_code: str, quantity: int,
         }
         movement = operations[kind](session, item, location, quantity, cause)
         balance = ledger.balance_of(session, item.id, location.id)
-        result = {
+        return {
             "movements": [movement_view(movement, sku, location_code)] if movement else [],
             "balance": balance_view(balance, location),
         }
-        uow.commit()
-    return result
+
+    return run_in_unit_of_work(work, joined=joined)
 
 
 def receive(sku: str, location: str, quantity: int, cause: Cause, *, joined: Joined = ()) -> dict:
@@ -91,16 +91,16 @@ def count(sku: str, location: str, counted: int, cause: Cause, *, joined: Joined
 
 def transfer(sku: str, source: str, destination: str, quantity: int, cause: Cause,
              *, demand_ref: str | None = None, joined: Joined = ()) -> dict:
-    with unit_of_work(joined=joined) as uow:
+    def work(uow: UnitOfWork) -> dict:
         session = uow.session
         item = ledger.item_by_sku(session, sku)
         src = ledger.location_by_code(session, source)
         dst = ledger.location_by_code(session, destination, field="to_location")
         moved = ledger.ship_transfer(session, item, src, dst, quantity, cause,
                                      demand_ref=demand_ref)
-        view = transfer_view(moved, sku, src.code, dst.code)
-        uow.commit()
-    return view
+        return transfer_view(moved, sku, src.code, dst.code)
+
+    return run_in_unit_of_work(work, joined=joined)
 
 
 def receive_transfer(transfer_id: int, cause: Cause, quantity: int | None = None, *,

@@ -45,3 +45,27 @@ def test_bodies_the_parser_cannot_hold_are_a_400(raw):
     with pytest.raises(BadRequestBody) as err:
         parse_json_body(raw)
     assert err.value.status == 400 and "_body" in err.value.fields
+
+
+def test_a_deadlock_that_outlasts_the_retries_is_a_503_with_retry_after():
+    from flask import Flask
+    from sqlalchemy.exc import OperationalError
+
+    from core.http import OmsApi, register_error_handlers
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    app = Flask("t")
+    app.config.update(API_TITLE="t", API_VERSION="v1", OPENAPI_VERSION="3.0.3")
+    app.extensions["oms_api"] = OmsApi(app)
+    register_error_handlers(app)
+
+    @app.get("/busy")
+    def busy():
+        raise OperationalError("UPDATE inv_balances ...", {}, Deadlock())
+
+    response = app.test_client().get("/busy")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.get_json()["error"]["code"] == "busy"
