@@ -1,4 +1,5 @@
-"""The HTTP conventions of the API contract, written once: error bodies, pagination cursors."""
+"""The HTTP conventions of the API contract, written once: error bodies, pagination cursors,
+money, and how the OpenAPI document states them (the error responses every operation shares)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import base64
 import json
 import logging
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from apispec import BasePlugin
 from flask import Flask, jsonify, request
 from flask_smorest import Api
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 
 from core.db import is_transient
@@ -45,8 +48,83 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+class ErrorDetailOut(Schema):
+    code = fields.String(required=True, metadata={
+        "description": "stable machine-readable code, e.g. `invalid`, `not_found`, `conflict`, "
+                       "`insufficient_stock`, `unauthorized`, `forbidden`, `bad_request`, "
+                       "`unsupported_media_type`, `method_not_allowed`"})
+    message = fields.String(required=True, metadata={"description": "for people"})
+    fields_ = fields.Dict(
+        data_key="fields", required=True, keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "problems by dotted field name (`lines.0.sku`), query "
+                                 "parameter, path part or header; `_body` for the body as a "
+                                 "whole"})
+    details = fields.Dict(metadata={"description": "facts about a conflict, e.g. `held`, "
+                                                   "`requested`"})
+
+
+class ErrorOut(Schema):
+    """The contract's error body: `{"error": {"code", "message", "fields", "details"?}}`."""
+
+    error = fields.Nested(ErrorDetailOut, required=True)
+
+
+# The error responses of the document: (name, status, description). Every /api/v1 operation
+# gets 401, 403 and 422; those with a path parameter 404; those with a body 400 and 415
+# (ErrorResponsesPlugin). 409 is stated per operation where a state conflict can happen.
+ERROR_RESPONSES = {
+    400: ("BAD_REQUEST", "The body is not JSON this API can read (malformed, NaN, nested too "
+                         "deeply)."),
+    401: ("UNAUTHORIZED", "No API key, or an unknown or revoked one: send "
+                          "`Authorization: Bearer <key>`."),
+    403: ("FORBIDDEN", "The key's role, location or channel may not do this."),
+    404: ("NOT_FOUND", "The resource named in the path does not exist."),
+    409: ("CONFLICT", "The resource's state does not allow this (e.g. `insufficient_stock`, "
+                      "already shipped, a live lease held by another key, an "
+                      "`Idempotency-Key` reused with another body)."),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "A body was sent without `Content-Type: application/json`."),
+    422: ("UNPROCESSABLE_ENTITY", "Invalid input: `fields` names each field, query parameter, "
+                                  "path part or header and what is wrong with it."),
+}
+
+
+class ErrorResponsesPlugin(BasePlugin):
+    """Documents the errors every API operation shares, so no view has to repeat them."""
+
+    def operation_helper(self, path: str | None = None,  # type: ignore[override]
+                         operations: dict | None = None, **kwargs: Any) -> None:
+        if not path or not path.startswith("/api/") or not operations:
+            return
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            statuses = [401, 403, 422]
+            if "{" in path:
+                statuses.append(404)
+            if "requestBody" in operation:
+                statuses += [400, 415]
+            responses = operation.setdefault("responses", {})
+            for status in sorted(statuses):
+                responses.setdefault(str(status), ERROR_RESPONSES[status][0])
+
+
 class OmsApi(Api):
-    """flask-smorest's Api with the contract's error body instead of its own."""
+    """flask-smorest's Api with the contract's error body instead of its own, in the answers
+    and in the document."""
+
+    ERROR_SCHEMA = ErrorOut
+    # No catch-all `default` response: each operation lists the statuses it can answer.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _init_spec(self, *, extra_plugins=None, **options):  # type: ignore[override]
+        plugins = [*(extra_plugins or ()), ErrorResponsesPlugin()]
+        super()._init_spec(extra_plugins=plugins, **options)
+
+    def _register_responses(self) -> None:
+        super()._register_responses()
+        for name, description in ERROR_RESPONSES.values():
+            self.spec.components.responses_lazy[name]["description"] = description
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
@@ -73,7 +151,10 @@ class OmsApi(Api):
             code = "invalid"
         if (error.code or 500) >= 500:
             log.error("HTTP %s: %s", error.code, message)
-        return jsonify(error_body(code, message, fields_)), error.code, data.get("headers") or {}
+        # The exception's own headers (a 405's `Allow`), without its HTML Content-Type.
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        return jsonify(error_body(code, message, fields_)), error.code, headers
 
 
 # Text no column can store: PostgreSQL refuses NUL in text, and a lone UTF-16 surrogate (JSON
@@ -108,7 +189,8 @@ def check_api_input() -> None:
     """Before an API view parses its input (called once the caller is authenticated, so an
     unknown caller still gets 401 first): a body that is not JSON we can hold, or text no
     column can store, is the caller's error (400/422 naming the field), not a 500 from deep
-    inside a use case. Malformed JSON the parser itself chokes on (nesting deeper than its
+    inside a use case. A body sent as anything but JSON is a 415 naming `Content-Type` (not
+    "every field is missing"). Malformed JSON the parser itself chokes on (nesting deeper than its
     recursion limit, integers longer than Python converts) is caught here as well."""
     for name in CHECKED_HEADERS:
         if name in request.headers and UNSTORABLE.search(request.headers[name]):
@@ -120,7 +202,11 @@ def check_api_input() -> None:
         if UNSTORABLE.search(name) or UNSTORABLE.search(value):
             raise InvalidInput(name, UNSTORABLE_PROBLEM)
     raw = request.get_data(cache=True)
-    if not raw or not request.is_json:
+    if not raw:
+        return
+    if not request.is_json:
+        if request.method in ("POST", "PUT", "PATCH"):
+            raise UnsupportedBody(request.mimetype)
         return
     body = parse_json_body(raw)
     where = find_unstorable(body)
@@ -142,6 +228,17 @@ def parse_json_body(raw: bytes | str) -> Any:
                              "of this API") from exc
     except ValueError as exc:  # not JSON, bad encoding, or an integer too long to convert
         raise BadRequestBody(f"not valid JSON: {exc}") from exc
+
+
+class UnsupportedBody(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+    def __init__(self, mimetype: str):
+        sent = f"'{mimetype}'" if mimetype else "no Content-Type"
+        super().__init__(f"the body was sent with {sent}; send it as "
+                         "Content-Type: application/json",
+                         fields={"Content-Type": ["must be application/json"]})
 
 
 class BadRequestBody(DomainError):
@@ -187,6 +284,76 @@ def record_id(**kwargs: Any) -> fields.Integer:
     """An id sent in a body: a positive integer that fits the id columns (never an overflow
     from the database)."""
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_INT_ID), **kwargs)
+
+
+MAX_PRICE = Decimal("10000000")
+# What Money accepts, stated in the document: 0 to 10000000 with at most 2 decimals.
+MONEY_PATTERN = r"^(\d{1,7}(\.\d{1,2})?|10000000(\.0{1,2})?)$"
+MONEY_OUT_PATTERN = r"^-?\d+\.\d{2}$"
+
+
+class Money(fields.String):
+    """An amount in a body: a decimal string ("12.50"), 0 to 10,000,000 with at most 2
+    decimals (the price columns' scale), loaded as a Decimal. A JSON number is refused: a
+    binary float cannot carry cents exactly."""
+
+    def __init__(self, **kwargs: Any):
+        metadata = {"pattern": MONEY_PATTERN, "example": "12.50",
+                    "description": "decimal string, 0 to 10000000, at most 2 decimals",
+                    **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        if not isinstance(value, str):
+            raise ValidationError('must be a decimal string such as "12.50"')
+        if not re.fullmatch(MONEY_PATTERN, value):
+            raise ValidationError("must be a decimal string from 0 to 10000000 with at most "
+                                  "2 decimals")
+        try:
+            return Decimal(value) + 0  # + 0 turns -0 into 0
+        except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
+            raise ValidationError("not a decimal") from exc
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
+
+
+def money_out(**kwargs: Any) -> fields.String:
+    """An amount in a response: a decimal string with exactly 2 decimals."""
+    return fields.String(metadata={"pattern": MONEY_OUT_PATTERN, "example": "12.50",
+                                   "description": "decimal string with 2 decimals",
+                                   **kwargs.pop("metadata", {})}, **kwargs)
+
+
+def timestamp(**kwargs: Any) -> fields.String:
+    """A UTC time in a response, ISO 8601 (`2026-03-01T12:00:00.123456Z`)."""
+    return fields.String(metadata={"format": "date-time", **kwargs.pop("metadata", {})},
+                         **kwargs)
+
+
+class Payload(Schema):
+    """A response shape. Declared fields are serialised by the schema (and documented);
+    keys a view sends that the schema does not declare pass through unchanged (the document
+    allows additional properties), so adding a field to a payload never loses it."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        many = self.many if many is None else bool(many)
+        dumped = super().dump(obj, many=many)
+        if many:
+            return [self._keep_extra(o, d) for o, d in zip(obj, dumped, strict=True)]
+        return self._keep_extra(obj, dumped)
+
+    def _keep_extra(self, obj: Any, dumped: Any) -> Any:
+        if isinstance(obj, dict) and isinstance(dumped, dict):
+            for key, value in obj.items():
+                if key not in self.fields and key not in dumped:
+                    dumped[key] = value
+        return dumped
 
 
 def decode_cursor(cursor: str | None, maximum: int = MAX_INT_ID) -> int | None:

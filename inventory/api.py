@@ -33,6 +33,7 @@ blp = Blueprint("inventory", __name__, url_prefix="/api/v1",
                 description="The single stock ledger: locations, items, movements, stock.")
 
 ANY_ROLE = ROLES
+CONFLICT = "CONFLICT"  # the document's 409 response (core.http.ERROR_RESPONSES)
 STOCK_WORKERS = ("wms", "store")
 
 
@@ -45,6 +46,7 @@ def _cause(reference: str | None = None, note: str | None = None) -> Cause:
 @idempotent
 @blp.arguments(LocationIn)
 @blp.response(201, LocationOut)
+@blp.alt_response(409, CONFLICT)
 def create_location(data: dict):
     """Add a warehouse or store."""
     return services.create_location(data, joined=joined_work())
@@ -63,6 +65,7 @@ def list_locations(args: dict):
 @require_roles(*ANY_ROLE)
 @blp.response(200, LocationOut)
 def get_location(code: str):
+    """Show a location."""
     return queries.get_location(code)
 
 
@@ -81,6 +84,7 @@ def location_stock(args: dict, code: str):
 @idempotent
 @blp.arguments(ItemIn)
 @blp.response(201, ItemOut)
+@blp.alt_response(409, CONFLICT)
 def create_item(data: dict):
     """Add a SKU to the catalogue."""
     return services.create_item(data, joined=joined_work())
@@ -91,6 +95,7 @@ def create_item(data: dict):
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, ItemPageOut)
 def list_items(args: dict):
+    """The catalogue, by SKU, cursor-paginated."""
     return queries.list_items(args["limit"], args["cursor"])
 
 
@@ -98,6 +103,7 @@ def list_items(args: dict):
 @require_roles(*ANY_ROLE)
 @blp.response(200, ItemOut)
 def get_item(sku: str):
+    """Show a SKU."""
     return queries.get_item(sku)
 
 
@@ -106,8 +112,9 @@ def get_item(sku: str):
 @idempotent
 @blp.arguments(MovementIn)
 @blp.response(201, MovementResultOut)
+@blp.alt_response(409, CONFLICT)
 def post_movement(data: dict):
-    """Record a receipt, signed adjustment, cycle count, damage, or ship a transfer.
+    """Record a receipt, signed adjustment, cycle count or damage, or ship a transfer.
 
     A cycle count takes the counted quantity and records the difference (no movement when it
     matches). A transfer leaves `location` now and is in transit to `to_location` until it is
@@ -139,8 +146,10 @@ def list_transfers(args: dict):
 @blp.arguments(StockArgs, location="query")
 @blp.response(200, StockOut)
 def stock(args: dict, sku: str):
-    """A SKU across the network. `?near=CODE` or `?latitude=&longitude=` sorts by distance;
-    `near` itself is always listed (zeros when it has none), whatever `min_available` says."""
+    """A SKU's stock across the network, per location and in total.
+
+    `?near=CODE` or `?latitude=&longitude=` sorts by distance; `near` itself is always listed
+    (zeros when it has none), whatever `min_available` says."""
     origin = queries.resolve_origin(args.get("near"), args.get("latitude"),
                                     args.get("longitude"))
     return queries.stock_for_sku(sku, origin, kind=args.get("kind"),
@@ -152,7 +161,7 @@ def stock(args: dict, sku: str):
 @blp.arguments(HistoryArgs, location="query")
 @blp.response(200, MovementPageOut)
 def movements(args: dict, sku: str):
-    """The ledger for a SKU, newest first (`?location=` for one location)."""
+    """The ledger's movements of a SKU, newest first (`?location=` for one location)."""
     return queries.movement_history(sku, args.get("location"), args["limit"], args["cursor"])
 
 
@@ -161,5 +170,6 @@ def movements(args: dict, sku: str):
 @blp.arguments(SafetyStockIn)
 @blp.response(200, MovementResultOut)
 def put_safety_stock(data: dict, sku: str, location: str):
+    """Set the units at a location that are never promised to orders."""
     return {"movements": [], "balance": services.set_safety_stock(sku, location,
                                                                    data["safety_stock"])}

@@ -1,12 +1,13 @@
 """Request and response shapes of the inventory API (marshmallow; flask-smorest documents them).
-Range and sign rules for quantities live in `inventory.ledger.check_quantity`, not here."""
+The rules for quantities are enforced by `inventory.ledger.check_quantity` (sign and zero per
+kind); the schemas state the same bounds so that the API document shows them."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.http import PageArgs
-from inventory.models import LOCATION_KINDS
+from core.http import Money, PageArgs, Payload, money_out, timestamp
+from inventory.models import LOCATION_KINDS, MAX_MOVEMENT_QUANTITY
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
                        error="1-40 letters, digits, '.', '_' or '-'")
@@ -14,6 +15,9 @@ CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
 SKU = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
                       error="1-64 letters, digits, '.', '_' or '-'")
 API_MOVEMENT_KINDS = ("receipt", "adjustment", "cycle_count", "damage", "transfer")
+SIGNED_UNITS = validate.Range(min=-MAX_MOVEMENT_QUANTITY, max=MAX_MOVEMENT_QUANTITY)
+UNITS = validate.Range(min=1, max=MAX_MOVEMENT_QUANTITY)
+UNITS_OR_ZERO = validate.Range(min=0, max=MAX_MOVEMENT_QUANTITY)
 
 
 class LocationIn(Schema):
@@ -34,8 +38,21 @@ class LocationIn(Schema):
     postal_code = fields.String(load_default=None, validate=validate.Length(max=20))
 
 
-class LocationOut(LocationIn):
-    active = fields.Boolean()
+class LocationOut(Payload):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(LOCATION_KINDS))
+    latitude = fields.Float(required=True)
+    longitude = fields.Float(required=True)
+    ships = fields.Boolean(required=True)
+    pickup = fields.Boolean(required=True)
+    priority = fields.Integer(required=True)
+    daily_capacity = fields.Integer(required=True, allow_none=True)
+    city = fields.String(required=True, allow_none=True)
+    region = fields.String(required=True, allow_none=True)
+    country = fields.String(required=True, allow_none=True)
+    postal_code = fields.String(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
 
 
 class LocationListArgs(Schema):
@@ -45,9 +62,7 @@ class LocationListArgs(Schema):
 class ItemIn(Schema):
     sku = fields.String(required=True, validate=SKU)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    price = fields.Decimal(required=True, as_string=True,
-                           validate=validate.Range(min=0, max=10_000_000),
-                           metadata={"description": "decimal string, at most 2 decimals"})
+    price = Money(required=True)
     currency = fields.String(load_default="USD", validate=validate.Regexp(
         r"^[A-Z]{3}$", error="an ISO 4217 code such as USD"))
     weight_grams = fields.Integer(strict=True, load_default=0,
@@ -59,9 +74,9 @@ class MovementIn(Schema):
     location = fields.String(required=True, validate=CODE)
     kind = fields.String(required=True, validate=validate.OneOf(API_MOVEMENT_KINDS))
     quantity = fields.Integer(
-        required=True, strict=True,
+        required=True, strict=True, validate=SIGNED_UNITS,
         metadata={"description": "units; signed for adjustment; the counted quantity for "
-                                 "cycle_count"})
+                                 "cycle_count (0 allowed there); positive otherwise"})
     to_location = fields.String(load_default=None, validate=CODE)
     reference = fields.String(load_default=None, validate=validate.Length(max=200))
     note = fields.String(load_default=None, validate=validate.Length(max=2000))
@@ -75,11 +90,11 @@ class MovementIn(Schema):
 
 
 class SafetyStockIn(Schema):
-    safety_stock = fields.Integer(required=True, strict=True)
+    safety_stock = fields.Integer(required=True, strict=True, validate=UNITS_OR_ZERO)
 
 
 class TransferReceiveIn(Schema):
-    quantity = fields.Integer(strict=True, load_default=None,
+    quantity = fields.Integer(strict=True, load_default=None, validate=UNITS,
                               metadata={"description": "default: all that is outstanding"})
     reference = fields.String(load_default=None, validate=validate.Length(max=200))
 
@@ -111,7 +126,7 @@ class LocationStockArgs(PageArgs):
     available_only = fields.Boolean(load_default=False)
 
 
-class BalanceOut(Schema):
+class BalanceOut(Payload):
     location = fields.String()
     location_name = fields.String()
     kind = fields.String()
@@ -123,7 +138,7 @@ class BalanceOut(Schema):
     distance_km = fields.Float()
 
 
-class MovementOut(Schema):
+class MovementOut(Payload):
     id = fields.Integer()
     kind = fields.String()
     sku = fields.String()
@@ -137,10 +152,10 @@ class MovementOut(Schema):
     reference = fields.String(allow_none=True)
     actor = fields.String()
     note = fields.String(allow_none=True)
-    created_at = fields.String()
+    created_at = timestamp()
 
 
-class TransferOut(Schema):
+class TransferOut(Payload):
     id = fields.Integer()
     sku = fields.String()
     from_location = fields.String()
@@ -153,22 +168,22 @@ class TransferOut(Schema):
         metadata={"description": "units still on the road that will be reserved for "
                                  "demand_ref when they arrive (the rest arrive free)"})
     reference = fields.String(allow_none=True)
-    created_at = fields.String()
-    received_at = fields.String(allow_none=True)
+    created_at = timestamp()
+    received_at = timestamp(allow_none=True)
 
 
-class TransferPageOut(Schema):
+class TransferPageOut(Payload):
     items = fields.List(fields.Nested(TransferOut))
     next_cursor = fields.String(allow_none=True)
 
 
-class MovementResultOut(Schema):
+class MovementResultOut(Payload):
     movements = fields.List(fields.Nested(MovementOut))
     balance = fields.Nested(BalanceOut)
     transfer = fields.Nested(TransferOut)
 
 
-class NetworkTotalsOut(Schema):
+class NetworkTotalsOut(Payload):
     on_hand = fields.Integer()
     reserved = fields.Integer()
     safety_stock = fields.Integer()
@@ -176,23 +191,27 @@ class NetworkTotalsOut(Schema):
     in_transit = fields.Integer()
 
 
-class StockOut(Schema):
+class StockOut(Payload):
     sku = fields.String()
     name = fields.String()
     network = fields.Nested(NetworkTotalsOut)
     locations = fields.List(fields.Nested(BalanceOut))
 
 
-class MovementPageOut(Schema):
+class MovementPageOut(Payload):
     items = fields.List(fields.Nested(MovementOut))
     next_cursor = fields.String(allow_none=True)
 
 
-class ItemOut(ItemIn):
-    pass
+class ItemOut(Payload):
+    sku = fields.String(required=True)
+    name = fields.String(required=True)
+    price = money_out(required=True)
+    currency = fields.String(required=True)
+    weight_grams = fields.Integer(required=True)
 
 
-class ItemPageOut(Schema):
+class ItemPageOut(Payload):
     items = fields.List(fields.Nested(ItemOut))
     next_cursor = fields.String(allow_none=True)
 
@@ -202,7 +221,7 @@ class LocationStockRowOut(BalanceOut):
     name = fields.String()
 
 
-class LocationStockOut(Schema):
+class LocationStockOut(Payload):
     location = fields.Nested(LocationOut)
     items = fields.List(fields.Nested(LocationStockRowOut))
     next_cursor = fields.String(allow_none=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import jsonify
 from flask_smorest import Blueprint
 
 from core.auth import Principal, current_principal, require_roles
@@ -15,17 +14,25 @@ from oms.customers import SeenIdentity
 from oms.schemas import (
     AddLinesIn,
     CancelIn,
+    CustomerListOut,
+    CustomerOut,
     CustomerSearchArgs,
+    HoldsSummaryOut,
     MergeIn,
+    MergeOut,
     NoteIn,
+    NoteOut,
     OrderIn,
     OrderListArgs,
+    OrderOut,
+    OrderPageOut,
     RerouteIn,
     UnmergeIn,
 )
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1",
                 description="Orders from every channel, their routing, and customers.")
+CONFLICT = "CONFLICT"  # the document's 409 response (core.http.ERROR_RESPONSES)
 
 
 def to_command(data: dict, principal: Principal) -> orders.PlaceOrder:
@@ -73,28 +80,36 @@ def _authorise_order(order_id: int, *, write: bool = False) -> None:
 @require_roles("channel")
 @idempotent
 @blp.arguments(OrderIn)
+@blp.response(201, OrderOut, description="The new order, with its routing.")
+@blp.alt_response(200, schema=OrderOut, success=True,
+                  description="This `(channel, external_id)` was already taken: that order.")
+@blp.alt_response(409, CONFLICT)
 def create_order(data: dict):
-    """Take an order from a POS, web or marketplace channel; returns it with its routing.
+    """Take an order from a POS, web or marketplace channel.
 
-    The same `(channel, external_id)` again returns the existing order (200), so a channel's
-    retries never make a second order."""
+    The answer is the order with its routing. The same `(channel, external_id)` again returns
+    the existing order (200), so a channel's retries never make a second order."""
     principal = current_principal()
     if principal.channel and data["channel"] != principal.channel:
         raise Forbidden(f"this key pushes orders for channel '{principal.channel}' only",
                         fields={"channel": [f"must be '{principal.channel}' for this key"]})
     placed = orders.place_order(to_command(data, principal), joined=joined_work())
-    return jsonify(queries.get_order(placed.order_id)), 201 if placed.created else 200
+    return queries.get_order(placed.order_id), 201 if placed.created else 200
 
 
 @blp.route("/orders", methods=["GET"])
 @require_roles("cs", "channel", "store")
 @blp.arguments(OrderListArgs, location="query")
+@blp.response(200, OrderPageOut)
 def search_orders(args: dict):
-    """List orders newest first (filters: status, e.g. `on_hold`, channel, location, created
-    between), or find any order with `q`: number (with or without its prefix), channel id
-    or name, email, phone or its last 7+ digits, name or surname, tracking number."""
-    return jsonify(queries.find_orders(args["q"], args["limit"], args["cursor"],
-                                       _scoped_filters(args, current_principal())))
+    """List orders newest first, or find them with `q`.
+
+    Filters: status (e.g. `on_hold`), channel, location, created between. `q` finds any
+    order by number (with or without its prefix), channel id or name, email, phone or its
+    last 7+ digits, name or surname, tracking number. A channel key sees its channel's
+    orders, a store key those with work at its store."""
+    return queries.find_orders(args["q"], args["limit"], args["cursor"],
+                               _scoped_filters(args, current_principal()))
 
 
 def _scoped_filters(args: dict, principal: Principal) -> queries.OrderFilters:
@@ -122,50 +137,69 @@ def _scoped_filters(args: dict, principal: Principal) -> queries.OrderFilters:
 
 @blp.route("/orders/on-hold", methods=["GET"])
 @require_roles("cs")
+@blp.response(200, HoldsSummaryOut)
 def orders_on_hold_summary():
-    """Orders on hold at a glance: how many, why, since when, and the unknown SKUs and
-    unmapped channel locations holding the most orders (list them with `?status=on_hold`)."""
-    return jsonify(queries.holds_summary())
+    """Orders on hold at a glance.
+
+    How many, why, since when, and the unknown SKUs and unmapped channel locations holding
+    the most orders (list them with `?status=on_hold`)."""
+    return queries.holds_summary()
 
 
 @blp.route("/orders/<int(max=2147483647):order_id>/release-hold", methods=["POST"])
 @require_roles("cs")
+@blp.response(200, OrderOut)
+@blp.alt_response(409, CONFLICT)
 def release_hold(order_id: int):
-    """Try to release an order on hold now (the periodic job tries every 2 minutes): routed
-    like a new order when its SKUs and location are known, else 409 with what is missing."""
+    """Try to release an order on hold now.
+
+    The periodic job tries every 2 minutes. The order is routed like a new order when its
+    SKUs and location are known, else 409 with what is missing."""
     holds.release_or_conflict(order_id, actor=current_principal().actor, source="cs")
-    return jsonify(queries.get_order(order_id))
+    return queries.get_order(order_id)
 
 
 @blp.route("/orders/<int(max=2147483647):order_id>", methods=["GET"])
 @require_roles("cs", "channel", "store")
+@blp.response(200, OrderOut)
 def get_order(order_id: int):
-    """Status, lines and their quantities, fulfillments, routing with reasons, timeline."""
+    """Show an order.
+
+    Status, lines and their quantities, fulfillments, routing with reasons, timeline."""
     _authorise_order(order_id)
-    return jsonify(queries.get_order(order_id))
+    return queries.get_order(order_id)
 
 
 @blp.route("/orders/<int(max=2147483647):order_id>/cancel", methods=["POST"])
 @require_roles("cs", "channel")
 @blp.arguments(CancelIn)
+@blp.response(200, OrderOut)
+@blp.alt_response(409, CONFLICT)
 def cancel_order(data: dict, order_id: int):
-    """Cancel the whole order, or `lines` [{line_id, quantity}]; releases reservations."""
+    """Cancel an order, or some units of its lines.
+
+    Without `lines` the whole order; with `lines` [{line_id, quantity}] those units.
+    Reservations are released; shipped or handed-over units are refused (409)."""
     _authorise_order(order_id, write=True)
     lines = [(ln["line_id"], ln["quantity"]) for ln in data["lines"]] if data["lines"] else None
     principal = current_principal()
     orders.cancel(order_id, lines, actor=principal.actor, source=principal.role,
                   reason=data["reason"])
-    return jsonify(queries.get_order(order_id))
+    return queries.get_order(order_id)
 
 
 @blp.route("/orders/<int(max=2147483647):order_id>/lines", methods=["POST"])
 @require_roles("cs", "channel")
 @idempotent
 @blp.arguments(AddLinesIn)
+@blp.response(200, OrderOut)
+@blp.alt_response(409, CONFLICT)
 def add_lines(data: dict, order_id: int):
-    """Add units to an open order (the customer added to it on the channel): `line_id` and
-    `quantity` for more of a line, or `sku`, `quantity`, `unit_price` for a new line. They are
-    routed at once; the answer is the order with its new routing."""
+    """Add units to an open order.
+
+    The customer added to it on the channel: `line_id` and `quantity` for more of a line, or
+    `sku`, `quantity`, `unit_price` for a new line. They are routed at once; the answer is the
+    order with its new routing."""
     _authorise_order(order_id, write=True)
     principal = current_principal()
     orders.add_to_order(order_id, [
@@ -175,70 +209,88 @@ def add_lines(data: dict, order_id: int):
                              ln["external_id"]))
         for ln in data["lines"]], actor=principal.actor, source=principal.role,
         joined=joined_work())
-    return jsonify(queries.get_order(order_id))
+    return queries.get_order(order_id)
 
 
 @blp.route("/orders/<int(max=2147483647):order_id>/reroute", methods=["POST"])
 @require_roles("cs")
 @blp.arguments(RerouteIn)
+@blp.response(200, OrderOut)
+@blp.alt_response(409, CONFLICT)
 def reroute_order(data: dict, order_id: int):
-    """Re-plan every unit not yet shipped or handed over, optionally excluding locations."""
+    """Route an order again.
+
+    Every unit not yet shipped or handed over is released and planned again, optionally
+    without `exclude_locations` (kept for later re-routes)."""
     principal = current_principal()
     orders.reroute(order_id, actor=principal.actor, source=principal.role,
                    exclude_locations=frozenset(data["exclude_locations"]))
-    return jsonify(queries.get_order(order_id))
+    return queries.get_order(order_id)
 
 
 @blp.route("/orders/<int(max=2147483647):order_id>/notes", methods=["POST"])
 @require_roles("cs", "store")
 @blp.arguments(NoteIn)
+@blp.response(201, NoteOut)
 def order_note(data: dict, order_id: int):
+    """Add a contact note to an order (and its customer's timeline)."""
     _authorise_order(order_id)
     note = queries.add_note(text=data["text"], channel=data["channel"],
                             actor=current_principal().actor, order_id=order_id)
-    return jsonify(note), 201
+    return note
 
 
 @blp.route("/customers", methods=["GET"])
 @require_roles("cs")
 @blp.arguments(CustomerSearchArgs, location="query")
+@blp.response(200, CustomerListOut)
 def search_customers(args: dict):
-    """Find a customer by email, phone (any format), channel account id or name."""
-    return jsonify({"items": queries.search_customers(args["q"], args["limit"])})
+    """Find customers by email, phone (any format), channel account id or name."""
+    return {"items": queries.search_customers(args["q"], args["limit"])}
 
 
 @blp.route("/customers/<int(max=2147483647):customer_id>", methods=["GET"])
 @require_roles("cs")
+@blp.response(200, CustomerOut)
 def get_customer(customer_id: int):
-    """Identities, every order across channels, contact notes, merges."""
-    return jsonify(queries.get_customer(customer_id))
+    """Show a customer: identities, orders across channels, notes, merges."""
+    return queries.get_customer(customer_id)
 
 
 @blp.route("/customers/<int(max=2147483647):customer_id>/notes", methods=["POST"])
 @require_roles("cs", "store")
 @blp.arguments(NoteIn)
+@blp.response(201, NoteOut)
 def customer_note(data: dict, customer_id: int):
+    """Add a contact note to a customer's timeline."""
     note = queries.add_note(text=data["text"], channel=data["channel"],
                             actor=current_principal().actor, customer_id=customer_id)
-    return jsonify(note), 201
+    return note
 
 
 @blp.route("/customers/<int(max=2147483647):customer_id>/merge", methods=["POST"])
 @require_roles("cs")
 @blp.arguments(MergeIn)
+@blp.response(200, MergeOut)
+@blp.alt_response(409, CONFLICT)
 def merge_customer(data: dict, customer_id: int):
-    """Merge customer `customer_id` (body) into this one; audited, undoable."""
+    """Merge another customer into this one.
+
+    The customer `customer_id` (body) moves into this one: identities, orders and notes;
+    audited and undoable with `unmerge`."""
     merge_id = customers.merge_customers(customer_id, data["customer_id"],
                                          actor=current_principal().actor,
                                          reason=data["reason"])
-    return jsonify({"merge_id": merge_id, "customer": queries.get_customer(customer_id)})
+    return {"merge_id": merge_id, "customer": queries.get_customer(customer_id)}
 
 
 @blp.route("/customers/<int(max=2147483647):customer_id>/unmerge", methods=["POST"])
 @require_roles("cs")
 @blp.arguments(UnmergeIn)
+@blp.response(200, MergeOut)
+@blp.alt_response(409, CONFLICT)
 def unmerge_customer(data: dict, customer_id: int):
     """Undo the merge of `customer_id` (body) into this one."""
     merge_id = customers.unmerge_customers(customer_id, data["customer_id"],
                                            actor=current_principal().actor)
-    return jsonify({"merge_id": merge_id, "customer": queries.get_customer(customer_id)})
+    return {"merge_id": merge_id, "customer": queries.get_customer(customer_id)}

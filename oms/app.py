@@ -28,6 +28,22 @@ from oms.config import Settings, normalise_database_url
 from oms.fulfillment_port import OmsOrders
 
 SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+API_DESCRIPTION = """\
+The order management and fulfillment hub of an omnichannel retailer: one stock ledger across
+warehouses and stores (locations, items, movements, transfers, availability), orders from every
+channel with their routing, customers, and the work at the nodes (pick lists with leases,
+picking, shipping, store pickups). Shopify sends its orders to `POST /webhooks/shopify`.
+
+Every `/api/v1` call needs `Authorization: Bearer <key>`; a key has a role (`admin`,
+`channel`, `wms`, `store`, `cs`) and may be scoped to a location or a channel. Bodies are
+JSON (`Content-Type: application/json`; anything else is a 415). Money is a decimal string
+(`"12.50"`), quantities whole numbers, times ISO 8601 in UTC. Creating POSTs accept an
+`Idempotency-Key` header: a retry with the same key and body gets the original answer
+(`Idempotent-Replayed: true`), another body a 409.
+
+Every error has the same body: `{"error": {"code", "message", "fields", "details"?}}`, with
+`fields` naming each field, query parameter, path part or header at fault (dotted paths such
+as `lines.0.sku`)."""
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -57,14 +73,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     fulfillment_jobs.register()
     oms_jobs.register()
 
-    api = OmsApi(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+    api = OmsApi(app, spec_kwargs={
+        "info": {"description": API_DESCRIPTION},
+        "components": {"securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "An API key: `flask --app wsgi oms create-api-key --role ROLE`"}}},
+        "security": [{"bearer": []}]})
     app.extensions["oms_api"] = api
     api.register_blueprint(inventory_api.blp)
     api.register_blueprint(oms_api.blp)
     api.register_blueprint(fulfillment_api.blp)
     app.register_blueprint(health.blp)
     shopify_integration.register(app)
+    shopify_integration.document(api.spec, app)
     register_error_handlers(app)
 
     @app.get("/api/v1/docs-assets/<path:filename>")

@@ -1,4 +1,4 @@
-"""Request shapes of the orders and customers API."""
+"""Request and response shapes of the orders and customers API."""
 
 from __future__ import annotations
 
@@ -6,12 +6,22 @@ import datetime as dt
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.http import PageArgs, record_id
-from oms.domain import CHANNELS, CONTACT_CHANNELS, FULFILLMENT_METHODS, ORDER_STATUSES
+from core.http import Money, PageArgs, Payload, money_out, record_id, timestamp
+from fulfillment.schemas import FulfillmentOut
+from inventory.models import MAX_MOVEMENT_QUANTITY
+from oms.domain import (
+    CHANNELS,
+    CONTACT_CHANNELS,
+    FULFILLMENT_METHODS,
+    HOLD_CODES,
+    ORDER_STATUSES,
+)
 from oms.policy import BOPIS_POLICIES
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
                        error="1-40 letters, digits, '.', '_' or '-'")
+# Units on a line or in a change of one: what the ledger moves at once (ledger.check_quantity).
+UNITS = validate.Range(min=1, max=MAX_MOVEMENT_QUANTITY)
 
 
 class CustomerIn(Schema):
@@ -26,9 +36,8 @@ class CustomerIn(Schema):
 
 class LineIn(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    quantity = fields.Integer(required=True, strict=True)
-    unit_price = fields.Decimal(required=True, as_string=True,
-                                validate=validate.Range(min=0, max=10_000_000))
+    quantity = fields.Integer(required=True, strict=True, validate=UNITS)
+    unit_price = Money(required=True)
     name = fields.String(load_default=None, validate=validate.Length(max=200))
     external_id = fields.String(load_default=None, validate=validate.Length(max=120))
 
@@ -74,7 +83,7 @@ class OrderIn(Schema):
 
 class CancelLineIn(Schema):
     line_id = record_id(required=True)
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    quantity = fields.Integer(required=True, strict=True, validate=UNITS)
 
 
 class CancelIn(Schema):
@@ -87,9 +96,8 @@ class AddLineIn(Schema):
     line_id = record_id(load_default=None, metadata={
         "description": "more of this line (its SKU and price); omit for a new line"})
     sku = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    unit_price = fields.Decimal(load_default=None, as_string=True,
-                                validate=validate.Range(min=0, max=10_000_000))
+    quantity = fields.Integer(required=True, strict=True, validate=UNITS)
+    unit_price = Money(load_default=None)
     name = fields.String(load_default=None, validate=validate.Length(max=200))
     external_id = fields.String(load_default=None, validate=validate.Length(max=120))
 
@@ -175,3 +183,191 @@ class MergeIn(Schema):
 
 class UnmergeIn(Schema):
     customer_id = record_id(required=True)
+
+
+# ---------------------------------------------------------------- responses
+
+class NoteOut(Payload):
+    """A timeline event (a contact note is one)."""
+
+    id = fields.Integer(required=True)
+    at = timestamp(required=True)
+    kind = fields.String(required=True, metadata={"description": "e.g. `note`, "
+                                                  "`order.routed`, `fulfillment.shipped`"})
+    message = fields.String(required=True)
+    actor = fields.String(required=True)
+    source = fields.String(required=True)
+    contact_channel = fields.String(required=True, allow_none=True)
+
+
+class LineOut(Payload):
+    line_id = fields.Integer(required=True)
+    line_no = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    external_id = fields.String(required=True, allow_none=True)
+    unit_price = money_out(required=True)
+    ordered = fields.Integer(required=True)
+    allocated = fields.Integer(required=True, metadata={"description": "reserved at a node"})
+    backordered = fields.Integer(required=True)
+    fulfilled = fields.Integer(required=True)
+    shipped = fields.Integer(required=True)
+    picked_up = fields.Integer(required=True)
+    returned = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+
+
+class AddressOut(Payload):
+    name = fields.String(allow_none=True)
+    line1 = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    postal_code = fields.String(allow_none=True)
+    country = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+
+
+class OrderFulfillmentOut(Payload):
+    method = fields.String(required=True, validate=validate.OneOf(FULFILLMENT_METHODS))
+    location = fields.String(required=True, allow_none=True,
+                             metadata={"description": "pickup store or selling store"})
+    address = fields.Nested(AddressOut, required=True, allow_none=True)
+
+
+class AllocationOut(Payload):
+    line_id = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    location = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    transfer_to = fields.String(required=True, allow_none=True)
+
+
+class LineUnitsOut(Payload):
+    line_id = fields.Integer(required=True)
+    quantity = fields.Integer(required=True)
+
+
+class ReasonOut(Payload):
+    code = fields.String(required=True, metadata={
+        "description": "for programs to branch on, e.g. `distance_estimated`, `excluded`"})
+    text = fields.String(required=True)
+
+
+class RoutingOut(Payload):
+    decided_at = timestamp(required=True)
+    total_cost = fields.Float(required=True)
+    exact = fields.Boolean(required=True, metadata={
+        "description": "false when the split was found by the heuristic"})
+    attempts = fields.Integer()
+    reasons = fields.List(fields.Nested(ReasonOut), required=True)
+    allocations = fields.List(fields.Nested(AllocationOut), required=True)
+    backordered = fields.List(fields.Nested(LineUnitsOut), required=True)
+    unfillable = fields.List(fields.Nested(LineUnitsOut), required=True)
+    suggestions = fields.List(fields.String(), required=True, metadata={
+        "description": "BOPIS `suggest`: stores that have every line, nearest first"})
+    excluded = fields.List(fields.String(), required=True)
+
+
+class HoldOut(Payload):
+    code = fields.String(required=True, validate=validate.OneOf(HOLD_CODES))
+    reason = fields.String(required=True, allow_none=True)
+    since = timestamp(required=True, allow_none=True)
+    unknown_skus = fields.List(fields.String(), required=True)
+
+
+class OrderSummaryOut(Payload):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    external_id = fields.String(required=True)
+    channel_name = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES))
+    customer_id = fields.Integer(required=True, allow_none=True)
+    customer_name = fields.String(required=True, allow_none=True)
+    email = fields.String(required=True, allow_none=True)
+    phone = fields.String(required=True, allow_none=True)
+    currency = fields.String(required=True)
+    subtotal = money_out(required=True)
+    fulfillment_method = fields.String(required=True,
+                                       validate=validate.OneOf(FULFILLMENT_METHODS))
+    created_at = timestamp(required=True)
+    hold = fields.Nested(HoldOut, required=True, allow_none=True,
+                         metadata={"description": "why, while the order is `on_hold`"})
+
+
+class OrderOut(OrderSummaryOut):
+    fulfillment = fields.Nested(OrderFulfillmentOut, required=True)
+    lines = fields.List(fields.Nested(LineOut), required=True)
+    fulfillments = fields.List(fields.Nested(FulfillmentOut), required=True)
+    returns = fields.List(fields.Dict(), required=True)
+    routing = fields.Nested(RoutingOut, required=True, allow_none=True,
+                            metadata={"description": "null until the order is routed"})
+    timeline = fields.List(fields.Nested(NoteOut), required=True)
+    updated_at = timestamp(required=True)
+
+
+class OrderPageOut(Payload):
+    items = fields.List(fields.Nested(OrderSummaryOut), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+
+
+class SkuCountOut(Payload):
+    sku = fields.String(required=True)
+    orders = fields.Integer(required=True)
+
+
+class LocationCountOut(Payload):
+    location = fields.String(required=True, metadata={
+        "description": "the channel's location as it sent it"})
+    orders = fields.Integer(required=True)
+
+
+class HoldsSummaryOut(Payload):
+    total = fields.Integer(required=True)
+    by_code = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    oldest_held_at = timestamp(required=True, allow_none=True)
+    unknown_skus = fields.List(fields.Nested(SkuCountOut), required=True)
+    unmapped_locations = fields.List(fields.Nested(LocationCountOut), required=True)
+
+
+class AccountOut(Payload):
+    id = fields.String(required=True, metadata={"description": "`channel:account id`"})
+    channel = fields.String(required=True, allow_none=True)
+
+
+class CustomerSummaryOut(Payload):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True, allow_none=True)
+    emails = fields.List(fields.String(), required=True)
+    phones = fields.List(fields.String(), required=True, metadata={"description": "E.164"})
+    accounts = fields.List(fields.Nested(AccountOut), required=True)
+    merged_into = fields.Integer(required=True, allow_none=True)
+
+
+class MergeRecordOut(Payload):
+    id = fields.Integer(required=True)
+    survivor_id = fields.Integer(required=True)
+    merged_id = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    actor = fields.String(required=True)
+    at = timestamp(required=True)
+    undone_at = timestamp(required=True, allow_none=True)
+
+
+class CustomerOut(CustomerSummaryOut):
+    orders = fields.List(fields.Nested(OrderSummaryOut), required=True)
+    channels = fields.List(fields.String(), required=True)
+    returns = fields.List(fields.Dict(), required=True)
+    notes = fields.List(fields.Nested(NoteOut), required=True)
+    merges = fields.List(fields.Nested(MergeRecordOut), required=True)
+
+
+class CustomerListOut(Payload):
+    items = fields.List(fields.Nested(CustomerSummaryOut), required=True)
+
+
+class MergeOut(Payload):
+    merge_id = fields.Integer(required=True)
+    customer = fields.Nested(CustomerOut, required=True)

@@ -2,7 +2,8 @@
 used only inside this package).
 
 - `register(app)`: `POST /webhooks/shopify` (blueprint `shopify_webhooks`), the
-  `flask integrations ...` commands and the periodic sweep of events whose job was lost.
+  `flask integrations ...` commands and the periodic sweep of events whose job was lost;
+  `document(spec, app)` adds the endpoint to the OpenAPI document.
 - `webhooks`: verify the HMAC (current or, during a rotation, previous secret), store the event
   (deduplicated by X-Shopify-Webhook-Id), enqueue `jobs.process_event` on queue "high", 200.
 - `jobs`: `process_event(event_id)` applies orders/create, orders/updated, orders/cancelled
@@ -16,6 +17,7 @@ used only inside this package).
 
 from __future__ import annotations
 
+from apispec import APISpec
 from flask import Flask
 
 
@@ -27,3 +29,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(cli.cli)
     jobs.register()
     holds.register()
+
+
+def document(spec: APISpec, app: Flask) -> None:
+    """Describe `POST /webhooks/shopify` in the API document (after `register`)."""
+    from integrations.shopify import webhooks
+
+    webhooks.document(spec, app)

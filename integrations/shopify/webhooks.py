@@ -13,16 +13,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from apispec import APISpec
+from flask import Blueprint, Flask, jsonify, request
+from marshmallow import fields, validate
 
 from core.http import (
     UNSTORABLE,
     UNSTORABLE_PROBLEM,
     BadRequestBody,
+    Payload,
     error_body,
     parse_json_body,
 )
 from integrations.shopify import intake, shops
+from integrations.shopify.jobs import HANDLERS
 from integrations.shopify.translate import parse_time
 
 log = logging.getLogger(__name__)
@@ -108,3 +112,57 @@ def receive():
     if stored_id is not None:
         body["event_id"] = stored_id
     return jsonify(body), 200
+
+
+class WebhookAnswerOut(Payload):
+    status = fields.String(required=True, validate=validate.OneOf(
+        ("accepted", "duplicate", "ignored")))
+    event_id = fields.Integer(metadata={"description": "the stored event (not on duplicates)"})
+
+
+def _header_parameter(name: str, description: str, *, required: bool = True) -> dict:
+    return {"in": "header", "name": name, "required": required, "description": description,
+            "schema": {"type": "string"}}
+
+
+OPERATION = {
+    "tags": ["shopify"],
+    "summary": "Receive a Shopify webhook delivery (orders and refunds).",
+    "description": (
+        "Signed by Shopify, not by an API key: the base64 HMAC-SHA256 of the raw body with the "
+        "shop's app secret is checked first (unknown shop or bad signature: 401, nothing "
+        "stored). Then the event is stored once per `X-Shopify-Webhook-Id` and processed in "
+        "the background; the answer comes within milliseconds. Topics handled: "
+        + ", ".join(f"`{t}`" for t in HANDLERS) + "; others are stored as ignored."),
+    "security": [],
+    "parameters": [
+        _header_parameter("X-Shopify-Shop-Domain", "the shop, e.g. `acme.myshopify.com`"),
+        _header_parameter("X-Shopify-Hmac-Sha256", "base64 HMAC-SHA256 of the raw body"),
+        _header_parameter("X-Shopify-Topic", "e.g. `orders/create`"),
+        _header_parameter("X-Shopify-Webhook-Id", "the delivery's id (deduplication key)"),
+        _header_parameter("X-Shopify-Event-Id", "Shopify's event id", required=False),
+        _header_parameter("X-Shopify-Triggered-At", "when Shopify triggered it",
+                          required=False),
+        _header_parameter("X-Shopify-API-Version", "the payload's API version",
+                          required=False),
+    ],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "description": "Shopify's REST payload for the topic"}}}},
+    "responses": {
+        "200": {"description": "Stored (`accepted` or `ignored`), or seen before "
+                               "(`duplicate`).",
+                "content": {"application/json": {"schema": WebhookAnswerOut}}},
+        "400": "BAD_REQUEST",
+        "401": {"description": "Unknown shop, or a missing or wrong signature.",
+                "content": {"application/json": {"schema": "ErrorOut"}}},
+        "413": {"description": f"The body is larger than {MAX_BODY_BYTES} bytes.",
+                "content": {"application/json": {"schema": "ErrorOut"}}},
+    },
+}
+
+
+def document(spec: APISpec, app: Flask) -> None:
+    """Add `POST /webhooks/shopify` (a plain Flask route) to the API document."""
+    rule = next(app.url_map.iter_rules(f"{bp.name}.{receive.__name__}"))
+    spec.path(rule=rule, operations={"post": OPERATION})
+

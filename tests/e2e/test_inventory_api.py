@@ -642,9 +642,12 @@ def test_a_cycle_count_down_to_the_reserved_units_is_allowed(admin, soho_holds_f
     ('"a string"', "application/json", 422),
     ("null", "application/json", 422),
     ("42", "application/json", 422),
+    # Not sent as JSON: 415 naming Content-Type, not "every field is missing".
     ("sku=JKT-1&location=store-soho&kind=receipt&quantity=1",
-     "application/x-www-form-urlencoded", 422),
-], ids=["truncated", "empty", "garbage", "array", "string", "null", "number", "form"])
+     "application/x-www-form-urlencoded", 415),
+    ('{"sku": "JKT-1", "location": "store-soho", "kind": "receipt", "quantity": 1}',
+     "text/plain", 415),
+], ids=["truncated", "empty", "garbage", "array", "string", "null", "number", "form", "text"])
 def test_bodies_that_are_not_a_json_object_are_refused(admin, soho_holds_five, data,
                                                         content_type, status):
     before = movement_count()
