@@ -49,6 +49,9 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 class ErrorDetailOut(Schema):
+    class Meta:
+        unknown = INCLUDE  # the body may gain keys
+
     code = fields.String(required=True, metadata={
         "description": "stable machine-readable code, e.g. `invalid`, `not_found`, `conflict`, "
                        "`insufficient_stock`, `unauthorized`, `forbidden`, `bad_request`, "
@@ -66,6 +69,9 @@ class ErrorDetailOut(Schema):
 
 class ErrorOut(Schema):
     """The contract's error body: `{"error": {"code", "message", "fields", "details"?}}`."""
+
+    class Meta:
+        unknown = INCLUDE
 
     error = fields.Nested(ErrorDetailOut, required=True)
 
