@@ -10,6 +10,7 @@ second hits the unique constraint and its whole transaction rolls back.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import hashlib
 import json
@@ -80,6 +81,15 @@ def _replay(record: IdempotencyKey, request_hash: str) -> Response:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# How the API document states the header (flask-smorest reads `_apidoc` off the view).
+PARAMETER = {
+    "in": "header", "name": HEADER, "required": False,
+    "description": "Retry safely: the same key and body get the original answer "
+                   "(`Idempotent-Replayed: true`); the same key with another body is a 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+               "pattern": r"\S"},
+}
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -128,6 +138,10 @@ def idempotent(view: F) -> F:
             _store_response(owner, key, response)
         return response
 
+    doc = copy.deepcopy(getattr(view, "_apidoc", {}))
+    manual = doc.setdefault("manual_doc", {})
+    manual["parameters"] = [*manual.get("parameters", []), PARAMETER]
+    wrapper._apidoc = doc  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
 

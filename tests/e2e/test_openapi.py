@@ -36,6 +36,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -57,9 +58,10 @@ SHOP = "oa.myshopify.com"
 SECRET = "shpss_openapi_test"
 # Examples per operation: with an admin key against real records, with an admin key and
 # generated path parameters, and per narrower role against real records.
-ADMIN_EXAMPLES = int(os.environ.get("OMS_OPENAPI_EXAMPLES", "40"))
+ADMIN_EXAMPLES = int(os.environ.get("OMS_OPENAPI_EXAMPLES", "30"))
 GENERATED_PATH_EXAMPLES = max(1, ADMIN_EXAMPLES // 4)
 ROLE_EXAMPLES = max(1, ADMIN_EXAMPLES // 6)
+NEGATIVE_EXAMPLES = max(1, ADMIN_EXAMPLES // 3)
 
 
 @pytest.fixture
@@ -161,6 +163,15 @@ def test_the_error_body_and_limits_are_stated(document):
     for name, schema in schemas.items():
         if name.endswith("Out"):
             assert schema.get("additionalProperties", True) is not False, name
+
+
+def test_idempotency_key_is_documented_where_it_is_honoured(document):
+    idempotent = {(method, path) for path, method, op in _operations(document)
+                  if any(p["name"] == "Idempotency-Key" for p in op.get("parameters", []))}
+    assert idempotent == {("post", f"{API}/orders"), ("post", f"{API}/orders/{{order_id}}/lines"),
+                          ("post", f"{API}/locations"), ("post", f"{API}/items"),
+                          ("post", f"{API}/stock/movements"),
+                          ("post", f"{API}/transfers/{{transfer_id}}/receive")}
 
 
 def test_the_shopify_webhook_is_in_the_document(document):
@@ -317,8 +328,17 @@ class Conformance:
         self._run(operation, role, headers, examples,
                   operation.as_strategy(path_parameters=path_parameters or None))
 
+    def run_negative(self, operation: Any, role: str, key: str, examples: int,
+                     path_parameters: dict[str, Any] | None) -> None:
+        """Requests the document says are invalid: each must get a documented error."""
+        self._run(operation, role, {"Authorization": f"Bearer {key}"}, examples,
+                  operation.as_strategy(schemathesis.GenerationMode.NEGATIVE,
+                                        path_parameters=path_parameters or None),
+                  [*CHECKS, negative_data_rejection])
+
     def _run(self, operation: Any, role: str, headers: dict[str, str], examples: int,
-             strategy: Any) -> None:
+             strategy: Any, checks: list | None = None) -> None:
+        checks = checks or CHECKS
         key = bool(headers)
 
         @settings(max_examples=examples, derandomize=True, deadline=None, database=None,
@@ -332,7 +352,7 @@ class Conformance:
             try:
                 response = case.call()
                 self._seen(operation, response)
-                case.validate_response(response, checks=CHECKS)
+                case.validate_response(response, checks=checks)
             except Exception as exc:  # collected: one report at the end
                 self._failed(operation, role, exc)
 
@@ -397,6 +417,8 @@ def test_generated_requests_get_what_the_document_promises(app, network, admin, 
             if names:
                 run.run(operation, "admin (generated path)", admin.key,
                         GENERATED_PATH_EXAMPLES, None)
+            run.run_negative(operation, "admin (invalid input)", admin.key,
+                             NEGATIVE_EXAMPLES, real)
             for role in ROLE_SCOPES:
                 params, body = world.fresh(operation.method, operation.path)
                 real = {name: params[name] for name in names}
