@@ -292,10 +292,21 @@ def record_id(**kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_INT_ID), **kwargs)
 
 
-MAX_PRICE = Decimal("10000000")
+class Pattern(validate.Regexp):
+    """A regular expression the whole value must match, as JSON Schema's `pattern` means it in
+    the API document (marshmallow's Regexp lets `$` match before a trailing newline, so
+    "store-soho\n" passed `^...$`)."""
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
 # What Money accepts, stated in the document: 0 to 10000000 with at most 2 decimals.
-MONEY_PATTERN = r"^(\d{1,7}(\.\d{1,2})?|10000000(\.0{1,2})?)$"
-MONEY_OUT_PATTERN = r"^-?\d+\.\d{2}$"
+# ASCII digits only: Python's \d also matches other scripts' digits, JSON Schema's does not.
+MONEY_PATTERN = r"^([0-9]{1,7}(\.[0-9]{1,2})?|10000000(\.0{1,2})?)$"
+MONEY_OUT_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
 
 
 class Money(fields.String):

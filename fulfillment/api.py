@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from core.auth import current_principal, require_location, require_roles
-from core.http import record_id
+from core.http import Pattern, record_id
 from core.idempotency import idempotent, joined_work
 from fulfillment import use_cases
 from fulfillment.schemas import ListedFulfillmentOut, PickListOut, ReadyForPickupOut
@@ -16,7 +16,7 @@ from inventory.ledger import Cause
 from inventory.models import MAX_MOVEMENT_QUANTITY
 from inventory.schemas import TransferOut, TransferReceiveIn
 
-CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
+CODE = Pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
                        error="1-40 letters, digits, '.', '_' or '-'")
 ID = "<int(max=2147483647):fulfillment_id>"
 

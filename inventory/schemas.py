@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.http import Money, PageArgs, Payload, money_out, timestamp
+from core.http import Money, PageArgs, Pattern, Payload, money_out, timestamp
 from inventory.models import LOCATION_KINDS, MAX_MOVEMENT_QUANTITY
 
-CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
+CODE = Pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
                        error="1-40 letters, digits, '.', '_' or '-'")
 # No "/": a SKU is a path segment (/stock/{sku}/movements).
-SKU = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+SKU = Pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
                       error="1-64 letters, digits, '.', '_' or '-'")
 API_MOVEMENT_KINDS = ("receipt", "adjustment", "cycle_count", "damage", "transfer")
 SIGNED_UNITS = validate.Range(min=-MAX_MOVEMENT_QUANTITY, max=MAX_MOVEMENT_QUANTITY)
@@ -63,7 +63,7 @@ class ItemIn(Schema):
     sku = fields.String(required=True, validate=SKU)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     price = Money(required=True)
-    currency = fields.String(load_default="USD", validate=validate.Regexp(
+    currency = fields.String(load_default="USD", validate=Pattern(
         r"^[A-Z]{3}$", error="an ISO 4217 code such as USD"))
     weight_grams = fields.Integer(strict=True, load_default=0,
                                   validate=validate.Range(min=0, max=10_000_000))

@@ -6,7 +6,7 @@ import datetime as dt
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.http import Money, PageArgs, Payload, money_out, record_id, timestamp
+from core.http import Money, PageArgs, Pattern, Payload, money_out, record_id, timestamp
 from fulfillment.schemas import FulfillmentOut
 from inventory.models import MAX_MOVEMENT_QUANTITY
 from oms.domain import (
@@ -18,7 +18,7 @@ from oms.domain import (
 )
 from oms.policy import BOPIS_POLICIES
 
-CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
+CODE = Pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
                        error="1-40 letters, digits, '.', '_' or '-'")
 # Units on a line or in a change of one: what the ledger moves at once (ledger.check_quantity).
 UNITS = validate.Range(min=1, max=MAX_MOVEMENT_QUANTITY)
@@ -74,7 +74,7 @@ class OrderIn(Schema):
     customer = fields.Nested(CustomerIn, load_default=dict)
     lines = fields.List(fields.Nested(LineIn), required=True,
                         validate=validate.Length(min=1, max=200))
-    currency = fields.String(required=True, validate=validate.Regexp(
+    currency = fields.String(required=True, validate=Pattern(
         r"^[A-Z]{3}$", error="an ISO 4217 code such as USD"))
     fulfillment = fields.Nested(FulfillmentIn, required=True)
     bopis_policy = fields.String(load_default=None, validate=validate.OneOf(BOPIS_POLICIES))

@@ -220,6 +220,17 @@ def test_money_is_refused_as_a_json_number(network, admin):
     assert made.status_code == 201 and made.get_json()["price"] == "10000000.00"
 
 
+def test_a_pattern_is_matched_by_the_whole_value(network, admin):
+    """As JSON Schema means `pattern`: a trailing newline is not part of a valid code."""
+    for code in ("store-new\n", "store-new\n\n"):
+        response = admin.post(f"{API}/locations", {
+            "code": code, "name": "New", "kind": "store", "latitude": 1.0, "longitude": 2.0})
+        assert response.status_code == 422, code
+        assert list(response.get_json()["error"]["fields"]) == ["code"]
+    response = admin.get(f"{API}/pick-lists?location=store-soho%0A")
+    assert response.status_code == 422
+
+
 # ---------------------------------------------------------------- schema conformance fuzz
 
 class World:

@@ -69,3 +69,25 @@ def test_a_deadlock_that_outlasts_the_retries_is_a_503_with_retry_after():
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert response.get_json()["error"]["code"] == "busy"
+
+
+@pytest.mark.parametrize(("sent", "loaded"), [("12.50", "12.50"), ("0", "0"), ("7.5", "7.5"),
+                                              ("10000000", "10000000"),
+                                              ("10000000.00", "10000000.00")])
+def test_money_is_a_decimal_string(sent, loaded):
+    from decimal import Decimal
+
+    from core.http import Money
+
+    assert Money().deserialize(sent) == Decimal(loaded)
+
+
+@pytest.mark.parametrize("sent", [12.5, 12, "12.505", "-1", "-0", "10000000.01", "1e3", "NaN",
+                                  "", " 1", "١٢", True, None])
+def test_money_refuses_numbers_and_what_no_price_column_holds(sent):
+    from marshmallow import ValidationError
+
+    from core.http import Money
+
+    with pytest.raises(ValidationError):
+        Money().deserialize(sent)
