@@ -364,7 +364,7 @@ class Conformance:
                 response = case.call()
                 self._seen(operation, response)
                 case.validate_response(response, checks=checks)
-            except Exception as exc:  # collected: one report at the end
+            except (Exception, BaseExceptionGroup) as exc:  # collected: reported at the end
                 self._failed(operation, role, exc)
 
         one()
@@ -375,7 +375,7 @@ class Conformance:
         self._seen(operation, response)
         try:
             case.validate_response(response, checks=CHECKS)
-        except Exception as exc:
+        except (Exception, BaseExceptionGroup) as exc:
             self._failed(operation, role, exc)
 
     def _seen(self, operation: Any, response: Any) -> None:
@@ -383,14 +383,13 @@ class Conformance:
         self.by_operation[f"{operation.method.upper()} {operation.path}"][
             response.status_code] += 1
 
-    def _failed(self, operation: Any, role: str, exc: Exception) -> None:
-        text = str(exc).strip()
-        for sub in getattr(exc, "exceptions", ()):  # schemathesis groups its failures
-            text += "\n" + str(sub).strip()
+    def _failed(self, operation: Any, role: str, exc: BaseException) -> None:
+        parts = getattr(exc, "exceptions", None) or [exc]  # schemathesis groups its failures
+        what = "; ".join(f"{type(p).__name__}: {(str(p).strip().splitlines() or [''])[0]}"
+                         for p in parts)
         label = f"{operation.method.upper()} {operation.path}"
-        lines = text.splitlines()
-        self.failures[(label, role, lines[-1][:160] if lines else type(exc).__name__)].append(
-            "\n    ".join(lines[:40]))
+        self.failures[(label, role, what[:200])].append(
+            "\n    ".join(str(exc).strip().splitlines()[:40]))
 
     def report(self) -> str:
         lines = [f"{len(self.failures)} kinds of mismatch in {self.cases} cases:"]
