@@ -98,7 +98,7 @@ ERROR_RESPONSES = {
 class ErrorResponsesPlugin(BasePlugin):
     """Documents the errors every API operation shares, so no view has to repeat them."""
 
-    def operation_helper(self, path: str | None = None,  # type: ignore[override]
+    def operation_helper(self, path: str | None = None,
                          operations: dict | None = None, **kwargs: Any) -> None:
         if not path or not path.startswith("/api/") or not operations:
             return
@@ -123,7 +123,7 @@ class OmsApi(Api):
     # No catch-all `default` response: each operation lists the statuses it can answer.
     DEFAULT_ERROR_RESPONSE_NAME = None
 
-    def _init_spec(self, *, extra_plugins=None, **options):  # type: ignore[override]
+    def _init_spec(self, *, extra_plugins=None, **options):
         plugins = [*(extra_plugins or ()), ErrorResponsesPlugin()]
         super()._init_spec(extra_plugins=plugins, **options)
 
@@ -297,8 +297,12 @@ class Pattern(validate.Regexp):
     the API document (marshmallow's Regexp lets `$` match before a trailing newline, so
     "store-soho\n" passed `^...$`)."""
 
+    def __init__(self, regex: str, flags: int = 0, *, error: str | None = None):
+        super().__init__(regex, flags, error=error)
+        self.whole = re.compile(regex, flags)
+
     def __call__(self, value: Any) -> Any:
-        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+        if not isinstance(value, str) or self.whole.fullmatch(value) is None:
             raise ValidationError(self._format_error(value))
         return value
 
@@ -320,7 +324,9 @@ class Money(fields.String):
                     **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+    # A String in the document (and when dumped), a Decimal once loaded.
+    def _deserialize(  # type: ignore[override]
+            self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
         if not isinstance(value, str):
             raise ValidationError('must be a decimal string such as "12.50"')
         if not re.fullmatch(MONEY_PATTERN, value):

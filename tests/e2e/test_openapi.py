@@ -41,8 +41,13 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import select
 
+from core.db import read_session
+from integrations.shopify import shops
 from inventory import services
+from oms.models import Order
+from tests.e2e.test_shopify_webhooks import load
 from tests.support import CAUSE
 
 API = "/api/v1"
@@ -245,6 +250,8 @@ class World:
         services.receive("BOOT-1", "dc-central", 100_000, CAUSE)
         services.receive("SOCK-1", "store-soho", 100_000, CAUSE)
         self.ids = {"code": "store-soho", "sku": "JKT-1", "location": "store-soho"}
+        shops.save(SHOP, secret=SECRET, locations={"48752903": "store-soho"})
+        self.held_order()  # so that the holds summary and `?status=on_hold` have one to show
 
     def must(self, path: str, body: Any = None, status: int = 200) -> dict:
         response = self.admin.post(f"{API}{path}", body)
@@ -268,6 +275,26 @@ class World:
         [f] = order["fulfillments"]
         return {"order_id": order["id"], "customer_id": order["customer_id"],
                 "fulfillment_id": f["id"], "line_id": order["lines"][0]["line_id"]}
+
+    def held_order(self) -> int:
+        """A Shopify order naming a SKU we did not know (on hold), whose SKU and stock then
+        arrive: releasing it succeeds."""
+        n = next(self.seq)
+        sku = f"HOLD-{n}"
+        payload = load("orders_create")
+        payload["id"] = 9_000_000 + n
+        payload["line_items"][1]["sku"] = sku
+        response = self.admin.client.post("/webhooks/shopify", data=json.dumps(payload),
+                                          headers=signed(json.dumps(payload).encode(),
+                                                         "orders/create", f"hold-{n}"))
+        assert response.status_code == 200, response.get_json()
+        with read_session() as session:
+            order_id = session.scalars(select(Order.id).where(Order.status == "on_hold")
+                                       .order_by(Order.id.desc())).first()
+        assert order_id is not None
+        services.create_item(dict(sku=sku, name="Wool Hat", price="30.00", weight_grams=100))
+        services.receive(sku, "dc-east", 100, CAUSE)
+        return order_id
 
     def fresh(self, method: str, path: str) -> tuple[dict[str, Any], Any]:
         """(path parameters, a valid body or NOT_SET) for one run of an operation."""
@@ -315,6 +342,8 @@ class World:
         elif op == "POST /fulfillments/{fulfillment_id}/pickup":
             ready = self.must(f"/fulfillments/{fid}/ready-for-pickup")
             body = {"code": ready["pickup_code"]}
+        elif op == "POST /orders/{order_id}/release-hold":
+            params["order_id"] = self.held_order()
         elif op == "PUT /stock/{sku}/{location}/safety-stock":
             body = {"safety_stock": 1}
         return params, body
@@ -449,12 +478,18 @@ def test_generated_requests_get_what_the_document_promises(app, network, admin, 
     assert not run.failures, run.report()
 
 
+def signed(raw: bytes, topic: str, webhook_id: str, sign: bool = True) -> dict[str, str]:
+    headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic,
+               "X-Shopify-Shop-Domain": SHOP, "X-Shopify-Webhook-Id": webhook_id}
+    if sign:
+        headers["X-Shopify-Hmac-Sha256"] = base64.b64encode(
+            hmac.new(SECRET.encode(), raw, hashlib.sha256).digest()).decode()
+    return headers
+
+
 def _webhook_deliveries(app: Any, operation: Any, run: Conformance) -> None:
     """Signed deliveries (accepted, duplicate, ignored, malformed) and unsigned ones, checked
     against the document like the generated requests (which cannot sign)."""
-    from integrations.shopify import shops
-
-    shops.save(SHOP, secret=SECRET, locations={"48752903": "store-soho"})
     client = app.test_client()
     payload = {"id": 4242, "name": "#4242", "line_items": []}
     for topic, webhook_id, raw, sign in [
@@ -464,11 +499,7 @@ def _webhook_deliveries(app: Any, operation: Any, run: Conformance) -> None:
         ("orders/create", "oa-3", b"[1, 2", True),                        # not JSON: 400
         ("orders/create", "oa-4", json.dumps(payload).encode(), False),   # unsigned: 401
     ]:
-        headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic,
-                   "X-Shopify-Shop-Domain": SHOP, "X-Shopify-Webhook-Id": webhook_id}
-        if sign:
-            headers["X-Shopify-Hmac-Sha256"] = base64.b64encode(
-                hmac.new(SECRET.encode(), raw, hashlib.sha256).digest()).decode()
+        headers = signed(raw, topic, webhook_id, sign)
         response = client.post(operation.path, data=raw, headers=headers)
         case = operation.Case(headers=headers, body=payload, media_type="application/json")
         run.check(operation, "shopify (signed)" if sign else "shopify", case, response)
