@@ -77,8 +77,9 @@ class ErrorOut(Schema):
 
 
 # The error responses of the document: (name, status, description). Every /api/v1 operation
-# gets 401, 403 and 422; those with a path parameter 404; those with a body 400 and 415
-# (ErrorResponsesPlugin). 409 is stated per operation where a state conflict can happen.
+# gets 401, 403 and 422; those with a path parameter 404; those with a body 400 and 415; those
+# that write 503 (ErrorResponsesPlugin). 409 is stated per operation where a state conflict can
+# happen.
 ERROR_RESPONSES = {
     400: ("BAD_REQUEST", "The body is not JSON this API can read (malformed, NaN, nested too "
                          "deeply)."),
@@ -92,6 +93,9 @@ ERROR_RESPONSES = {
     415: ("UNSUPPORTED_MEDIA_TYPE", "A body was sent without `Content-Type: application/json`."),
     422: ("UNPROCESSABLE_ENTITY", "Invalid input: `fields` names each field, query parameter, "
                                   "path part or header and what is wrong with it."),
+    503: ("SERVICE_UNAVAILABLE", "The database stayed busy with conflicting changes after "
+                                 "retries (`busy`); nothing was changed: retry after "
+                                 "`Retry-After` seconds."),
 }
 
 
@@ -102,7 +106,7 @@ class ErrorResponsesPlugin(BasePlugin):
                          operations: dict | None = None, **kwargs: Any) -> None:
         if not path or not path.startswith("/api/") or not operations:
             return
-        for operation in operations.values():
+        for method, operation in operations.items():
             if not isinstance(operation, dict):
                 continue
             statuses = [401, 403, 422]
@@ -110,6 +114,8 @@ class ErrorResponsesPlugin(BasePlugin):
                 statuses.append(404)
             if "requestBody" in operation:
                 statuses += [400, 415]
+            if method in ("post", "put", "patch", "delete"):
+                statuses.append(503)
             responses = operation.setdefault("responses", {})
             for status in sorted(statuses):
                 responses.setdefault(str(status), ERROR_RESPONSES[status][0])
@@ -131,6 +137,9 @@ class OmsApi(Api):
         super()._register_responses()
         for name, description in ERROR_RESPONSES.values():
             self.spec.components.responses_lazy[name]["description"] = description
+        self.spec.components.responses_lazy["SERVICE_UNAVAILABLE"]["headers"] = {
+            "Retry-After": {"description": "seconds to wait before retrying",
+                            "schema": {"type": "integer"}}}
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
