@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-ledger bench-routing bench-orders bench-fulfillment clean
+.PHONY: run test bench bench-ledger bench-routing bench-orders bench-fulfillment bench-chaos clean
 
 # Run the OMS with demo data on the embedded SQLite database (no Redis, no PostgreSQL needed).
 run:
@@ -25,3 +25,8 @@ clean:
 
 bench-fulfillment:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/fulfillment_bench.py
+
+# Randomized concurrency through the API (issue 9): 10 seeds x 10 rounds on PostgreSQL; more with
+# `.venv/bin/python bench/random_ops.py --seeds 50 --rounds 20` (see bench/README.md).
+bench-chaos:
+	./scripts/bootstrap.sh test && .venv/bin/python bench/random_ops.py --seeds 10 --rounds 10
