@@ -100,6 +100,7 @@ class Call:
     status: int
     body: Any = None
     error: str = ""  # the exception the server logged (5xx), or a client-side traceback
+    sent: Any = None  # the request body
 
     def exception(self) -> str:
         """The exception's own line (`sqlalchemy.exc.OperationalError: (psycopg.errors.
@@ -287,13 +288,19 @@ def involved(problems: list[str], calls: list[Call]) -> dict[str, list[str]]:
             order = s.scalar(select(Order).where(Order.number == number))
             if order is None:
                 continue
-            fids = set(s.scalars(select(Fulfillment.id).where(Fulfillment.order_id == order.id)))
+            work = s.execute(select(Fulfillment.id, Fulfillment.location_code)
+                             .where(Fulfillment.order_id == order.id)).all()
+            fids, nodes = {i for i, _ in work}, {loc for _, loc in work}
             refs = [ln.demand_ref for ln in order.lines]
             tids = set(s.scalars(select(Transfer.id).where(Transfer.demand_ref.in_(refs))))
             paths = {f"/orders/{order.id}/"} | {f"/fulfillments/{i}/" for i in fids} | {
                 f"/transfers/{i}/" for i in tids}
-            out[number] = [f"{c.status} {c.method} {c.path} [{c.op}]" for c in calls
-                           if any(c.path.startswith(p) for p in paths)]
+            out[number] = [
+                f"{c.status} {c.method} {c.path} [{c.op}]"
+                + (f" at {c.sent['location']}" if c.path == "/pick-lists/claim" else "")
+                for c in calls
+                if any(c.path.startswith(p) for p in paths)
+                or (c.path == "/pick-lists/claim" and c.sent.get("location") in nodes)]
     return out
 
 
@@ -391,7 +398,7 @@ class Worker:
             status, data, error = 599, None, traceback.format_exc()
         logged = errors.take()
         self.chaos.record(Call(self.op, method, path, status,
-                               data if status >= 500 else None, logged or error))
+                               data if status >= 500 else None, logged or error, body))
         return status, data
 
 
@@ -529,7 +536,7 @@ class Chaos:
                                 for name in hung)]
         self.hung = bool(hung)
         if not hung:  # never check while a request may still be writing
-            found = find_problems(self.book)
+            found = list(dict.fromkeys(find_problems(self.book)))
             problems += [p for p in found if p not in self.seen]
             self.seen.update(found)
         result = RoundResult(round_no, len(ops), len(calls), five_xx, problems,
