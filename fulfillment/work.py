@@ -134,6 +134,8 @@ def record_pick(session: Session, f: Fulfillment, picked: dict[int, int],
             ledger.release(session, items[line.sku], locations[line.source_location],
                            line.demand_ref, missing, cause)
             short.append((line.order_line_id, missing))
+            if f.method == "transfer":  # the pickup it feeds will not get those units
+                _shrink_fed(session, line, missing, "its transfer came up short")
             if got == 0:
                 session.delete(line)
             else:
@@ -324,6 +326,26 @@ def promote_arrived(session: Session, location: str | None = None) -> list[Fulfi
             f.status = "pending"
             promoted.append(f)
     return promoted
+
+
+def _shrink_fed(session: Session, transfer_line: FulfillmentLine, quantity: int,
+                reason: str) -> None:
+    """A transfer line carries `quantity` fewer units: the pickup line it feeds promises that
+    many fewer (a pickup left with nothing is closed)."""
+    fed = session.scalars(select(FulfillmentLine).join(Fulfillment).where(
+        FulfillmentLine.fed_by_line_id == transfer_line.id,
+        Fulfillment.status.in_(OPEN_STATUSES))).first()
+    if fed is None:
+        return
+    pickup = fed.fulfillment
+    if fed.quantity <= quantity:
+        session.delete(fed)
+    else:
+        fed.quantity -= quantity
+    session.flush()
+    session.refresh(pickup, ["lines"])
+    if not pickup.lines:
+        pickup.status, pickup.status_reason = "cancelled", reason
 
 
 def _feeders_received(session: Session, pickup: Fulfillment) -> bool:

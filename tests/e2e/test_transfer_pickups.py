@@ -68,3 +68,24 @@ def test_rejecting_a_pickup_closes_only_the_transfers_that_feed_it(as_role, chan
     by_id = {f["id"]: f for f in after["fulfillments"]}
     assert by_id[transfers[0]["id"]]["status"] == "pending"
     assert by_id[pickups[0]["id"]]["status"] == "awaiting_transfer"
+
+
+@pytest.mark.parametrize("picked", [0, 1])
+def test_a_short_picked_transfer_shrinks_the_pickup_it_feeds(as_role, channel, cs, picked):
+    """Found by the randomized test: the pickup kept promising units its transfer never
+    sent (allocated 0 while open work held 2)."""
+    services.receive("JKT-1", "dc-east", 5, CAUSE)
+    order = place(channel, method="pickup", pickup_location="store-brooklyn", quantity=2)
+    transfer = open_fulfillments(order, "transfer")[0]
+    pickup = open_fulfillments(order, "pickup")[0]
+    wms = as_role("wms", "dc-east")
+    ok(wms.post(f"{API}/fulfillments/{transfer['id']}/pick",
+                {"lines": [{"line_id": transfer["lines"][0]["line_id"],
+                            "picked_quantity": picked}]}))
+    after = ok(cs.get(f"{API}/orders/{order['id']}"))
+    by_id = {f["id"]: f for f in after["fulfillments"]}
+    if picked:
+        assert [ln["quantity"] for ln in by_id[pickup["id"]]["lines"]] == [picked]
+    else:
+        assert by_id[pickup["id"]]["status"] == "cancelled"
+    # assert_ledger_clean (autouse) checks allocated == open work == what the ledger holds
