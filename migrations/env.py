@@ -10,6 +10,7 @@ import fulfillment.models  # noqa: F401
 import integrations.models  # noqa: F401
 import inventory.models  # noqa: F401
 import oms.models  # noqa: F401
+import returns.models  # noqa: F401
 from core.db import Base
 
 config = context.config

@@ -26,6 +26,10 @@ from oms import health, migrate, policy
 from oms import jobs as oms_jobs
 from oms.config import Settings, normalise_database_url
 from oms.fulfillment_port import OmsOrders
+from oms.returns_port import OmsReturnOrders
+from returns import api as returns_api
+from returns import order_port as returns_order_port
+from returns import policy as returns_policy
 
 SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 API_DESCRIPTION = """\
@@ -68,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_database(normalise_database_url(settings.database_url))
     jobs.init_dispatcher(settings.redis_url, app)
     policy.configure(settings.order_policy or policy.OrderPolicy.from_env())
+    returns_policy.configure(returns_policy.ReturnPolicy.from_env())
     wire()
     inventory_jobs.register()
     fulfillment_jobs.register()
@@ -83,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(inventory_api.blp)
     api.register_blueprint(oms_api.blp)
     api.register_blueprint(fulfillment_api.blp)
+    api.register_blueprint(returns_api.blp)
     app.register_blueprint(health.blp)
     shopify_integration.register(app)
     shopify_integration.document(api.spec, app)
@@ -100,8 +106,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def wire() -> None:
     """Connect the packages' interfaces to what implements them (lower layers never import
-    the higher ones): fulfillment reaches orders through `fulfillment.order_port`."""
+    the higher ones): fulfillment reaches orders through `fulfillment.order_port`, returns
+    through `returns.order_port`."""
     order_port.wire(OmsOrders())
+    returns_order_port.wire(OmsReturnOrders())
 
 
 def start_background_worker(app: Flask) -> None:

@@ -82,13 +82,21 @@ class Counted(Protocol):
     cancelled: int
 
 
+class Returnable(Protocol):
+    """What `mark_returned` changes: an `OrderLine` row."""
+
+    fulfilled: int
+    returned: int
+
+
 class Priced(Protocol):
     quantity: int
     cancelled: int
     unit_price: Decimal
 
 
-# Per line: ordered = cancelled + fulfilled + allocated + backordered + unplaced.
+# Per line: ordered = cancelled + fulfilled + allocated + backordered + unplaced, and
+# 0 <= returned <= fulfilled (returned units were handed over first).
 
 def open_units(line: Owed) -> int:
     """Units still owed to the customer: neither cancelled nor shipped/handed over."""
@@ -106,6 +114,15 @@ def fulfil(line: Counted, quantity: int) -> None:
         raise Conflict(f"cannot fulfil {quantity} unit(s): only {line.allocated} allocated")
     line.allocated -= quantity
     line.fulfilled += quantity
+
+
+def mark_returned(line: Returnable, quantity: int) -> None:
+    """Handed-over units came under a return (negative: a cancelled return gives them back).
+    Returned units are a subset of fulfilled ones: 0 <= returned <= fulfilled."""
+    if not -line.returned <= quantity <= line.fulfilled - line.returned or quantity == 0:
+        raise Conflict(f"cannot return {quantity} unit(s): {line.fulfilled} handed over, "
+                       f"{line.returned} returned already")
+    line.returned += quantity
 
 
 def unallocate(line: Counted, quantity: int) -> None:

@@ -7,7 +7,8 @@ Per order line:
    every term >= 0 (unplaced units are routing's work; they hold nothing).
 2. allocated_matches_open_work: `allocated` equals the units its open shipping and pickup work
    holds (transfers feed a pickup and are counted through it).
-3. allocated_matches_ledger: `allocated` equals what the ledger holds for the line's demand
+3. returned_within_fulfilled: 0 <= returned <= fulfilled (only handed-over units come back).
+4. allocated_matches_ledger: `allocated` equals what the ledger holds for the line's demand
    (reserved anywhere, or carried on the road by its transfers); so nothing stays reserved
    for a cancelled or fulfilled unit.
 """
@@ -62,6 +63,9 @@ def find_line_drift(session: Session) -> list[LineDrift]:
                   f"{line.fulfilled} + allocated {line.allocated} + backordered "
                   f"{line.backordered} + unplaced {unplaced_units(line)}",
                   "every term >= 0")
+        if not 0 <= line.returned <= line.fulfilled:
+            drift("returned_within_fulfilled", f"returned {line.returned}",
+                  f"0 to fulfilled {line.fulfilled}")
         working = int(open_work.get(line.id) or 0)
         if line.allocated != working:
             drift("allocated_matches_open_work", f"allocated {line.allocated}",

@@ -163,6 +163,7 @@ class OrderLine(Base):
                         name="counts_not_negative"),
         CheckConstraint("allocated + backordered + fulfilled + cancelled <= quantity",
                         name="counts_within_quantity"),
+        CheckConstraint("returned >= 0 AND returned <= fulfilled", name="returned_within"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -179,6 +180,9 @@ class OrderLine(Base):
     backordered: Mapped[int] = mapped_column(Integer, default=0)
     fulfilled: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    # Handed-over units under a return (authorised or received; a cancelled return gives them
+    # back): a subset of `fulfilled`, kept by the returns use cases (oms.returns_port).
+    returned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

@@ -230,6 +230,10 @@ def _sell_at_counter(uow: UnitOfWork, order: Order, actor: str, source: str) -> 
             f"sold and handed over at {store.code}")
 
 
+# The building block of placing (returns' exchange orders are placed inside the return's unit
+# of work, through oms.returns_port).
+place_in = _place
+
 # oms.holds stores a held order exactly as a new one, and sells a held counter sale later.
 insert_order = _insert
 sell_at_counter = _sell_at_counter

@@ -20,6 +20,7 @@ from oms.customers import search_name
 from oms.domain import CONTACT_CHANNELS
 from oms.identity import normalise_email, phone_search_key, phone_tail_key
 from oms.models import Customer, CustomerIdentity, CustomerMerge, Order, TimelineEvent
+from returns import queries as return_queries
 
 
 def _iso(value) -> str | None:
@@ -35,7 +36,7 @@ def line_view(order: Order, line) -> dict:
         "backordered": line.backordered, "fulfilled": line.fulfilled,
         "shipped": 0 if handed_over else line.fulfilled,
         "picked_up": line.fulfilled if handed_over else 0,
-        "returned": 0, "cancelled": line.cancelled,
+        "returned": line.returned, "cancelled": line.cancelled,
     }
 
 
@@ -75,7 +76,7 @@ def order_view(session: Session, order: Order) -> dict:
                         "address": order.ship_to},
         "lines": with_catalogue_names(session, [line_view(order, ln) for ln in order.lines]),
         "fulfillments": fulfillment_queries.for_order(session, order.id),
-        "returns": [],
+        "returns": return_queries.for_order(session, order.id),
         "routing": order.routing,
         "timeline": [event_view(e) for e in timeline],
         "updated_at": _iso(order.updated_at),
@@ -204,6 +205,13 @@ def find_orders(q: str | None, limit: int, cursor: str | None,
             "next_cursor": encode_cursor(rows[limit - 1].id) if more else None}
 
 
+def order_ids_matching(session: Session, q: str, limit: int) -> list[int]:
+    """Ids of every order matching `q` (as `find_orders`), newest first: the returns desk
+    finds the order it is handed, whatever channel it came from."""
+    return list(session.scalars(select(Order.id).where(_search_terms(session, q))
+                                .order_by(Order.id.desc()).limit(limit)))
+
+
 def search_orders(q: str, limit: int, cursor: str | None, *, channel: str | None = None,
                   created_by_key_id: int | None = None) -> dict:
     """`find_orders` with a query, for callers scoped to a channel or to their own orders."""
@@ -302,7 +310,7 @@ def get_customer(customer_id: int) -> dict:
             **_customer_summary(session, customer),
             "orders": [order_summary(o) for o in orders],
             "channels": sorted({o.channel for o in orders}),
-            "returns": [],
+            "returns": return_queries.for_orders(session, [o.id for o in orders]),
             "notes": [event_view(n) for n in notes],
             "merges": [{"id": m.id, "survivor_id": m.survivor_id, "merged_id": m.merged_id,
                         "reason": m.reason, "actor": m.actor, "at": _iso(m.created_at),

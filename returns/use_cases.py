@@ -1,0 +1,373 @@
+"""Return use cases: authorise a return (with an optional exchange), receive it (in parts, per
+line restocked or damaged), and the building block the Shopify refund uses. Each is one unit
+of work: the order is locked first (`order_port.lock`, LOCK ORDER in core.db), then the return,
+then the ledger's balance rows (receipts), and everything commits once, with the order's and
+customer's timeline events and outbox rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.auth import Principal
+from core.db import Joined, UnitOfWork, run_in_unit_of_work, utcnow
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.money import ZERO, RefundParts, balance, refund_shipping, total_of
+from inventory import ledger
+from inventory.ledger import Cause
+from returns import order_port, policy
+from returns.errors import ReturnRuleBroken
+from returns.models import Refund, Return, ReturnLine
+from returns.order_port import ExchangeLine, ExchangeRequest, OrderForReturn
+from returns.policy import DISPOSITIONS, REASONS
+
+OVERRIDE_ROLES = ("admin", "cs")
+MAX_RETURN_LINES = 200
+
+
+@dataclass(frozen=True)
+class ReturnLineInput:
+    line_id: int            # the order line
+    quantity: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExchangeInput:
+    lines: tuple[ExchangeLine, ...]
+    method: str = "ship"                 # when the store where it comes back lacks them
+    pickup_location: str | None = None
+    address: dict | None = None
+
+
+@dataclass(frozen=True)
+class CreateReturn:
+    order_id: int
+    lines: tuple[ReturnLineInput, ...]
+    location: str
+    actor: str
+    source: str
+    note: str | None = None
+    override_window_reason: str | None = None
+    exchange: ExchangeInput | None = None
+    external_ref: str | None = None
+    channel_source: str = "api"          # api | shopify
+
+
+@dataclass(frozen=True)
+class ReceiveLineInput:
+    line_id: int            # the order line (each is on a return once)
+    quantity: int
+    disposition: str
+
+
+# ------------------------------------------------------------------ access
+
+def check_may_return(principal: Principal | None, order: OrderForReturn) -> None:
+    """cs and admin: any order; a channel key: its channel's orders (or those it created);
+    a store key: any order, at its own counter (checked on the location)."""
+    if principal is None or principal.role in ("admin", "cs", "store"):
+        return
+    if principal.role == "channel" and (principal.channel == order.channel
+                                        or order.created_by_key_id == principal.key_id):
+        return
+    raise Forbidden("this key may not return this order's units")
+
+
+def check_location(principal: Principal | None, location: str) -> None:
+    if principal is not None and not principal.may_act_at(location):
+        raise Forbidden(f"this key acts at {principal.scope}, not at '{location}'",
+                        fields={"location": [f"outside this key's scope ({principal.scope})"]})
+
+
+# ------------------------------------------------------------------ authorise
+
+def create_return(cmd: CreateReturn, principal: Principal | None, *,
+                  joined: Joined = ()) -> int:
+    """Authorise a return (and place its exchange order): one unit of work. The id."""
+    return run_in_unit_of_work(lambda uow: authorise(uow, cmd, principal), joined=joined,
+                               retry_lost_stock=True)
+
+
+def _existing(session: Session, external_ref: str | None) -> Return | None:
+    if external_ref is None:
+        return None
+    return session.scalars(select(Return).where(Return.external_ref == external_ref)).first()
+
+
+def authorise(uow: UnitOfWork, cmd: CreateReturn, principal: Principal | None) -> int:
+    """The building block: the return authorised inside the caller's unit of work (the order
+    is locked here, first). A return with the same `external_ref` is that one (its id)."""
+    session = uow.session
+    side = order_port.orders()
+    order = side.lock(uow, cmd.order_id)
+    if (found := _existing(session, cmd.external_ref)) is not None:
+        return found.id
+    check_may_return(principal, order)
+    location = ledger.location_by_code(session, cmd.location, field="location")
+    check_location(principal, location.code)
+    if not location.active:
+        raise ReturnRuleBroken("location_inactive", "location",
+                               f"'{location.code}' is not active")
+    if cmd.override_window_reason is not None and principal is not None \
+            and principal.role not in OVERRIDE_ROLES:
+        raise Forbidden("only cs and admin may override the return window",
+                        fields={"override_window_reason": ["cs and admin only"]})
+    if not cmd.lines:
+        raise InvalidInput("lines", "a return needs at least one line")
+    if len(cmd.lines) > MAX_RETURN_LINES:
+        raise InvalidInput("lines", f"at most {MAX_RETURN_LINES} lines")
+    rules = policy.current()
+    window = rules.window_for(order.channel)
+    now = utcnow()
+    seen: set[int] = set()
+    overridden: list[str] = []
+    ret = Return(order_id=order.order_id, order_number=order.number, channel=order.channel,
+                 customer_id=order.customer_id, currency=order.currency,
+                 location_code=location.code, status="authorised",
+                 source=cmd.channel_source, external_ref=cmd.external_ref, note=cmd.note,
+                 created_by=cmd.actor, refund_total=ZERO)
+    parts: list[RefundParts] = []
+    for i, wanted in enumerate(cmd.lines):
+        line = order.line(wanted.line_id)
+        if line is None:
+            raise ReturnRuleBroken("unknown_line", f"lines.{i}.line_id",
+                                   f"no line {wanted.line_id} on order {order.number}")
+        if line.line_id in seen:
+            raise ReturnRuleBroken("duplicate_line", f"lines.{i}.line_id",
+                                   f"line {line.line_id} is listed twice")
+        seen.add(line.line_id)
+        if wanted.reason not in REASONS:
+            raise ReturnRuleBroken("unknown_reason", f"lines.{i}.reason",
+                                   f"must be one of {', '.join(REASONS)}")
+        ledger.check_quantity(wanted.quantity, field=f"lines.{i}.quantity")
+        if line.fulfilled == 0:
+            raise ReturnRuleBroken("not_handed_over", f"lines.{i}.quantity",
+                                   f"no unit of line {line.line_id} ({line.sku}) has been "
+                                   "handed over yet", handed_over=0)
+        if wanted.quantity > line.returnable:
+            raise ReturnRuleBroken(
+                "over_return", f"lines.{i}.quantity",
+                f"at most {line.returnable} unit(s) of line {line.line_id} ({line.sku}) can "
+                f"come back: {line.fulfilled} handed over, {line.returned} already returned "
+                "or authorised", returnable=line.returnable, requested=wanted.quantity)
+        if line.handed_over_at is not None and \
+                now - line.handed_over_at > dt.timedelta(days=window):
+            if cmd.override_window_reason is None:
+                raise ReturnRuleBroken(
+                    "return_window", f"lines.{i}.line_id",
+                    f"line {line.line_id} was handed over on "
+                    f"{line.handed_over_at.date().isoformat()}, more than {window} days ago "
+                    f"({order.channel}); cs may override with a reason",
+                    window_days=window)
+            overridden.append(f"line {line.line_id}")
+        # What was paid for exactly these units: the next ones after those already back.
+        refund = line.paid.refund(line.returned, wanted.quantity)
+        parts.append(refund)
+        ret.lines.append(ReturnLine(
+            order_line_id=line.line_id, sku=line.sku, name=line.name,
+            quantity=wanted.quantity, reason=wanted.reason, returned_before=line.returned,
+            refund_subtotal=refund.subtotal, refund_discount=refund.discount,
+            refund_tax=refund.tax, refund_included_tax=refund.included_tax,
+            refund_total=refund.total, restocked=0, damaged=0))
+    if overridden:
+        assert cmd.override_window_reason is not None
+        ret.window_override_reason = cmd.override_window_reason
+        ret.window_overridden_by = cmd.actor
+    reasons = {ln.reason for ln in cmd.lines}
+    if rules.refunds_shipping(reasons) and not order.shipping_refunded and order.shipping:
+        ret.refund_shipping = True
+        parts.append(refund_shipping(order.shipping))
+    ret.refund_total = total_of(parts).total
+    session.add(ret)
+    session.flush()
+    moved = [(ln.order_line_id, ln.quantity) for ln in ret.lines]
+    what = ", ".join(f"{ln.sku} x{ln.quantity} ({ln.reason})" for ln in ret.lines)
+    override = (f"; return window overridden by {cmd.actor}: {cmd.override_window_reason}"
+                if overridden else "")
+    side.returned(uow, order.order_id, moved, kind="return.authorised",
+                  message=f"return R-{ret.id} authorised, back to {location.code}: {what}; "
+                          f"refund {ret.refund_total} {order.currency}{override}",
+                  actor=cmd.actor, source=cmd.source,
+                  data={"return_id": ret.id, "location": location.code,
+                        "refund_total": f"{ret.refund_total:.2f}",
+                        "lines": [{"line_id": lid, "quantity": q} for lid, q in moved],
+                        **({"window_override": cmd.override_window_reason}
+                           if overridden else {})})
+    if cmd.exchange is not None:
+        _exchange(uow, ret, order, location.code, location.kind, cmd)
+    return ret.id
+
+
+def _exchange(uow: UnitOfWork, ret: Return, order: OrderForReturn, location: str,
+              location_kind: str, cmd: CreateReturn) -> None:
+    assert cmd.exchange is not None
+    side = order_port.orders()
+    ex = cmd.exchange
+    for i, ln in enumerate(ex.lines):
+        ledger.check_quantity(ln.quantity, field=f"exchange_lines.{i}.quantity")
+    quote = side.quote_exchange(uow.session, ex.lines)
+    diff = balance(ret.refund_total, quote.total)
+    request = ExchangeRequest(
+        return_id=ret.id, lines=ex.lines,
+        store=location if location_kind == "store" else None,
+        method=ex.method, pickup_location=ex.pickup_location,
+        address=ex.address or order.ship_to, hand_over_now=diff.direction != "owed")
+    placed = side.place_exchange(uow, order.order_id, request, quote, actor=cmd.actor,
+                                 source=cmd.source)
+    ret.exchange_order_id = placed.order_id
+    ret.exchange_order_number = placed.number
+    ret.exchange_total = quote.total
+    ret.exchange_balance = diff.direction
+    ret.exchange_difference = diff.amount
+    ret.exchange_state = "awaiting_payment" if diff.direction == "owed" else "placed"
+    uow.session.flush()
+    words = {"even": "even exchange: no money moves",
+             "owed": f"the customer owes {diff.amount} {order.currency}; the exchange waits "
+                     "for the payment",
+             "refund": f"{diff.amount} {order.currency} to refund"}[diff.direction]
+    side.note(uow, order.order_id, "return.exchange",
+              f"return R-{ret.id}: exchange order {placed.number} ({placed.method}, "
+              f"{placed.status}) for {quote.total} {order.currency}; {words}",
+              actor=cmd.actor, source=cmd.source, topic="return.exchange",
+              data={"return_id": ret.id, "exchange_order_id": placed.order_id,
+                    "balance": diff.direction, "difference": f"{diff.amount:.2f}"})
+
+
+# ------------------------------------------------------------------ receive
+
+def receive(return_id: int, lines: Sequence[ReceiveLineInput], principal: Principal | None, *,
+            actor: str, source: str, joined: Joined = ()) -> None:
+    """Receive (part of) a return at its location: one unit of work."""
+    order_id = _order_of(return_id)
+    run_in_unit_of_work(lambda uow: receive_in(uow, order_id, return_id, lines, principal,
+                                               actor=actor, source=source), joined=joined)
+
+
+def _order_of(return_id: int) -> int:
+    from core.db import read_session
+
+    with read_session() as session:
+        order_id = session.scalar(select(Return.order_id).where(Return.id == return_id))
+    if order_id is None:
+        raise NotFound(f"unknown return {return_id}")
+    return order_id
+
+
+def _lock_return(session: Session, return_id: int) -> Return:
+    ret = session.scalars(select(Return).where(Return.id == return_id)
+                          .with_for_update(key_share=True)).first()
+    if ret is None:
+        raise NotFound(f"unknown return {return_id}")
+    return ret
+
+
+def receive_in(uow: UnitOfWork, order_id: int, return_id: int,
+               lines: Sequence[ReceiveLineInput], principal: Principal | None, *, actor: str,
+               source: str, settled_refund: str | None = None) -> None:
+    """The building block: the order locked first, then the return, then the ledger. Each
+    restocked unit is a `return_restock` movement at the return's location (available there at
+    once); a damaged one comes in and is written off (`return_restock` then `damage`), so the
+    ledger's history there shows it and it is never sellable. Receiving more than is
+    outstanding is a 422 and writes nothing."""
+    session = uow.session
+    side = order_port.orders()
+    order = side.lock(uow, order_id)
+    ret = _lock_return(session, return_id)
+    check_location(principal, ret.location_code)
+    if ret.status in ("cancelled",):
+        raise Conflict(f"return R-{ret.id} is cancelled")
+    if ret.status in ("received", "refunded"):
+        raise Conflict(f"return R-{ret.id} is already received", status=ret.status)
+    if not lines:
+        raise InvalidInput("lines", "receive at least one line")
+    by_line = {ln.order_line_id: ln for ln in ret.lines}
+    outstanding = {ln.order_line_id: ln.quantity - ln.received for ln in ret.lines}
+    for i, got in enumerate(lines):
+        ledger.check_quantity(got.quantity, field=f"lines.{i}.quantity")
+        if got.disposition not in DISPOSITIONS:
+            raise InvalidInput(f"lines.{i}.disposition",
+                               f"must be one of {', '.join(DISPOSITIONS)}")
+        if got.line_id not in by_line:
+            raise ReturnRuleBroken("not_on_return", f"lines.{i}.line_id",
+                                   f"line {got.line_id} is not on return R-{ret.id}")
+        if got.quantity > outstanding[got.line_id]:
+            raise ReturnRuleBroken(
+                "receipt_exceeds_authorised", f"lines.{i}.quantity",
+                f"line {got.line_id}: {outstanding[got.line_id]} unit(s) still expected, "
+                f"not {got.quantity}", outstanding=outstanding[got.line_id])
+        outstanding[got.line_id] -= got.quantity
+    location = ledger.location_by_code(session, ret.location_code, field=None)
+    cause = Cause(actor=actor, reference=f"return:{ret.id}")
+    for got in sorted(lines, key=lambda g: (by_line[g.line_id].sku, g.disposition)):
+        line = by_line[got.line_id]
+        item = ledger.item_by_sku(session, line.sku, field=None)
+        if got.disposition == "restock":
+            ledger.restock_return(session, item.id, location.id, got.quantity,
+                                  Cause(actor, cause.reference, "returned, restocked"))
+            line.restocked += got.quantity
+        else:
+            ledger.restock_return(session, item.id, location.id, got.quantity,
+                                  Cause(actor, cause.reference, "returned damaged"))
+            ledger.damage(session, item, location, got.quantity,
+                          Cause(actor, cause.reference, "returned damaged: not sellable"))
+            line.damaged += got.quantity
+    complete = all(ln.received == ln.quantity for ln in ret.lines)
+    ret.status = "received" if complete else "partly_received"
+    ret.updated_at = utcnow()
+    if complete:
+        ret.received_at = ret.updated_at
+    what = ", ".join(f"{by_line[g.line_id].sku} x{g.quantity} {g.disposition}" for g in lines)
+    side.note(uow, order_id, f"return.{ret.status}",
+              f"return R-{ret.id} {ret.status.replace('_', ' ')} at {ret.location_code}: {what}",
+              actor=actor, source=source, topic="return.received",
+              data={"return_id": ret.id, "location": ret.location_code, "status": ret.status,
+                    "lines": [{"line_id": g.line_id, "quantity": g.quantity,
+                               "disposition": g.disposition} for g in lines]})
+    if complete:
+        record_refund(uow, ret, order, actor=actor, source=source,
+                      settled_refund=settled_refund)
+    session.flush()
+
+
+def record_refund(uow: UnitOfWork, ret: Return, order: OrderForReturn, *, actor: str,
+                  source: str,
+                  settled_refund: str | None = None) -> Refund:
+    """The return's refund record: what was paid for its units (and shipping, when its
+    reason's policy says so), less an exchange's new items. `pending` until the channel's
+    payment provider moves the money (outbound sync); `settled` when the channel refunded it
+    already (Shopify), which makes the return `refunded`."""
+    lines = [RefundParts(subtotal=ln.refund_subtotal, discount=ln.refund_discount,
+                         tax=ln.refund_tax, included_tax=ln.refund_included_tax)
+             for ln in ret.lines]
+    if ret.refund_shipping:
+        lines.append(refund_shipping(order.shipping))
+    parts = total_of(lines)
+    applied = Decimal("0.00")
+    if ret.exchange_total is not None:
+        applied = min(ret.exchange_total, parts.total)
+    refund = Refund(return_id=ret.id, order_id=ret.order_id, currency=ret.currency,
+                    amount=parts.total - applied, subtotal=parts.subtotal,
+                    discount=parts.discount, tax=parts.tax, included_tax=parts.included_tax,
+                    shipping=parts.shipping, exchange_applied=applied,
+                    status="settled" if settled_refund else "pending",
+                    external_ref=settled_refund)
+    uow.session.add(refund)
+    uow.session.flush()
+    if settled_refund:
+        ret.status = "refunded"
+    order_port.orders().note(
+        uow, ret.order_id, "refund.created",
+        f"refund for return R-{ret.id}: {refund.amount} {ret.currency}"
+        + (f" ({applied} kept for the exchange)" if applied else "")
+        + (f", refunded by the channel ({settled_refund})" if settled_refund
+           else ", to be refunded through the channel"),
+        actor=actor, source=source, topic="refund.created",
+        data={"return_id": ret.id, "refund_id": refund.id, "amount": f"{refund.amount:.2f}",
+              "status": refund.status})
+    return refund
