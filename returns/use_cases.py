@@ -105,7 +105,10 @@ def authorise(uow: UnitOfWork, cmd: CreateReturn, principal: Principal | None) -
     is locked here, first). A return with the same `external_ref` is that one (its id)."""
     session = uow.session
     side = order_port.orders()
-    order = side.lock(uow, cmd.order_id)
+    try:
+        order = side.lock(uow, cmd.order_id)
+    except NotFound:   # named in the body, not the path: a 422 naming it
+        raise InvalidInput("order_id", f"unknown order {cmd.order_id}") from None
     if (found := _existing(session, cmd.external_ref)) is not None:
         return found.id
     check_may_return(principal, order)
@@ -371,3 +374,11 @@ def record_refund(uow: UnitOfWork, ret: Return, order: OrderForReturn, *, actor:
         data={"return_id": ret.id, "refund_id": refund.id, "amount": f"{refund.amount:.2f}",
               "status": refund.status})
     return refund
+
+
+def received_view(session: Session, return_id: int) -> dict:
+    """A return's status inside a unit of work (for a channel sync that books it at once)."""
+    ret = session.get(Return, return_id)
+    if ret is None:
+        raise NotFound(f"unknown return {return_id}")
+    return {"id": ret.id, "status": ret.status}

@@ -1,5 +1,8 @@
 """refunds/create: the refund on the order's timeline, its `cancel` units cancelled here, its
-`return` units recorded as a restock owed at the till's location (booked later by returns).
+`return` units a received return at the till's mapped location (`returns.use_cases`: authorised
+and received as restocked in the same transaction, its refund recorded as settled by Shopify).
+Returned units at a Shopify location we have not mapped, or that our order does not show as
+handed over, stay recorded as a restock owed (on the timeline, for a person).
 
 Applied once per refund id, whether the refund arrives by its own webhook (twice, through two
 subscriptions) or its effect was already applied from an orders/updated that listed it.
@@ -28,6 +31,8 @@ from integrations.shopify.apply import (
 from oms import events
 from oms.domain import TERMINAL
 from oms.models import Order
+from returns import use_cases as returning
+from returns.errors import ReturnRuleBroken
 
 
 def _money(value: Any) -> Decimal:
@@ -151,9 +156,16 @@ def _apply_refund(ctx: Ctx, snap: OrderSnap, summary: dict[str, Any],
                       else ""))
         events.record(uow, order, "shopify.refund", message, actor=ctx.actor,
                       source=SOURCE, data={**summary, "cancelled": result["cancelled"]})
+        booked = _book_returns(uow, ctx, order, summary, by_external={
+            ln.external_id: ln.id for ln in snap.lines})
+        result["returns"] = booked["returns"]
         for rl in summary["lines"]:
             if rl["restock_type"] not in ("return", "legacy_restock") or rl["quantity"] <= 0:
                 continue
+            if id(rl) in booked["done"]:
+                continue
+            if rl["location"] and rl["line_item_id"] in booked["why_not"]:
+                rl = {**rl, "not_booked": booked["why_not"][rl["line_item_id"]]}
             owed = {"sku": rl["sku"], "quantity": rl["quantity"], "location": rl["location"],
                     "shopify_location_id": rl["shopify_location_id"], "refund_id": refund_id}
             result["restock_owed"].append(owed)
@@ -162,8 +174,9 @@ def _apply_refund(ctx: Ctx, snap: OrderSnap, summary: dict[str, Any],
             events.record(uow, order, "shopify.return_restock_owed",
                           f"{rl['sku'] or rl['line_item_id']} x{rl['quantity']} came back "
                           f"(Shopify refund {refund_id}): a return restock is owed at {place}; "
-                          "not booked in the ledger yet", actor=ctx.actor, source=SOURCE,
-                          data=owed)
+                          "not booked in the ledger yet"
+                          + (f" ({rl['not_booked']})" if rl.get("not_booked") else ""),
+                          actor=ctx.actor, source=SOURCE, data=owed)
         if result["restock_owed"]:
             result["left"].append("return restocks recorded on the timeline, not booked")
         session.flush()
@@ -173,3 +186,56 @@ def _apply_refund(ctx: Ctx, snap: OrderSnap, summary: dict[str, Any],
     result = commit_change(snap, cancels, actor=ctx.actor, reason=f"Shopify refund {refund_id}",
                            finish=finish)
     return Outcome("processed", result, settled=True)
+
+
+def _book_returns(uow: UnitOfWork, ctx: Ctx, order: Order, summary: dict[str, Any], *,
+                  by_external: dict[str | None, int]) -> dict[str, Any]:
+    """The refund's returned units at mapped locations become one received return per
+    location (restocked there, refund settled by Shopify), keyed by shop, refund and location
+    so that the refund seen twice makes one return. Units our order cannot take back (not
+    handed over here, or more than it shows) are left as a restock owed, with why."""
+    refund_id = summary["refund_id"]
+    wanted: dict[str, dict[int, int]] = {}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    why_not: dict[str, str] = {}
+    for rl in summary["lines"]:
+        if rl["restock_type"] not in ("return", "legacy_restock") or rl["quantity"] <= 0 \
+                or not rl["location"]:
+            continue
+        line_id = by_external.get(rl["line_item_id"])
+        if line_id is None:
+            why_not[rl["line_item_id"]] = "the line item is not on our order"
+            continue
+        per = wanted.setdefault(rl["location"], {})
+        per[line_id] = per.get(line_id, 0) + rl["quantity"]
+        rows.setdefault(rl["location"], []).append(rl)
+    done: set[int] = set()
+    made = []
+    for location, lines in sorted(wanted.items()):
+        cmd = returning.CreateReturn(
+            order_id=order.id, location=location, actor=ctx.actor, source=SOURCE,
+            lines=tuple(returning.ReturnLineInput(lid, q, "other")
+                        for lid, q in sorted(lines.items())),
+            note=f"Shopify refund {refund_id}", channel_source="shopify",
+            override_window_reason=f"refunded in Shopify (refund {refund_id})",
+            external_ref=f"shopify:{ctx.shop.domain}/refund:{refund_id}@{location}")
+        try:
+            with uow.session.begin_nested():
+                return_id = returning.authorise(uow, cmd, None)
+        except ReturnRuleBroken as exc:
+            for rl in rows[location]:
+                why_not[rl["line_item_id"]] = exc.message
+            continue
+        view = returning.received_view(uow.session, return_id)
+        if view["status"] == "authorised":
+            returning.receive_in(
+                uow, order.id, return_id,
+                [returning.ReceiveLineInput(lid, q, "restock")
+                 for lid, q in sorted(lines.items())],
+                None, actor=ctx.actor, source=SOURCE,
+                settled_refund=f"shopify:{refund_id}")
+        made.append({"return_id": return_id, "location": location,
+                     "lines": [{"line_id": lid, "quantity": q}
+                               for lid, q in sorted(lines.items())]})
+        done.update(id(rl) for rl in rows[location])
+    return {"returns": made, "done": done, "why_not": why_not}

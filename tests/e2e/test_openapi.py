@@ -177,7 +177,9 @@ def test_idempotency_key_is_documented_where_it_is_honoured(document):
     assert idempotent == {("post", f"{API}/orders"), ("post", f"{API}/orders/{{order_id}}/lines"),
                           ("post", f"{API}/locations"), ("post", f"{API}/items"),
                           ("post", f"{API}/stock/movements"),
-                          ("post", f"{API}/transfers/{{transfer_id}}/receive")}
+                          ("post", f"{API}/transfers/{{transfer_id}}/receive"),
+                          ("post", f"{API}/returns"),
+                          ("post", f"{API}/returns/{{return_id}}/receive")}
 
 
 def test_the_shopify_webhook_is_in_the_document(document):
@@ -277,6 +279,13 @@ class World:
         return {"order_id": order["id"], "customer_id": order["customer_id"],
                 "fulfillment_id": f["id"], "line_id": order["lines"][0]["line_id"]}
 
+    def return_body(self, made: dict) -> dict:
+        """The order's units shipped, and a return of one of them at store-soho."""
+        self.must(f"/fulfillments/{made['fulfillment_id']}/ship",
+                  {"carrier": "UPS", "tracking_number": f"1Z{next(self.seq):08d}"})
+        return {"order_id": made["order_id"], "location": "store-soho",
+                "lines": [{"line_id": made["line_id"], "quantity": 1, "reason": "other"}]}
+
     def held_order(self) -> int:
         """A Shopify order naming a SKU we did not know (on hold), whose SKU and stock then
         arrive: releasing it succeeds."""
@@ -345,6 +354,13 @@ class World:
             body = {"code": ready["pickup_code"]}
         elif op == "POST /orders/{order_id}/release-hold":
             params["order_id"] = self.held_order()
+        elif op == "POST /returns":
+            body = self.return_body(made)
+        elif op in ("GET /returns/{return_id}", "POST /returns/{return_id}/receive"):
+            params["return_id"] = self.must("/returns", self.return_body(made))["id"]
+            if op.startswith("POST"):
+                body = {"lines": [{"line_id": made["line_id"], "quantity": 1,
+                                   "disposition": "restock"}]}
         elif op == "PUT /stock/{sku}/{location}/safety-stock":
             body = {"safety_stock": 1}
         return params, body
@@ -438,7 +454,7 @@ def test_generated_requests_get_what_the_document_promises(app, network, admin, 
     keys = {role: as_role(role, scope).key for role, scope in ROLE_SCOPES.items()}
     schema = schemathesis.openapi.from_wsgi(DOC, app)
     quiet = [logging.getLogger(name) for name in ("core", "oms", "inventory", "fulfillment",
-                                                  "integrations")]
+                                                  "returns", "integrations")]
     levels = [logger.level for logger in quiet]
     for logger in quiet:
         logger.setLevel(logging.CRITICAL)
