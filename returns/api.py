@@ -10,7 +10,14 @@ from core.errors import Forbidden
 from core.idempotency import idempotent, joined_work
 from returns import queries, use_cases
 from returns.order_port import ExchangeLine
-from returns.schemas import LookupArgs, LookupOut, ReceiveIn, ReturnIn, ReturnOut
+from returns.schemas import (
+    ExchangePaymentIn,
+    LookupArgs,
+    LookupOut,
+    ReceiveIn,
+    ReturnIn,
+    ReturnOut,
+)
 
 ID = "<int(max=2147483647):return_id>"
 CONFLICT = "CONFLICT"  # the document's 409 response (core.http.ERROR_RESPONSES)
@@ -102,4 +109,25 @@ def receive(data: dict, return_id: int):
         [use_cases.ReceiveLineInput(ln["line_id"], ln["quantity"], ln["disposition"])
          for ln in data["lines"]],
         principal, actor=principal.actor, source=principal.role, joined=joined_work())
+    return queries.get_return(return_id)
+
+
+@blp.route(f"/returns/{ID}/exchange-payment", methods=["POST"])
+@require_roles("cs", "store", "channel")
+@blp.arguments(ExchangePaymentIn)
+@blp.response(200, ReturnOut)
+@blp.alt_response(409, CONFLICT)
+def exchange_payment(data: dict, return_id: int):
+    """Record the payment of an exchange the customer tops up.
+
+    The new items held since the return was made are released and the exchange order is
+    placed in the same transaction: carried out at once from the return's store when it has
+    them, otherwise shipped or picked up as asked. The amount must be the difference
+    (`exchange_payment`); no exchange waiting for a payment is a 409."""
+    location = queries.location_of(return_id)
+    if location is not None:
+        require_location(location)
+    principal = current_principal()
+    use_cases.pay_exchange(return_id, data["amount"], data["reference"], principal,
+                           actor=principal.actor, source=principal.role)
     return queries.get_return(return_id)

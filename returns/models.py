@@ -44,8 +44,10 @@ class Return(Base):
                         f"({sql_in(EXCHANGE_BALANCES)})", name="known_balance"),
         CheckConstraint("exchange_state IS NULL OR exchange_state IN "
                         f"({sql_in(EXCHANGE_STATES)})", name="known_exchange_state"),
-        CheckConstraint("(exchange_order_id IS NULL) = (exchange_balance IS NULL)",
+        CheckConstraint("(exchange_total IS NULL) = (exchange_balance IS NULL)",
                         name="exchange_has_balance"),
+        CheckConstraint("exchange_state IS NULL OR exchange_state = 'awaiting_payment' "
+                        "OR exchange_order_id IS NOT NULL", name="placed_has_order"),
         CheckConstraint("window_override_reason IS NULL OR window_overridden_by IS NOT NULL",
                         name="override_has_actor"),
         UniqueConstraint("external_ref", name="uq_ret_returns_external_ref"),
@@ -77,6 +79,11 @@ class Return(Base):
     exchange_balance: Mapped[str | None] = mapped_column(String(20))
     exchange_difference: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     exchange_state: Mapped[str | None] = mapped_column(String(30))
+    # An exchange the customer tops up: the new items as asked (lines, method, address), held
+    # (reserved for `return:<id>/exchange`) at this location until the payment is recorded.
+    exchange_request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    exchange_hold_location: Mapped[str | None] = mapped_column(String(40))
+    exchange_payment_ref: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

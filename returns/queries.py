@@ -47,10 +47,11 @@ def return_view(ret: Return, refund: Refund | None) -> dict:
             "shipping": _money(refund.shipping),
             "exchange_applied": _money(refund.exchange_applied),
             "created_at": _iso(refund.created_at)},
-        "exchange": None if ret.exchange_order_id is None else {
+        "exchange": None if ret.exchange_balance is None else {
             "order_id": ret.exchange_order_id, "order_number": ret.exchange_order_number,
             "total": _money(ret.exchange_total), "balance": ret.exchange_balance,
-            "difference": _money(ret.exchange_difference), "state": ret.exchange_state},
+            "difference": _money(ret.exchange_difference), "state": ret.exchange_state,
+            "held_at": ret.exchange_hold_location},
         "created_by": ret.created_by, "created_at": _iso(ret.created_at),
         "received_at": _iso(ret.received_at), "updated_at": _iso(ret.updated_at),
     }

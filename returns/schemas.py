@@ -132,14 +132,17 @@ class RefundOut(Payload):
 
 
 class ExchangeOut(Payload):
-    order_id = fields.Integer(required=True)
-    order_number = fields.String(required=True)
+    order_id = fields.Integer(required=True, allow_none=True,
+                              metadata={"description": "null while awaiting the payment"})
+    order_number = fields.String(required=True, allow_none=True)
     total = money_out(required=True, metadata={"description": "what the new items cost"})
     balance = fields.String(required=True, validate=validate.OneOf(EXCHANGE_BALANCES),
                             metadata={"description": "`owed` by the customer, to `refund`, "
                                                      "or `even`"})
     difference = money_out(required=True)
     state = fields.String(required=True, validate=validate.OneOf(EXCHANGE_STATES))
+    held_at = fields.String(required=True, allow_none=True, metadata={
+        "description": "awaiting payment: where the new items are reserved"})
 
 
 class WindowOverrideOut(Payload):

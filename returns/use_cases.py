@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from core.auth import Principal
 from core.db import Joined, UnitOfWork, run_in_unit_of_work, utcnow
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, InsufficientStock, InvalidInput, NotFound
 from core.money import ZERO, RefundParts, balance, refund_shipping, total_of
-from inventory import ledger
+from inventory import ledger, snapshot
 from inventory.ledger import Cause
 from returns import order_port, policy
 from returns.errors import ReturnRuleBroken
@@ -209,6 +209,9 @@ def authorise(uow: UnitOfWork, cmd: CreateReturn, principal: Principal | None) -
 
 def _exchange(uow: UnitOfWork, ret: Return, order: OrderForReturn, location: str,
               location_kind: str, cmd: CreateReturn) -> None:
+    """Even or refunding: the exchange order now (carry-out at the store when it has the new
+    items). Owed: the new items are reserved now (at the store when it has them, else where
+    one location has them all) and the order is placed when the payment is recorded."""
     assert cmd.exchange is not None
     side = order_port.orders()
     ex = cmd.exchange
@@ -216,30 +219,113 @@ def _exchange(uow: UnitOfWork, ret: Return, order: OrderForReturn, location: str
         ledger.check_quantity(ln.quantity, field=f"exchange_lines.{i}.quantity")
     quote = side.quote_exchange(uow.session, ex.lines)
     diff = balance(ret.refund_total, quote.total)
-    request = ExchangeRequest(
-        return_id=ret.id, lines=ex.lines,
-        store=location if location_kind == "store" else None,
-        method=ex.method, pickup_location=ex.pickup_location,
-        address=ex.address or order.ship_to, hand_over_now=diff.direction != "owed")
-    placed = side.place_exchange(uow, order.order_id, request, quote, actor=cmd.actor,
-                                 source=cmd.source)
-    ret.exchange_order_id = placed.order_id
-    ret.exchange_order_number = placed.number
+    store = location if location_kind == "store" else None
     ret.exchange_total = quote.total
     ret.exchange_balance = diff.direction
     ret.exchange_difference = diff.amount
-    ret.exchange_state = "awaiting_payment" if diff.direction == "owed" else "placed"
+    ret.exchange_request = {
+        "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in ex.lines],
+        "method": ex.method, "pickup_location": ex.pickup_location, "address": ex.address,
+        "store": store}
+    if diff.direction == "owed":
+        ret.exchange_state = "awaiting_payment"
+        ret.exchange_hold_location = _hold_replacement(uow, ret, ex.lines, store, cmd.actor)
+        uow.session.flush()
+        side.note(uow, order.order_id, "return.exchange",
+                  f"return R-{ret.id}: exchange for {quote.total} {order.currency}; the "
+                  f"customer owes {diff.amount} {order.currency}; the new items are held at "
+                  f"{ret.exchange_hold_location} until the payment is recorded",
+                  actor=cmd.actor, source=cmd.source, topic="return.exchange",
+                  data={"return_id": ret.id, "balance": diff.direction,
+                        "difference": f"{diff.amount:.2f}"})
+        return
+    _place_exchange(uow, ret, order, cmd.actor, cmd.source)
+
+
+def exchange_demand(return_id: int) -> str:
+    return f"return:{return_id}/exchange"
+
+
+def _hold_replacement(uow: UnitOfWork, ret: Return, lines: tuple[ExchangeLine, ...],
+                      store: str | None, actor: str) -> str:
+    session = uow.session
+    free = snapshot.availability(session, [ln.sku for ln in lines])
+    places = [code for code in sorted({c for per in free.values() for c in per})
+              if all(free.get(ln.sku, {}).get(code, 0) >= ln.quantity for ln in lines)]
+    if not places:
+        raise InsufficientStock("no single location has every new item of the exchange to "
+                                "hold until the payment",
+                                fields={"exchange_lines": ["not in stock at one location"]})
+    where = store if store in places else max(
+        places, key=lambda c: (sum(free[ln.sku][c] for ln in lines), c))
+    location = ledger.location_by_code(session, where, field=None)
+    ids = snapshot.item_ids(session, [ln.sku for ln in lines])
+    ledger.reserve(session, [(ids[ln.sku], location.id, ln.quantity) for ln in lines],
+                   exchange_demand(ret.id),
+                   Cause(actor=actor, reference=f"return:{ret.id}",
+                         note="exchange held until the payment"))
+    return where
+
+
+def _place_exchange(uow: UnitOfWork, ret: Return, order: OrderForReturn, actor: str,
+                    source: str) -> None:
+    side = order_port.orders()
+    asked = ret.exchange_request or {}
+    lines = tuple(ExchangeLine(ln["sku"], ln["quantity"]) for ln in asked.get("lines", []))
+    quote = side.quote_exchange(uow.session, lines)
+    request = ExchangeRequest(
+        return_id=ret.id, lines=lines, store=asked.get("store"),
+        method=asked.get("method") or "ship", pickup_location=asked.get("pickup_location"),
+        address=asked.get("address") or order.ship_to)
+    placed = side.place_exchange(uow, order.order_id, request, quote, actor=actor,
+                                 source=source)
+    ret.exchange_order_id = placed.order_id
+    ret.exchange_order_number = placed.number
+    ret.exchange_state = "placed"
     uow.session.flush()
+    direction = ret.exchange_balance
     words = {"even": "even exchange: no money moves",
-             "owed": f"the customer owes {diff.amount} {order.currency}; the exchange waits "
-                     "for the payment",
-             "refund": f"{diff.amount} {order.currency} to refund"}[diff.direction]
+             "owed": f"the customer paid {ret.exchange_difference} {order.currency} "
+                     f"({ret.exchange_payment_ref})",
+             "refund": f"{ret.exchange_difference} {order.currency} to refund"}[direction or "even"]
     side.note(uow, order.order_id, "return.exchange",
               f"return R-{ret.id}: exchange order {placed.number} ({placed.method}, "
-              f"{placed.status}) for {quote.total} {order.currency}; {words}",
-              actor=cmd.actor, source=cmd.source, topic="return.exchange",
+              f"{placed.status}) for {ret.exchange_total} {order.currency}; {words}",
+              actor=actor, source=source, topic="return.exchange",
               data={"return_id": ret.id, "exchange_order_id": placed.order_id,
-                    "balance": diff.direction, "difference": f"{diff.amount:.2f}"})
+                    "balance": direction, "difference": f"{ret.exchange_difference:.2f}"})
+
+
+def pay_exchange(return_id: int, amount: Decimal, reference: str,
+                 principal: Principal | None, *, actor: str, source: str,
+                 joined: Joined = ()) -> None:
+    """The customer paid the exchange's difference: the held items are released and the
+    exchange order placed at once (carry-out from the store when it has them): one unit of
+    work, the order locked first, then the items' allocation guard, then the stock."""
+    order_id = _order_of(return_id)
+
+    def work(uow: UnitOfWork) -> None:
+        session = uow.session
+        side = order_port.orders()
+        order = side.lock(uow, order_id)
+        ret = _lock_return(session, return_id)
+        check_location(principal, ret.location_code)
+        if ret.exchange_state != "awaiting_payment":
+            raise Conflict(f"return R-{ret.id} has no exchange waiting for a payment",
+                           exchange_state=ret.exchange_state)
+        if amount != ret.exchange_difference:
+            raise ReturnRuleBroken("exchange_payment", "amount",
+                                   f"the customer owes {ret.exchange_difference}, not {amount}",
+                                   owed=f"{ret.exchange_difference:.2f}")
+        skus = [ln["sku"] for ln in (ret.exchange_request or {}).get("lines", [])]
+        ledger.guard_allocation(session, skus, exclusive=uow.contended)
+        ledger.release_demand(session, exchange_demand(ret.id),
+                              Cause(actor=actor, reference=f"return:{ret.id}",
+                                    note="exchange paid: placed as an order"))
+        ret.exchange_payment_ref = reference
+        _place_exchange(uow, ret, order, actor, source)
+
+    run_in_unit_of_work(work, joined=joined, retry_lost_stock=True)
 
 
 # ------------------------------------------------------------------ receive

@@ -47,6 +47,9 @@ def upgrade() -> None:
         sa.Column("exchange_balance", sa.String(length=20), nullable=True),
         sa.Column("exchange_difference", MONEY, nullable=True),
         sa.Column("exchange_state", sa.String(length=30), nullable=True),
+        sa.Column("exchange_request", sa.JSON(), nullable=True),
+        sa.Column("exchange_hold_location", sa.String(length=40), nullable=True),
+        sa.Column("exchange_payment_ref", sa.String(length=200), nullable=True),
         sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
@@ -62,8 +65,11 @@ def upgrade() -> None:
         sa.CheckConstraint("exchange_state IS NULL OR exchange_state IN "
                            "('awaiting_payment', 'placed')",
                            name=op.f("ck_ret_returns_known_exchange_state")),
-        sa.CheckConstraint("(exchange_order_id IS NULL) = (exchange_balance IS NULL)",
+        sa.CheckConstraint("(exchange_total IS NULL) = (exchange_balance IS NULL)",
                            name=op.f("ck_ret_returns_exchange_has_balance")),
+        sa.CheckConstraint("exchange_state IS NULL OR exchange_state = 'awaiting_payment' "
+                           "OR exchange_order_id IS NOT NULL",
+                           name=op.f("ck_ret_returns_placed_has_order")),
         sa.CheckConstraint("window_override_reason IS NULL OR window_overridden_by IS NOT NULL",
                            name=op.f("ck_ret_returns_override_has_actor")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ret_returns")),

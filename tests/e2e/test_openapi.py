@@ -361,6 +361,11 @@ class World:
             if op.startswith("POST"):
                 body = {"lines": [{"line_id": made["line_id"], "quantity": 1,
                                    "disposition": "restock"}]}
+        elif op == "POST /returns/{return_id}/exchange-payment":
+            owed = {**self.return_body(made), "exchange_lines": [{"sku": "BOOT-1",
+                                                                  "quantity": 2}]}
+            params["return_id"] = self.must("/returns", owed)["id"]
+            body = {"amount": "160.00", "reference": "oa-payment"}
         elif op == "PUT /stock/{sku}/{location}/safety-stock":
             body = {"safety_stock": 1}
         return params, body

@@ -279,3 +279,34 @@ def test_uneven_exchange_ships_and_shows_the_difference(as_role, channel, cs):
     new = ok(cs.get(f"{API}/orders/{ex['order_id']}"))
     assert (new["fulfillment_method"], new["status"]) == ("ship", "routed")
     assert Decimal(new["subtotal"]) == Decimal("25.00")
+
+
+def test_exchange_the_customer_tops_up_waits_for_the_payment(as_role, channel, cs):
+    services.receive("SOCK-1", "dc-east", 5, CAUSE)
+    order = place(channel, "W-5", lines=(("SOCK-1", 1, "12.50"),))
+    ship_all(as_role, order)
+    services.receive("BOOT-1", "store-soho", 1, CAUSE)
+    store = as_role("store", "store-soho")
+    ret = ok(store.post(f"{API}/returns", {
+        "order_id": order["id"], "location": "store-soho",
+        "lines": [{"line_id": order["lines"][0]["line_id"], "quantity": 1,
+                   "reason": "wrong_item"}],
+        "exchange_lines": [{"sku": "BOOT-1", "quantity": 1}]}), 201)
+    ex = ret["exchange"]
+    assert (ex["balance"], ex["difference"], ex["state"]) == ("owed", "147.50",
+                                                              "awaiting_payment")
+    assert ex["order_id"] is None
+    row = balance("BOOT-1", "store-soho")
+    assert (row["on_hand"], row["reserved"]) == (1, 1)   # held for the customer
+    assert_ledger_clean()
+    url = f"{API}/returns/{ret['id']}/exchange-payment"
+    wrong = store.post(url, {"amount": "100.00", "reference": "till-1"})
+    assert wrong.status_code == 422 and wrong.get_json()["error"]["details"]["rule"] == \
+        "exchange_payment"
+    paid = ok(store.post(url, {"amount": "147.50", "reference": "till-1"}))
+    assert paid["exchange"]["state"] == "placed"
+    new = ok(cs.get(f"{API}/orders/{paid['exchange']['order_id']}"))
+    assert (new["fulfillment_method"], new["status"]) == ("carry_out", "fulfilled")
+    row = balance("BOOT-1", "store-soho")
+    assert (row["on_hand"], row["reserved"]) == (0, 0)
+    assert store.post(url, {"amount": "147.50", "reference": "till-1"}).status_code == 409
