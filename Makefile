@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-ledger bench-routing bench-orders bench-fulfillment bench-chaos clean
+.PHONY: run test bench bench-ledger bench-routing bench-orders bench-fulfillment bench-chaos bench-returns clean
 
 # Run the OMS with demo data on the embedded SQLite database (no Redis, no PostgreSQL needed).
 run:
@@ -9,7 +9,7 @@ test:
 	./scripts/test.sh
 
 # Benchmarks (by hand; they print figures): see bench/README.md.
-bench: bench-ledger bench-routing bench-orders bench-fulfillment
+bench: bench-ledger bench-routing bench-orders bench-fulfillment bench-returns
 
 bench-ledger:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/ledger_bench.py
@@ -30,3 +30,6 @@ bench-fulfillment:
 # `.venv/bin/python bench/random_ops.py --seeds 50 --rounds 20` (see bench/README.md).
 bench-chaos:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/random_ops.py --seeds 10 --rounds 10
+
+bench-returns:
+	./scripts/bootstrap.sh test && .venv/bin/python bench/returns_bench.py
