@@ -1,14 +1,14 @@
 """returns: authorisations, their lines (received, restocked, damaged, refund parts), one refund
 per return, exchange links; order lines count their returned units
 
-Revision ID: 0011_returns
+Revision ID: 0010_returns
 Revises: 0009_pickup_feeders
 Create Date: 2026-12-01 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_returns"
+revision = "0010_returns"
 down_revision = "0009_pickup_feeders"
 branch_labels = None
 depends_on = None
