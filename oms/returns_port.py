@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from core.db import UnitOfWork
+from core.db import UnitOfWork, utcnow
 from core.errors import InvalidInput
 from core.money import PaidLine, ShippingLine
 from fulfillment.models import Fulfillment, FulfillmentLine
@@ -61,6 +61,7 @@ def _handed_over_at(session: Session, order: Order) -> dict[int, dt.datetime]:
 
 def describe(session: Session, order: Order) -> OrderForReturn:
     handed = _handed_over_at(session, order)
+    names = snapshot.item_names(session, {ln.sku for ln in order.lines if not ln.name})
     refunded_shipping = session.scalar(select(exists().where(
         Return.order_id == order.id, Return.refund_shipping.is_(True),
         Return.status != "cancelled")))
@@ -70,7 +71,7 @@ def describe(session: Session, order: Order) -> OrderForReturn:
         customer_id=order.customer_id, created_by_key_id=order.created_by_key_id,
         ship_to=order.ship_to,
         lines=tuple(ReturnableLine(
-            line_id=ln.id, sku=ln.sku, name=ln.name, quantity=ln.quantity,
+            line_id=ln.id, sku=ln.sku, name=ln.name or names.get(ln.sku), quantity=ln.quantity,
             fulfilled=ln.fulfilled, returned=ln.returned, paid=paid_line(ln),
             handed_over_at=handed.get(ln.id)) for ln in order.lines),
         shipping=tuple(shipping_paid(order)), shipping_refunded=bool(refunded_shipping))
@@ -90,7 +91,7 @@ class OmsReturnOrders:
         lines = {ln.id: ln for ln in order.lines}
         for line_id, qty in moved:
             domain.mark_returned(lines[line_id], qty)
-        order.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        order.updated_at = utcnow()
         uow.session.flush()
         events.record(uow, order, kind, message, actor=actor, source=source,
                       topic="return.created", data=data)
