@@ -11,6 +11,7 @@ from core.errors import Forbidden, NotFound
 from core.idempotency import idempotent, joined_work
 from oms import customers, holds, orders, queries
 from oms.customers import SeenIdentity
+from oms.money_view import ShippingInput, TaxLineInput
 from oms.schemas import (
     AddLinesIn,
     CancelIn,
@@ -42,10 +43,7 @@ def to_command(data: dict, principal: Principal) -> orders.PlaceOrder:
     account = who.get("account_id")
     return orders.PlaceOrder(
         channel=data["channel"], external_id=data["external_id"], currency=data["currency"],
-        lines=tuple(orders.LineInput(sku=ln["sku"], quantity=ln["quantity"],
-                                     unit_price=Decimal(str(ln["unit_price"])),
-                                     name=ln.get("name"), external_id=ln.get("external_id"))
-                    for ln in data["lines"]),
+        lines=tuple(_line(ln) for ln in data["lines"]),
         method=f["method"], pickup_location=f.get("pickup_location"),
         sale_location=f.get("location"), address=address,
         customer=SeenIdentity(email=who.get("email"), phone=who.get("phone"),
@@ -55,7 +53,27 @@ def to_command(data: dict, principal: Principal) -> orders.PlaceOrder:
                               region=address.country if address else None),
         channel_name=data.get("channel_name"), bopis_policy=data.get("bopis_policy"),
         actor=principal.actor, source=data["channel"], created_by_key_id=principal.key_id,
+        taxes_included=bool(data.get("taxes_included")),
+        order_discount=data.get("order_discount"),
+        shipping_lines=tuple(ShippingInput(title=s.get("title"), price=s["price"],
+                                           discount=s.get("discount") or Decimal("0"),
+                                           tax=s.get("tax") or Decimal("0"))
+                             for s in data.get("shipping_lines") or ()),
+        stated_totals=data.get("totals"),
     )
+
+
+def _line(ln: dict) -> orders.LineInput:
+    allocations = ln.get("discount_allocations")
+    return orders.LineInput(
+        sku=ln["sku"], quantity=ln["quantity"], unit_price=Decimal(str(ln["unit_price"])),
+        name=ln.get("name"), external_id=ln.get("external_id"), discount=ln.get("discount"),
+        discount_allocations=None if allocations is None else tuple(
+            {k: (f"{v:.2f}" if k == "amount" else v) for k, v in a.items() if v is not None}
+            for a in allocations),
+        tax_lines=tuple(TaxLineInput(title=t.get("title"), rate=t.get("rate"),
+                                     amount=t.get("amount"))
+                        for t in ln.get("tax_lines") or ()))
 
 
 def _authorise_order(order_id: int, *, write: bool = False) -> None:

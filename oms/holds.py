@@ -26,10 +26,10 @@ from core.db import STOCK_ATTEMPTS, UnitOfWork, read_session, run_in_unit_of_wor
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput
 from inventory import ledger
 from inventory.models import Item, Location
-from oms import customers, events, orders
-from oms.domain import CHANNELS, check_transition, open_subtotal
+from oms import customers, events, money_view, orders
+from oms.domain import CHANNELS, check_transition
 from oms.identity import normalise_email, normalise_phone
-from oms.models import Order, OrderLine
+from oms.models import Order
 
 log = logging.getLogger(__name__)
 
@@ -225,20 +225,20 @@ def _refresh(uow: UnitOfWork, order_id: int, cmd: orders.PlaceOrder,
     order.location_code = cmd.pickup_location or cmd.sale_location
     order.ship_to = cmd.address.as_dict() if cmd.address else None
     orders.note_source_version(order, cmd.source_updated_at)
-    wanted = [(ln.sku, ln.quantity, ln.unit_price, ln.name, ln.external_id)
-              for ln in cmd.lines]
+    pricing = orders.price(cmd)
+    order.taxes_included = cmd.taxes_included
+    order.shipping_lines = pricing.shipping_lines or None
+    wanted = [(ln.sku, ln.quantity, ln.unit_price, ln.name, ln.external_id, m.discount, m.tax)
+              for ln, m in zip(cmd.lines, pricing.lines, strict=True)]
     if wanted != [(ln.sku, ln.quantity - ln.cancelled, ln.unit_price, ln.name,
-                   ln.external_id) for ln in order.lines]:
+                   ln.external_id, ln.discount, ln.tax) for ln in order.lines]:
         for line in list(order.lines):
             order.lines.remove(line)
             session.delete(line)
         session.flush()
-        order.lines.extend(OrderLine(line_no=i + 1, external_id=ln.external_id,
-                                     sku=ln.sku, name=ln.name, quantity=ln.quantity,
-                                     unit_price=ln.unit_price)
-                           for i, ln in enumerate(cmd.lines))
+        order.lines.extend(orders.priced_lines(cmd, pricing))
         session.flush()
-        order.subtotal = open_subtotal(order.lines)
+    money_view.refresh_totals(order)
     missing = Missing(unknown_skus(session, [ln.sku for ln in cmd.lines]), location)
     if missing.code is not None:
         order.hold_code, order.hold_reason = missing.code, missing.reason

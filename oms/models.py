@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -93,6 +94,13 @@ class CustomerMerge(Base):
     undone_by: Mapped[str | None] = mapped_column(String(200))
 
 
+# The order's total from its other totals (core.money.OrderTotals.total): tax is added on top
+# unless the prices include it.
+TOTAL_RULE = ("subtotal - discounts_total + shipping_total + "
+              "CASE WHEN taxes_included THEN 0 ELSE tax_total END")
+MONEY_ZERO = "0"
+
+
 class Order(Base):
     __tablename__ = "oms_orders"
     __table_args__ = (
@@ -116,6 +124,10 @@ class Order(Base):
         CheckConstraint("(status = 'on_hold' AND hold_code IS NOT NULL) OR "
                         "(status <> 'on_hold' AND hold_code IS NULL)",
                         name="held_has_reason"),
+        CheckConstraint("discounts_total >= 0 AND tax_total >= 0 AND shipping_total >= 0 "
+                        "AND total >= 0", name="totals_not_negative"),
+        # Within half a cent: SQLite keeps NUMERIC as floating point.
+        CheckConstraint(f"abs(total - ({TOTAL_RULE})) < 0.005", name="total_adds_up"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -132,7 +144,23 @@ class Order(Base):
     surname_search: Mapped[str | None] = mapped_column(String(200))   # last word of the name
     phone_reversed: Mapped[str | None] = mapped_column(String(32))    # digits, reversed
     currency: Mapped[str] = mapped_column(String(3))
+    # What the customer pays (oms/money_view.py), over the units not cancelled: `subtotal`
+    # (unit prices x open quantities), the discounts on them and on shipping, their tax (all
+    # of it; inside the prices when `taxes_included`), shipping, and `total`, which follow
+    # every cancel and addition. Orders stored before 0011: no discount, tax or shipping.
     subtotal: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    discounts_total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"),
+                                                     server_default=MONEY_ZERO)
+    tax_total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"),
+                                               server_default=MONEY_ZERO)
+    shipping_total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"),
+                                                    server_default=MONEY_ZERO)
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"),
+                                           server_default=MONEY_ZERO)
+    taxes_included: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=false())
+    # As charged: [{title, price, discount, tax}] (decimal strings, shop currency).
+    shipping_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     fulfillment_method: Mapped[str] = mapped_column(String(20))
     location_code: Mapped[str | None] = mapped_column(String(40))  # pickup or selling store
     ship_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -164,6 +192,8 @@ class OrderLine(Base):
         CheckConstraint("allocated + backordered + fulfilled + cancelled <= quantity",
                         name="counts_within_quantity"),
         CheckConstraint("returned >= 0 AND returned <= fulfilled", name="returned_within"),
+        CheckConstraint("discount >= 0 AND tax >= 0", name="money_not_negative"),
+        CheckConstraint("discount <= unit_price * quantity + 0.005", name="discount_within"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -174,6 +204,16 @@ class OrderLine(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # What was paid for the `quantity` units as ordered (oms/money_view.py): the line's
+    # discounts summed (its own and its share of order discounts), its tax (its tax lines,
+    # each rounded once) and, for the record, the tax lines [{title, rate, amount}] and the
+    # discount allocations as the channel sent them. Zero on lines stored before 0011.
+    discount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"),
+                                              server_default=MONEY_ZERO)
+    tax: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"),
+                                         server_default=MONEY_ZERO)
+    tax_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    discount_allocations: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # Where the ordered units are: reserved at a node, waiting for stock, handed over or
     # shipped, or cancelled. Units in none of these are unrouted.
     allocated: Mapped[int] = mapped_column(Integer, default=0)
@@ -190,6 +230,14 @@ class OrderLine(Base):
     def open_quantity(self) -> int:
         """Units still owed to the customer that are not yet handed over or shipped."""
         return self.quantity - self.cancelled - self.fulfilled
+
+    @property
+    def paid(self) -> Decimal:
+        """What the customer paid for the line as ordered: unit price x quantity - discount
+        + tax unless the order's prices include it."""
+        included = bool(self.order.taxes_included)
+        return self.unit_price * self.quantity - self.discount + \
+            (Decimal("0") if included else self.tax)
 
     @property
     def demand_ref(self) -> str:

@@ -7,9 +7,10 @@ import contextlib
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,31 +30,38 @@ from fulfillment import planning
 from fulfillment.routing.model import DISTANCE_ESTIMATED, Reason
 from inventory import ledger
 from inventory.ledger import Cause
-from oms import customers, events, policy
+from oms import customers, events, money_view, policy
 from oms.customers import SeenIdentity
 from oms.domain import (
     CHANNELS,
     TERMINAL,
     LineCounts,
     check_transition,
-    open_subtotal,
     open_units,
     rolled_up_status,
     unplaced_units,
 )
 from oms.identity import normalise_email, normalise_phone
 from oms.models import Order, OrderLine
+from oms.money_view import ShippingInput, TaxLineInput
 
 MAX_LINES = 200
 
 
 @dataclass(frozen=True)
 class LineInput:
+    """A line as the channel sent it. Money beyond the unit price is optional: `discount`
+    (the line's discounts summed) and/or `discount_allocations` ([{amount, ...}] as received,
+    summed when `discount` is not given), `tax_lines`. See oms/money_view.price."""
+
     sku: str
     quantity: int
     unit_price: Decimal
     name: str | None = None
     external_id: str | None = None
+    discount: Decimal | None = None
+    discount_allocations: tuple[Mapping[str, Any], ...] | None = None
+    tax_lines: tuple[TaxLineInput, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,14 @@ class PlaceOrder:
     actor: str = "system"
     source: str = "api"
     created_by_key_id: int | None = None
+    # What the customer pays beyond unit prices (oms/money_view.py): all optional.
+    taxes_included: bool = False
+    order_discount: Decimal | None = None         # spread over the lines by their subtotals
+    shipping_lines: tuple[ShippingInput, ...] = ()
+    stated_totals: Mapping[str, Decimal | None] | None = None
+    # Stated totals that do not add up: "refuse" (422 naming the total) or "record" (kept on
+    # the timeline; a channel's order that already exists there must not be lost).
+    totals_mismatch: str = "refuse"
 
 
 @dataclass(frozen=True)
@@ -183,8 +199,28 @@ def _place(uow: UnitOfWork, cmd: PlaceOrder) -> Placed:
     return Placed(order.id, created=True)
 
 
+def price(cmd: PlaceOrder) -> money_view.Pricing:
+    """What the command's lines and shipping come to; stated totals that do not add up are a
+    422 naming them unless the command says to record them."""
+    pricing = money_view.price(cmd.lines, taxes_included=cmd.taxes_included,
+                               order_discount=cmd.order_discount, shipping=cmd.shipping_lines,
+                               stated=cmd.stated_totals)
+    if pricing.mismatches and cmd.totals_mismatch != "record":
+        raise money_view.mismatch_error(pricing.mismatches)
+    return pricing
+
+
+def priced_lines(cmd: PlaceOrder, pricing: money_view.Pricing) -> list[OrderLine]:
+    return [OrderLine(line_no=i + 1, external_id=ln.external_id, sku=ln.sku, name=ln.name,
+                      quantity=ln.quantity, unit_price=ln.unit_price, discount=m.discount,
+                      tax=m.tax, tax_lines=m.tax_lines or None,
+                      discount_allocations=m.discount_allocations)
+            for i, (ln, m) in enumerate(zip(cmd.lines, pricing.lines, strict=True))]
+
+
 def _insert(uow: UnitOfWork, cmd: PlaceOrder) -> Order:
     session = uow.session
+    pricing = price(cmd)
     customer = customers.resolve(uow, cmd.customer, actor=cmd.actor, source=cmd.source)
     seen = cmd.customer
     order = Order(
@@ -194,16 +230,15 @@ def _insert(uow: UnitOfWork, cmd: PlaceOrder) -> Order:
         email=normalise_email(seen.email),
         phone=normalise_phone(seen.phone, region=seen.region),
         customer_name=seen.name, name_search=customers.search_name(seen.name),
-        currency=cmd.currency,
-        subtotal=sum((ln.unit_price * ln.quantity for ln in cmd.lines), Decimal("0")),
+        currency=cmd.currency, taxes_included=cmd.taxes_included,
+        shipping_lines=pricing.shipping_lines or None,
         fulfillment_method=cmd.method,
         location_code=cmd.pickup_location or cmd.sale_location,
         ship_to=cmd.address.as_dict() if cmd.address else None,
         source_updated_at=cmd.source_updated_at, created_by_key_id=cmd.created_by_key_id,
     )
-    order.lines = [OrderLine(line_no=i + 1, external_id=ln.external_id, sku=ln.sku,
-                             name=ln.name, quantity=ln.quantity, unit_price=ln.unit_price)
-                   for i, ln in enumerate(cmd.lines)]
+    order.lines = priced_lines(cmd, pricing)
+    money_view.refresh_totals(order)
     session.add(order)
     session.flush()  # a concurrent duplicate of (channel, external_id) fails here
     order.number = f"{policy.current().number_prefix}-{100000 + order.id}"
@@ -212,6 +247,14 @@ def _insert(uow: UnitOfWork, cmd: PlaceOrder) -> Order:
                   f"order {order.number} received from {cmd.channel} "
                   f"({cmd.channel_name or cmd.external_id}), {len(order.lines)} line(s), "
                   f"{cmd.method}", actor=cmd.actor, source=cmd.source, topic="order.created")
+    if pricing.mismatches:
+        events.record(uow, order, f"{cmd.source}.totals_mismatch",
+                      f"the totals {cmd.source} stated do not add up by our rule (kept the "
+                      f"line amounts it sent): {money_view.mismatch_note(pricing.mismatches)}",
+                      actor=cmd.actor, source=cmd.source,
+                      data={"totals": {m.field: {"stated": f"{m.stated:.2f}",
+                                                 "computed": f"{m.computed:.2f}"}
+                                       for m in pricing.mismatches}})
     return order
 
 
@@ -380,7 +423,8 @@ def cancel_units(uow: UnitOfWork, order: Order, lines: Sequence[tuple[int, int]]
                  actor: str, source: str, reason: str | None = None) -> None:
     """Cancel the whole order (`lines` None) or (line_id, quantity) parts of it inside the
     caller's unit of work, the order locked. Units already shipped or handed over cannot be
-    cancelled (that is a return): 409. The order's open subtotal and `updated_at` follow."""
+    cancelled (that is a return): 409. The order's open totals (subtotal, discounts, tax,
+    shipping, total: oms/money_view.py) and `updated_at` follow."""
     if order.status in TERMINAL:
         raise Conflict(f"order {order.number} is {order.status}")
     # A channel's edit may cancel some units and add others in this transaction.
@@ -401,7 +445,7 @@ def cancel_units(uow: UnitOfWork, order: Order, lines: Sequence[tuple[int, int]]
                 "shipped or handed-over units come back as a return",
                 fields={f"lines.{i}.quantity": [f"at most {open_units(line)}"]})
         _cancel_line_units(uow, order, line, qty, actor, reason)
-    order.subtotal = open_subtotal(order.lines)
+    money_view.refresh_totals(order)
     what = "order cancelled" if lines is None else "lines cancelled: " + ", ".join(
         f"line {lid} x{q}" for lid, q in wanted)
     roll_up(uow, order, actor, source,
@@ -548,18 +592,25 @@ def add_units(uow: UnitOfWork, order: Order,
         ledger.check_quantity(extra.quantity, field=f"lines.{i}.quantity")
         if line_id is None:
             ledger.item_by_sku(session, extra.sku, field=f"lines.{i}.sku")
+            # A new line keeps the discounts and tax the channel sent for it.
+            paid = money_view.price([extra], taxes_included=bool(order.taxes_included),
+                                    first=i).lines[0]
             order.lines.append(OrderLine(
                 line_no=max((ln.line_no for ln in order.lines), default=0) + 1,
                 external_id=extra.external_id, sku=extra.sku, name=extra.name,
-                quantity=extra.quantity, unit_price=extra.unit_price))
+                quantity=extra.quantity, unit_price=extra.unit_price, discount=paid.discount,
+                tax=paid.tax, tax_lines=paid.tax_lines or None,
+                discount_allocations=paid.discount_allocations))
             added.append(f"new line {extra.sku} x{extra.quantity}")
         else:
             line = by_id.get(line_id)
             if line is None:
                 raise InvalidInput(f"lines.{i}.line_id", f"no line {line_id} on this order")
+            # More units of a line come at its unit price; the line's discount and tax stay
+            # what was charged (spread over all its units from now on).
             line.quantity += extra.quantity
             added.append(f"{extra.quantity} more {line.sku} (line {line.id})")
-        order.subtotal += extra.unit_price * extra.quantity
+    money_view.refresh_totals(order)
     session.flush()  # new lines get their ids (and demand refs) before routing
     order.updated_at = utcnow()
     events.record(uow, order, f"{source}.units_added",

@@ -15,7 +15,7 @@ from core.errors import InvalidInput, NotFound
 from core.http import decode_cursor, encode_cursor
 from fulfillment import queries as fulfillment_queries
 from inventory import ledger, snapshot
-from oms import policy
+from oms import money_view, policy
 from oms.customers import search_name
 from oms.domain import CONTACT_CHANNELS
 from oms.identity import normalise_email, phone_search_key, phone_tail_key
@@ -32,6 +32,11 @@ def line_view(order: Order, line) -> dict:
     return {
         "line_id": line.id, "line_no": line.line_no, "sku": line.sku, "name": line.name,
         "external_id": line.external_id, "unit_price": f"{line.unit_price:.2f}",
+        "discount": f"{line.discount or 0:.2f}", "tax": f"{line.tax or 0:.2f}",
+        "tax_lines": [{"title": t.get("title"), "rate": t.get("rate"), "amount": t["amount"]}
+                      for t in line.tax_lines or []],
+        "discount_allocations": line.discount_allocations,
+        "paid": f"{money_view.paid_line(line, bool(order.taxes_included)).paid:.2f}",
         "ordered": line.quantity, "allocated": line.allocated,
         "backordered": line.backordered, "fulfilled": line.fulfilled,
         "shipped": 0 if handed_over else line.fulfilled,
@@ -60,6 +65,7 @@ def order_summary(order: Order) -> dict:
         "status": order.status, "customer_id": order.customer_id,
         "customer_name": order.customer_name, "email": order.email, "phone": order.phone,
         "currency": order.currency, "subtotal": f"{order.subtotal:.2f}",
+        "total": f"{order.total:.2f}",
         "fulfillment_method": order.fulfillment_method, "created_at": _iso(order.created_at),
         "hold": None if order.status != "on_hold" else {
             "code": order.hold_code, "reason": order.hold_reason, "since": _iso(order.held_at),
@@ -72,6 +78,11 @@ def order_view(session: Session, order: Order) -> dict:
                                .order_by(TimelineEvent.id)).all()
     return {
         **order_summary(order),
+        "taxes_included": bool(order.taxes_included),
+        "shipping_lines": [{"title": s.get("title"), "price": s["price"],
+                            "discount": s.get("discount") or "0.00", "tax": s.get("tax") or "0.00"}
+                           for s in order.shipping_lines or []],
+        "totals": money_view.totals_view(order),
         "fulfillment": {"method": order.fulfillment_method, "location": order.location_code,
                         "address": order.ship_to},
         "lines": with_catalogue_names(session, [line_view(order, ln) for ln in order.lines]),

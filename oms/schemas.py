@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -34,12 +36,79 @@ class CustomerIn(Schema):
                                metadata={"description": "the customer's id on this channel"})
 
 
+RATE_PATTERN = r"^(0(\.[0-9]{1,6})?|1(\.0{1,6})?)$"
+
+
+class Rate(fields.String):
+    """A tax rate as a fraction in a decimal string ("0.0825" for 8.25 %), loaded as a
+    Decimal."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"pattern": RATE_PATTERN, "example": "0.0825",
+                                   "description": "a fraction: 0.0825 for 8.25 %"},
+                         **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:  # type: ignore[override]
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not re.fullmatch(RATE_PATTERN, text):
+            raise ValidationError("a fraction from 0 to 1 with at most 6 decimals")
+        return Decimal(text)
+
+
+class TaxLineIn(Schema):
+    title = fields.String(load_default=None, validate=validate.Length(max=200))
+    rate = Rate(load_default=None)
+    amount = Money(load_default=None, metadata={
+        "description": "the tax in money; without it, computed from the rate on what the "
+                       "line costs after discounts (rounded half up, once)"})
+
+    @validates_schema
+    def _amount_or_rate(self, data: dict, **_: object) -> None:
+        if data.get("amount") is None and data.get("rate") is None:
+            raise ValidationError("give the amount or the rate", "amount")
+
+
+class DiscountAllocationIn(Schema):
+    amount = Money(required=True)
+    title = fields.String(load_default=None, validate=validate.Length(max=200))
+    code = fields.String(load_default=None, validate=validate.Length(max=200))
+    kind = fields.String(load_default=None, validate=validate.OneOf(("line", "order")),
+                         metadata={"description": "a line-level discount, or this line's "
+                                   "share of an order-level one"})
+
+
 class LineIn(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     quantity = fields.Integer(required=True, strict=True, validate=UNITS)
     unit_price = Money(required=True)
     name = fields.String(load_default=None, validate=validate.Length(max=200))
     external_id = fields.String(load_default=None, validate=validate.Length(max=120))
+    discount = Money(load_default=None, metadata={
+        "description": "the line's discounts summed (for all its units); or give "
+                       "discount_allocations"})
+    discount_allocations = fields.List(fields.Nested(DiscountAllocationIn), load_default=None,
+                                       validate=validate.Length(max=50))
+    tax_lines = fields.List(fields.Nested(TaxLineIn), load_default=list,
+                            validate=validate.Length(max=20))
+
+
+class ShippingLineIn(Schema):
+    title = fields.String(load_default=None, validate=validate.Length(max=200))
+    price = Money(required=True)
+    discount = Money(load_default=Decimal("0"))
+    tax = Money(load_default=Decimal("0"))
+
+
+class TotalsIn(Schema):
+    """Totals as the channel computed them: each one given is checked (422 naming it)."""
+
+    subtotal = Money(load_default=None, metadata={"description": "unit prices x quantities"})
+    discounts = Money(load_default=None, metadata={
+        "description": "line, order and shipping discounts"})
+    tax = Money(load_default=None, metadata={"description": "all the tax"})
+    shipping = Money(load_default=None, metadata={"description": "shipping prices"})
+    total = Money(load_default=None, metadata={
+        "description": "subtotal - discounts + shipping + tax unless prices include it"})
 
 
 class AddressIn(Schema):
@@ -79,6 +148,13 @@ class OrderIn(Schema):
     fulfillment = fields.Nested(FulfillmentIn, required=True)
     bopis_policy = fields.String(load_default=None, validate=validate.OneOf(BOPIS_POLICIES))
     channel_name = fields.String(load_default=None, validate=validate.Length(max=120))
+    taxes_included = fields.Boolean(load_default=False, metadata={
+        "description": "unit and shipping prices include their tax"})
+    order_discount = Money(load_default=None, metadata={
+        "description": "an order-level discount, spread over the lines by their subtotals"})
+    shipping_lines = fields.List(fields.Nested(ShippingLineIn), load_default=list,
+                                 validate=validate.Length(max=20))
+    totals = fields.Nested(TotalsIn, load_default=None)
 
 
 class CancelLineIn(Schema):
@@ -200,6 +276,29 @@ class NoteOut(Payload):
     contact_channel = fields.String(required=True, allow_none=True)
 
 
+class TaxLineOut(Payload):
+    title = fields.String(required=True, allow_none=True)
+    rate = fields.String(required=True, allow_none=True)
+    amount = money_out(required=True)
+
+
+class ShippingLineOut(Payload):
+    title = fields.String(required=True, allow_none=True)
+    price = money_out(required=True)
+    discount = money_out(required=True)
+    tax = money_out(required=True)
+
+
+class TotalsOut(Payload):
+    """Over the units not cancelled (shipping while any unit is)."""
+
+    subtotal = money_out(required=True)
+    discounts = money_out(required=True)
+    tax = money_out(required=True)
+    shipping = money_out(required=True)
+    total = money_out(required=True)
+
+
 class LineOut(Payload):
     line_id = fields.Integer(required=True)
     line_no = fields.Integer(required=True)
@@ -207,6 +306,14 @@ class LineOut(Payload):
     name = fields.String(required=True, allow_none=True)
     external_id = fields.String(required=True, allow_none=True)
     unit_price = money_out(required=True)
+    discount = money_out(required=True, metadata={
+        "description": "the line's discounts (its own and its share of order discounts)"})
+    tax = money_out(required=True)
+    tax_lines = fields.List(fields.Nested(TaxLineOut), required=True)
+    discount_allocations = fields.List(fields.Dict(), required=True, allow_none=True,
+                                       metadata={"description": "as the channel sent them"})
+    paid = money_out(required=True, metadata={
+        "description": "unit price x ordered - discount + tax unless prices include it"})
     ordered = fields.Integer(required=True)
     allocated = fields.Integer(required=True, metadata={"description": "reserved at a node"})
     backordered = fields.Integer(required=True)
@@ -290,6 +397,7 @@ class OrderSummaryOut(Payload):
     phone = fields.String(required=True, allow_none=True)
     currency = fields.String(required=True)
     subtotal = money_out(required=True)
+    total = money_out(required=True)
     fulfillment_method = fields.String(required=True,
                                        validate=validate.OneOf(FULFILLMENT_METHODS))
     created_at = timestamp(required=True)
@@ -298,6 +406,9 @@ class OrderSummaryOut(Payload):
 
 
 class OrderOut(OrderSummaryOut):
+    taxes_included = fields.Boolean(required=True)
+    shipping_lines = fields.List(fields.Nested(ShippingLineOut), required=True)
+    totals = fields.Nested(TotalsOut, required=True)
     fulfillment = fields.Nested(OrderFulfillmentOut, required=True)
     lines = fields.List(fields.Nested(LineOut), required=True)
     fulfillments = fields.List(fields.Nested(FulfillmentOut), required=True)

@@ -277,7 +277,9 @@ def plan_update(snap: OrderSnap, order: dict[str, Any]) -> UpdatePlan:
         if key in ours or quantity <= 0:
             continue
         if can_add:
-            additions.append((None, translate.line_input(item, quantity)))
+            additions.append((None, translate.line_input(
+                item, quantity, applications=order.get("discount_applications") or [],
+                taxes_included=order.get("taxes_included") is True)))
         else:
             manual.append(f"new line on Shopify: {item.get('sku') or 'no SKU'} x{quantity} "
                           f"({item.get('title')}) on a counter sale; not added here")

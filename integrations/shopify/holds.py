@@ -66,9 +66,10 @@ def _current_lines(cmd: PlaceOrder, order: Mapping[str, Any]) -> PlaceOrder:
     """A held order keeps what the customer still orders: Shopify's current quantities
     (units removed by an edit are simply not there; nothing was reserved for them)."""
     items = order.get("line_items") or []
-    kept = tuple(replace(line, quantity=translate.current_quantity(item))
-                 for line, item in zip(cmd.lines, items, strict=True)
-                 if translate.current_quantity(item) > 0)
+    kept = tuple(translate.line_input(item, translate.current_quantity(item),
+                                      applications=order.get("discount_applications") or [],
+                                      taxes_included=cmd.taxes_included)
+                 for item in items if translate.current_quantity(item) > 0)
     return replace(cmd, lines=kept) if kept else cmd
 
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.errors import InvalidInput
+from core.money import ZERO, MoneyError, PaidLine, to_cents, total_of
+from oms import money_view
 from oms.customers import SeenIdentity
+from oms.money_view import ShippingInput, TaxLineInput
 from oms.orders import Address, LineInput, PlaceOrder
 
 CHANNEL = "shopify"
@@ -100,33 +104,172 @@ def _quantity(value: Any, what: str) -> int:
 
 # ------------------------------------------------------------------ pieces of an order
 
+# ------------------------------------------------------------------ money (shop money)
+# Shopify states every amount twice: in the shop's currency and in the customer's
+# (presentment) currency. We keep shop money: `X_set.shop_money.amount`, else the plain `X`
+# (shop currency in REST payloads).
+
+def shop_money(obj: Mapping[str, Any], key: str, what: str, *,
+               set_key: str | None = None) -> Decimal | None:
+    """The shop-currency amount of `key` on `obj` (None when absent), as exact cents."""
+    money_set = obj.get(set_key or f"{key}_set")
+    amount = None
+    if isinstance(money_set, Mapping) and isinstance(money_set.get("shop_money"), Mapping):
+        amount = money_set["shop_money"].get("amount")
+    if amount is None:
+        amount = obj.get(key)
+    if amount is None:
+        return None
+    if isinstance(amount, bool) or not isinstance(amount, str | int | float | Decimal):
+        raise TranslationError(f"{what}: {key} {amount!r} is not an amount")
+    try:
+        cents = to_cents(str(amount), key)
+    except MoneyError as exc:
+        raise TranslationError(f"{what}: {key} {amount!r} is not an amount in cents "
+                               f"({exc.problem})") from None
+    if cents < 0:
+        raise TranslationError(f"{what}: {key} {amount!r} is negative")
+    return cents
+
+
+def _rate(value: Any, what: str) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        raise TranslationError(f"{what}: tax rate {value!r} is not a number") from None
+    return rate if rate.is_finite() and 0 <= rate <= 1 else None
+
+
+def _list(value: Any, what: str) -> list[Mapping[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise TranslationError(f"{what} is not a list of objects")
+    return value
+
+
+def _tax_lines(obj: Mapping[str, Any], what: str) -> tuple[TaxLineInput, ...]:
+    out = []
+    for t in _list(obj.get("tax_lines"), f"{what}: tax_lines"):
+        amount = shop_money(t, "price", f"{what}: tax line")
+        out.append(TaxLineInput(title=_text(t.get("title")),
+                                rate=_rate(t.get("rate"), what), amount=amount or ZERO))
+    return tuple(out)
+
+
+def _allocations(obj: Mapping[str, Any], what: str,
+                 applications: Sequence[Any]) -> list[dict[str, Any]]:
+    """Discount allocations with their shop-money amount and what they came from."""
+    out = []
+    for a in _list(obj.get("discount_allocations"), f"{what}: discount_allocations"):
+        amount = shop_money(a, "amount", f"{what}: discount allocation") or ZERO
+        record: dict[str, Any] = {"amount": f"{amount:.2f}"}
+        index = a.get("discount_application_index")
+        if isinstance(index, int) and not isinstance(index, bool) \
+                and 0 <= index < len(applications) \
+                and isinstance(applications[index], Mapping):
+            app = applications[index]
+            record.update({k: str(app[k])[:200] for k in ("title", "code", "target_type",
+                                                          "allocation_method", "type")
+                           if app.get(k) is not None})
+        out.append(record)
+    return out
+
+
+def _whole_line(paid: PaidLine, quantity: int) -> tuple[Decimal, Decimal]:
+    """The discount and tax of the line's first `quantity` units (Shopify's amounts are for
+    the line as ordered; an edit may keep or add fewer units)."""
+    parts = total_of(paid.unit_amounts()[:quantity])
+    return parts.discount, parts.tax
+
+
 def lines(order: Mapping[str, Any]) -> tuple[LineInput, ...]:
     items = order.get("line_items") or []
     if not isinstance(items, list) or not items:
         raise TranslationError("the order has no line_items")
-    return tuple(line_input(item) for item in items)
+    return tuple(line_input(item, applications=order.get("discount_applications") or [],
+                            taxes_included=order.get("taxes_included") is True)
+                 for item in items)
 
 
-def line_input(item: Mapping[str, Any], quantity: int | None = None) -> LineInput:
-    """One line item as our order line; `quantity` overrides the item's (units added by an
-    order edit)."""
+def line_input(item: Mapping[str, Any], quantity: int | None = None, *,
+               applications: Sequence[Any] = (), taxes_included: bool = False) -> LineInput:
+    """One line item as our order line, with what Shopify says was paid for it in shop money
+    (price, discount allocations, tax lines); `quantity` overrides the item's (units kept or
+    added by an order edit: the first units' share of the line's discount and tax)."""
     what = f"line item {item.get('id')} ({item.get('title') or 'untitled'!s})"
     sku = _text(item.get("sku"))
     if sku is None:
         raise TranslationError(f"{what} has no SKU: every line must carry the SKU of one "
                                "of our items (set it on the Shopify variant)")
-    try:
-        price = Decimal(str(item.get("price")))
-    except InvalidOperation as exc:
-        raise TranslationError(f"{what}: price {item.get('price')!r} is not an amount") from exc
-    if not price.is_finite():
+    price = shop_money(item, "price", what)
+    if price is None:
         raise TranslationError(f"{what}: price {item.get('price')!r} is not an amount")
+    ordered = _quantity(item.get("quantity"), what)
+    allocations = _allocations(item, what, applications)
+    discount = sum((Decimal(a["amount"]) for a in allocations), ZERO) if allocations \
+        else (shop_money(item, "total_discount", what) or ZERO)
+    tax_lines = _tax_lines(item, what)
     title = _text(item.get("title"))
-    return LineInput(sku=sku,
-                     quantity=_quantity(item.get("quantity"), what) if quantity is None
-                     else quantity,
-                     unit_price=price, name=title[:MAX_NAME] if title else None,
-                     external_id=str(item["id"]) if item.get("id") is not None else None)
+    line = LineInput(sku=sku, quantity=ordered, unit_price=price,
+                     name=title[:MAX_NAME] if title else None,
+                     external_id=str(item["id"]) if item.get("id") is not None else None,
+                     discount=discount, discount_allocations=tuple(allocations),
+                     tax_lines=tax_lines)
+    if quantity is None or quantity == ordered:
+        return line
+    if ordered < 1 or quantity > ordered:  # units beyond the order: no discount or tax known
+        return replace(line, quantity=quantity, discount=None, discount_allocations=None,
+                       tax_lines=())
+    try:
+        paid = PaidLine(ordered, price, discount,
+                        sum((t.amount or ZERO for t in tax_lines), ZERO), taxes_included)
+    except MoneyError as exc:
+        raise TranslationError(f"{what}: {exc}") from None
+    part_discount, part_tax = _whole_line(paid, quantity)
+    return replace(line, quantity=quantity, discount=part_discount, discount_allocations=None,
+                   tax_lines=(TaxLineInput(title=f"tax on {quantity} of {ordered} unit(s)",
+                                           amount=part_tax),) if tax_lines else ())
+
+
+def shipping_lines(order: Mapping[str, Any]) -> tuple[ShippingInput, ...]:
+    """Shipping charges in shop money: price, discount (its allocations, else price -
+    discounted price), tax (its tax lines). Removed ones are left out."""
+    applications = order.get("discount_applications") or []
+    out = []
+    for s in _list(order.get("shipping_lines"), "shipping_lines"):
+        if s.get("is_removed") is True:
+            continue
+        what = f"shipping line {s.get('title') or s.get('code') or s.get('id')}"
+        price = shop_money(s, "price", what) or ZERO
+        allocations = _allocations(s, what, applications)
+        if allocations:
+            discount = sum((Decimal(a["amount"]) for a in allocations), ZERO)
+        else:
+            discounted = shop_money(s, "discounted_price", what)
+            discount = price - discounted if discounted is not None and discounted < price \
+                else ZERO
+        tax = sum((t.amount or ZERO for t in _tax_lines(s, what)), ZERO)
+        title = _text(s.get("title")) or _text(s.get("code"))
+        out.append(ShippingInput(title=title[:MAX_NAME] if title else None, price=price,
+                                 discount=discount, tax=tax))
+    return tuple(out)
+
+
+def stated_totals(order: Mapping[str, Any]) -> dict[str, Decimal | None]:
+    """Shopify's own totals, in shop money, under our names (checked, and a mismatch kept on
+    the timeline): line items before discounts, all discounts, all tax, shipping before
+    discounts, and the total."""
+    return {
+        "subtotal": shop_money(order, "total_line_items_price", "order"),
+        "discounts": shop_money(order, "total_discounts", "order"),
+        "tax": shop_money(order, "total_tax", "order"),
+        "shipping": shop_money(order, "total_shipping_price", "order",
+                               set_key="total_shipping_price_set"),
+        "total": shop_money(order, "total_price", "order"),
+    }
 
 
 def _person_name(person: Mapping[str, Any] | None) -> str | None:
@@ -258,7 +401,7 @@ def to_place_order(order: Mapping[str, Any], shop_domain: str, delivery: Deliver
     if delivery.method == "ship" and ship_to is None:
         raise TranslationError("nothing says where this order goes: no shipping address and "
                                "no pickup or POS location")
-    return PlaceOrder(
+    cmd = PlaceOrder(
         channel=CHANNEL, external_id=external_id(shop_domain, order["id"]),
         currency=currency.upper(), lines=lines(order), method=delivery.method,
         customer=customer(order, shop_domain),
@@ -268,7 +411,24 @@ def to_place_order(order: Mapping[str, Any], shop_domain: str, delivery: Deliver
         channel_name=_text(order.get("name")),
         source_updated_at=parse_time(order.get("updated_at")),
         actor=actor or f"shopify:{shop_domain}", source=CHANNEL,
+        taxes_included=order.get("taxes_included") is True,
+        shipping_lines=shipping_lines(order), stated_totals=stated_totals(order),
+        totals_mismatch="record",
     )
+    return checked_money(cmd)
+
+
+def checked_money(cmd: PlaceOrder) -> PlaceOrder:
+    """The command, once its amounts make sense by our rules (a discount larger than its
+    line, included tax above what was paid...): otherwise a TranslationError, so the event
+    fails visibly rather than being retried. Stated totals that do not add up are recorded on
+    the order's timeline, not refused."""
+    try:
+        money_view.price(cmd.lines, taxes_included=cmd.taxes_included,
+                         shipping=cmd.shipping_lines, stated=cmd.stated_totals)
+    except InvalidInput as exc:
+        raise TranslationError(f"amounts that do not make sense: {exc}") from None
+    return cmd
 
 
 # ------------------------------------------------------------------ later changes

@@ -353,7 +353,9 @@ def test_orders_updated_adds_raised_quantities_and_new_lines_and_routes_them(sho
     payload["line_items"][1].update(current_quantity=3, fulfillable_quantity=3)
     extra = copy.deepcopy(payload["line_items"][1])
     extra.update(id=991, sku="BOOT-1", title="Trail Boot", quantity=1, current_quantity=1,
-                 fulfillable_quantity=1, price="89.00")
+                 fulfillable_quantity=1, price="89.00",
+                 price_set={"shop_money": {"amount": "89.00", "currency_code": "USD"},
+                            "presentment_money": {"amount": "89.00", "currency_code": "USD"}})
     payload["line_items"].append(extra)
     deliver(shopify, payload, topic="orders/updated")
     event = events()[-1]
