@@ -17,7 +17,7 @@ from oms import money_view
 from oms.models import Order, OrderLine, TimelineEvent
 from tests.e2e.test_orders_api import API, order, orders_count, placed
 from tests.e2e.test_shopify_webhooks import deliver, events, load, the_order
-from tests.e2e.test_shopify_webhooks import shopify as shopify  # noqa: F401 (fixture)
+from tests.e2e.test_shopify_webhooks import shopify as shopify
 from tests.support import CAUSE, assert_ledger_clean
 
 D = Decimal
@@ -220,7 +220,10 @@ def test_the_database_refuses_a_total_that_does_not_add_up(channel):
 
 # ------------------------------------------------------------------ Shopify
 
-def _presentment(money: dict, rate: Decimal = D("0.92")) -> dict:
+EUR_PER_USD = D("0.92")
+
+
+def _presentment(money: dict, rate: Decimal = EUR_PER_USD) -> dict:
     """A *_set with the customer's currency (EUR) differing from the shop's (USD)."""
     shop = money["shop_money"]["amount"]
     eur = (D(shop) * rate).quantize(D("0.01"))
@@ -270,7 +273,7 @@ def money_payload() -> dict:
     return payload
 
 
-def test_shopify_order_keeps_shop_money(shopify):  # noqa: F811
+def test_shopify_order_keeps_shop_money(shopify):
     deliver(shopify, money_payload())
     assert events()[-1].status == "processed", events()[-1].last_error
     order = the_order(5550001)
@@ -293,7 +296,7 @@ def test_shopify_order_keeps_shop_money(shopify):  # noqa: F811
             TimelineEvent.kind == "shopify.totals_mismatch")) == 0
 
 
-def test_shopify_totals_that_do_not_add_up_are_recorded_not_refused(shopify):  # noqa: F811
+def test_shopify_totals_that_do_not_add_up_are_recorded_not_refused(shopify):
     payload = money_payload()
     payload.update(total_price="258.30", total_price_set=_set("258.30"))
     deliver(shopify, payload)
@@ -307,7 +310,7 @@ def test_shopify_totals_that_do_not_add_up_are_recorded_not_refused(shopify):  #
     assert note.data["totals"] == {"total": {"stated": "258.30", "computed": "258.31"}}
 
 
-def test_shopify_old_payload_without_money_sets_still_works(shopify):  # noqa: F811
+def test_shopify_old_payload_without_money_sets_still_works(shopify):
     payload = load("orders_create")
     for item in payload["line_items"]:
         for key in ("price_set", "total_discount_set", "tax_lines", "discount_allocations"):
@@ -319,7 +322,7 @@ def test_shopify_old_payload_without_money_sets_still_works(shopify):  # noqa: F
         (D("252.50"), D("10.00"), D("262.50"))
 
 
-def test_shopify_amounts_that_make_no_sense_fail_the_event_visibly(shopify):  # noqa: F811
+def test_shopify_amounts_that_make_no_sense_fail_the_event_visibly(shopify):
     payload = money_payload()
     payload["line_items"][1]["discount_allocations"][0].update(
         amount="99.00", amount_set=_set("99.00"))
