@@ -108,3 +108,38 @@ def test_fulfillments_made_before_0008_get_their_label_facts(tmp_path):
         assert "latitude" not in label
     finally:
         engine.dispose()
+
+
+def test_orders_before_0010_are_what_their_unit_prices_say(tmp_path):
+    """0010 backfills existing orders: lines without discount or tax, no shipping, total =
+    subtotal (SQLite, batch mode); and goes back down."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from oms.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path / 'money.sqlite3'}"
+    upgrade(url, "0010_order_money-1")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO oms_orders (number, channel, external_id, status, currency, "
+                "subtotal, fulfillment_method, created_at, updated_at) VALUES ('NW-1', 'web', "
+                "'x', 'received', 'USD', 240.00, 'ship', CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO oms_order_lines (order_id, line_no, sku, quantity, unit_price, "
+                "allocated, backordered, fulfilled, cancelled) VALUES (1, 1, 'JKT-1', 2, "
+                "120.00, 0, 0, 0, 0)"))
+        upgrade(url, "0010_order_money")
+        with engine.connect() as conn:
+            assert conn.execute(text(
+                "SELECT subtotal, discounts_total, tax_total, shipping_total, total, "
+                "taxes_included, shipping_lines FROM oms_orders")).one() == \
+                (240, 0, 0, 0, 240, 0, None)
+            assert conn.execute(text("SELECT discount, tax, tax_lines, discount_allocations "
+                                     "FROM oms_order_lines")).one() == (0, 0, None, None)
+        command.downgrade(alembic_config(url), "0010_order_money-1")
+    finally:
+        engine.dispose()
