@@ -16,7 +16,7 @@ from core.errors import InvalidInput
 from core.money import PaidLine, ShippingLine
 from fulfillment.models import Fulfillment, FulfillmentLine
 from inventory import ledger, snapshot
-from oms import customers, domain, events, orders, queries
+from oms import customers, domain, events, money_view, orders, queries
 from oms.models import Order, OrderLine
 from returns.models import Return
 from returns.order_port import (
@@ -33,15 +33,14 @@ HANDED_OVER = ("shipped", "picked_up")
 
 
 def paid_line(line: OrderLine) -> PaidLine:
-    """What the customer paid for the line. Until orders carry their money (discounts, tax,
-    tax_lines, paid: the `ordermoney` work, `oms.paid_line(line, taxes_included)`), the old
-    orders' rule: the unit price, no discount, no tax. The one place to change."""
-    return PaidLine(quantity=line.quantity, unit_price=line.unit_price)
+    """What the customer paid for the line as ordered (`oms.money_view.paid_line`: unit price,
+    discount, tax; old orders: unit price x quantity)."""
+    return money_view.paid_line(line, bool(line.order.taxes_included))
 
 
 def shipping_paid(order: Order) -> list[ShippingLine]:
-    """The order's shipping charges (none recorded on orders yet: see `paid_line`)."""
-    return []
+    """The order's shipping charges (`oms.money_view.shipping_paid`)."""
+    return money_view.shipping_paid(order)
 
 
 def _handed_over_at(session: Session, order: Order) -> dict[int, dt.datetime]:

@@ -111,7 +111,7 @@ def test_fulfillments_made_before_0008_get_their_label_facts(tmp_path):
 
 
 def test_orders_before_0010_are_what_their_unit_prices_say(tmp_path):
-    """0010 backfills existing orders: lines without discount or tax, no shipping, total =
+    """0011 backfills existing orders: lines without discount or tax, no shipping, total =
     subtotal (SQLite, batch mode); and goes back down."""
     from alembic import command
     from sqlalchemy import text
@@ -119,7 +119,7 @@ def test_orders_before_0010_are_what_their_unit_prices_say(tmp_path):
     from oms.migrate import alembic_config, upgrade
 
     url = f"sqlite:///{tmp_path / 'money.sqlite3'}"
-    upgrade(url, "0010_order_money-1")
+    upgrade(url, "0011_order_money-1")
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
@@ -132,7 +132,7 @@ def test_orders_before_0010_are_what_their_unit_prices_say(tmp_path):
                 "INSERT INTO oms_order_lines (order_id, line_no, sku, quantity, unit_price, "
                 "allocated, backordered, fulfilled, cancelled) VALUES (1, 1, 'JKT-1', 2, "
                 "120.00, 0, 0, 0, 0)"))
-        upgrade(url, "0010_order_money")
+        upgrade(url, "0011_order_money")
         with engine.connect() as conn:
             assert conn.execute(text(
                 "SELECT subtotal, discounts_total, tax_total, shipping_total, total, "
@@ -140,6 +140,6 @@ def test_orders_before_0010_are_what_their_unit_prices_say(tmp_path):
                 (240, 0, 0, 0, 240, 0, None)
             assert conn.execute(text("SELECT discount, tax, tax_lines, discount_allocations "
                                      "FROM oms_order_lines")).one() == (0, 0, None, None)
-        command.downgrade(alembic_config(url), "0010_order_money-1")
+        command.downgrade(alembic_config(url), "0011_order_money-1")
     finally:
         engine.dispose()
