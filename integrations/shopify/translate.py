@@ -12,6 +12,7 @@ from typing import Any
 
 from core.errors import InvalidInput
 from core.money import ZERO, MoneyError, PaidLine, to_cents, total_of
+from inventory.models import MAX_MOVEMENT_QUANTITY
 from oms import money_view
 from oms.customers import SeenIdentity
 from oms.money_view import ShippingInput, TaxLineInput
@@ -220,7 +221,8 @@ def line_input(item: Mapping[str, Any], quantity: int | None = None, *,
                      tax_lines=tax_lines)
     if quantity is None or quantity == ordered:
         return line
-    if ordered < 1 or quantity > ordered:  # units beyond the order: no discount or tax known
+    if not 0 < ordered <= MAX_MOVEMENT_QUANTITY or quantity > ordered:
+        # units beyond the order (no discount or tax known), or a quantity refused later
         return replace(line, quantity=quantity, discount=None, discount_allocations=None,
                        tax_lines=())
     try:
@@ -423,6 +425,8 @@ def checked_money(cmd: PlaceOrder) -> PlaceOrder:
     line, included tax above what was paid...): otherwise a TranslationError, so the event
     fails visibly rather than being retried. Stated totals that do not add up are recorded on
     the order's timeline, not refused."""
+    if any(not 0 < ln.quantity <= MAX_MOVEMENT_QUANTITY for ln in cmd.lines):
+        return cmd  # refused by the order's own checks (a quantity no line can hold)
     try:
         money_view.price(cmd.lines, taxes_included=cmd.taxes_included,
                          shipping=cmd.shipping_lines, stated=cmd.stated_totals)
