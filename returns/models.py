@@ -100,8 +100,9 @@ class ReturnLine(Base):
         CheckConstraint("restocked >= 0 AND damaged >= 0", name="received_not_negative"),
         CheckConstraint("restocked + damaged <= quantity", name="received_within_authorised"),
         CheckConstraint(f"reason IN ({sql_in(REASONS)})", name="known_reason"),
-        CheckConstraint("refund_total = refund_subtotal - refund_discount + refund_tax "
-                        "- refund_included_tax", name="refund_adds_up"),
+        # Within half a cent: SQLite keeps NUMERIC as floating point.
+        CheckConstraint("abs(refund_total - (refund_subtotal - refund_discount + refund_tax "
+                        "- refund_included_tax)) < 0.005", name="refund_adds_up"),
         Index("ix_ret_return_lines_return", "return_id"),
         Index("ix_ret_return_lines_order_line", "order_line_id"),
     )
@@ -138,8 +139,8 @@ class Refund(Base):
     __table_args__ = (
         UniqueConstraint("return_id", name="uq_ret_refunds_return_id"),
         CheckConstraint(f"status IN ({sql_in(REFUND_STATUSES)})", name="known_status"),
-        CheckConstraint("amount = subtotal - discount + tax - included_tax + shipping "
-                        "- exchange_applied", name="adds_up"),
+        CheckConstraint("abs(amount - (subtotal - discount + tax - included_tax + shipping "
+                        "- exchange_applied)) < 0.005", name="adds_up"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
     )
 

@@ -105,8 +105,8 @@ def upgrade() -> None:
                            name=op.f("ck_ret_return_lines_received_within_authorised")),
         sa.CheckConstraint(f"reason IN ({REASONS})",
                            name=op.f("ck_ret_return_lines_known_reason")),
-        sa.CheckConstraint("refund_total = refund_subtotal - refund_discount + refund_tax "
-                           "- refund_included_tax",
+        sa.CheckConstraint("abs(refund_total - (refund_subtotal - refund_discount + refund_tax "
+                           "- refund_included_tax)) < 0.005",
                            name=op.f("ck_ret_return_lines_refund_adds_up")),
         sa.ForeignKeyConstraint(["return_id"], ["ret_returns.id"],
                                 name=op.f("fk_ret_return_lines_return_id_ret_returns")),
@@ -136,8 +136,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint("status IN ('pending', 'settled')",
                            name=op.f("ck_ret_refunds_known_status")),
-        sa.CheckConstraint("amount = subtotal - discount + tax - included_tax + shipping "
-                           "- exchange_applied", name=op.f("ck_ret_refunds_adds_up")),
+        sa.CheckConstraint("abs(amount - (subtotal - discount + tax - included_tax + shipping "
+                           "- exchange_applied)) < 0.005", name=op.f("ck_ret_refunds_adds_up")),
         sa.CheckConstraint("amount >= 0", name=op.f("ck_ret_refunds_amount_not_negative")),
         sa.ForeignKeyConstraint(["return_id"], ["ret_returns.id"],
                                 name=op.f("fk_ret_refunds_return_id_ret_returns")),
