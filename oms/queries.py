@@ -310,9 +310,12 @@ def get_customer(customer_id: int) -> dict:
             raise NotFound(f"unknown customer {customer_id}")
         orders = session.scalars(select(Order).where(Order.customer_id == customer_id)
                                  .order_by(Order.id.desc()).limit(200)).all()
+        # The customer's own timeline: contact notes, merges, and returns and refunds across
+        # every channel (an order's routing and fulfillment steps stay on the order's).
         notes = session.scalars(select(TimelineEvent).where(
             TimelineEvent.customer_id == customer_id,
-            TimelineEvent.kind.in_(("note", "customer.merged", "customer.unmerged")))
+            or_(TimelineEvent.kind.in_(("note", "customer.merged", "customer.unmerged")),
+                TimelineEvent.kind.like("return.%"), TimelineEvent.kind.like("refund.%")))
             .order_by(TimelineEvent.id.desc()).limit(200)).all()
         merges = session.scalars(select(CustomerMerge).where(or_(
             CustomerMerge.survivor_id == customer_id, CustomerMerge.merged_id == customer_id))

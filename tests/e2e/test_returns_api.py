@@ -104,6 +104,8 @@ def test_return_at_a_store_restocks_there_and_refunds_what_was_paid(as_role, cha
     assert last["refund_total"] == "33.33"
     customer = ok(cs.get(f"{API}/customers/{order['customer_id']}"))
     assert {r["id"] for r in customer["returns"]} == {ret["id"], last["id"]}
+    kinds = [n["kind"] for n in customer["notes"]]  # the customer's timeline, newest first
+    assert kinds.count("return.authorised") == 2 and "return.received" in kinds
     assert_ledger_clean()
 
 
