@@ -85,7 +85,8 @@ class OmsReturnOrders:
         return None if order is None else describe(session, order)
 
     def returned(self, uow: UnitOfWork, order_id: int, moved: Moved, *, kind: str,
-                 message: str, actor: str, source: str, data: dict[str, Any]) -> None:
+                 message: str, actor: str, source: str, data: dict[str, Any],
+                 topic: str = "return.created") -> None:
         order = _order(uow, order_id)
         lines = {ln.id: ln for ln in order.lines}
         for line_id, qty in moved:
@@ -93,7 +94,7 @@ class OmsReturnOrders:
         order.updated_at = utcnow()
         uow.session.flush()
         events.record(uow, order, kind, message, actor=actor, source=source,
-                      topic="return.created", data=data)
+                      topic=topic, data=data)
 
     def note(self, uow: UnitOfWork, order_id: int, kind: str, message: str, *, actor: str,
              source: str, topic: str | None = None, data: dict[str, Any] | None = None) -> None:

@@ -1,5 +1,5 @@
-"""Returns endpoints: authorise a return (with an exchange), receive it at its location, read
-it, and the returns desk's order lookup."""
+"""Returns endpoints: authorise a return (with an exchange), receive it at its location, cancel
+it, read it, and the returns desk's order lookup."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from returns.schemas import (
     LookupArgs,
     LookupOut,
     ReceiveIn,
+    ReturnCancelIn,
     ReturnIn,
     ReturnOut,
 )
@@ -130,4 +131,29 @@ def exchange_payment(data: dict, return_id: int):
     principal = current_principal()
     use_cases.pay_exchange(return_id, data["amount"], data["reference"], principal,
                            actor=principal.actor, source=principal.role)
+    return queries.get_return(return_id)
+
+
+@blp.route(f"/returns/{ID}/cancel", methods=["POST"])
+@require_roles("cs", "store", "channel")
+@idempotent
+@blp.arguments(ReturnCancelIn)
+@blp.response(200, ReturnOut, description="The return, `cancelled` (nothing had arrived) or "
+                                          "`received` for what arrived, with its refund.")
+@blp.alt_response(409, CONFLICT)
+def cancel(data: dict, return_id: int):
+    """Cancel a return whose units are still expected.
+
+    Nothing received: the return is `cancelled`, with no refund. Partly received: it becomes
+    `received` for what arrived, the rest is cancelled per line (`cancelled`) and the refund
+    is recorded for the received units only. The units that will not come can be returned
+    again. An exchange's held items are released; an exchange order already placed stays
+    (cancel it on the order). A return received, refunded or cancelled already is a 409.
+    cs, admin; a store at the return's location; the channel whose order it is."""
+    location = queries.location_of(return_id)
+    if location is not None:
+        require_location(location)
+    principal = current_principal()
+    use_cases.cancel(return_id, data["reason"], principal, actor=principal.actor,
+                     source=principal.role, joined=joined_work())
     return queries.get_return(return_id)

@@ -31,7 +31,7 @@ RETURN_STATUSES = ("requested", "authorised", "partly_received", "received", "re
                    "cancelled")
 REFUND_STATUSES = ("pending", "settled")   # pending: the outbound sync sends it
 EXCHANGE_BALANCES = ("even", "owed", "refund")
-EXCHANGE_STATES = ("awaiting_payment", "placed")
+EXCHANGE_STATES = ("awaiting_payment", "placed", "released")   # released: return cancelled
 RETURN_SOURCES = ("api", "shopify")
 
 
@@ -46,8 +46,13 @@ class Return(Base):
                         f"({sql_in(EXCHANGE_STATES)})", name="known_exchange_state"),
         CheckConstraint("(exchange_total IS NULL) = (exchange_balance IS NULL)",
                         name="exchange_has_balance"),
-        CheckConstraint("exchange_state IS NULL OR exchange_state = 'awaiting_payment' "
-                        "OR exchange_order_id IS NOT NULL", name="placed_has_order"),
+        CheckConstraint("exchange_state IS NULL OR exchange_state IN ('awaiting_payment', "
+                        "'released') OR exchange_order_id IS NOT NULL", name="placed_has_order"),
+        CheckConstraint("(cancel_reason IS NULL) = (cancelled_at IS NULL) "
+                        "AND (cancel_reason IS NULL) = (cancelled_by IS NULL)",
+                        name="cancel_recorded"),
+        CheckConstraint("status <> 'cancelled' OR cancel_reason IS NOT NULL",
+                        name="cancelled_has_reason"),
         CheckConstraint("window_override_reason IS NULL OR window_overridden_by IS NOT NULL",
                         name="override_has_actor"),
         UniqueConstraint("external_ref", name="uq_ret_returns_external_ref"),
@@ -88,6 +93,10 @@ class Return(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     received_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Cancelled (POST /returns/{id}/cancel): the units still expected will not come.
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_by: Mapped[str | None] = mapped_column(String(200))
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     lines: Mapped[list[ReturnLine]] = relationship(back_populates="ret",
                                                    order_by="ReturnLine.id")
@@ -99,6 +108,8 @@ class ReturnLine(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("restocked >= 0 AND damaged >= 0", name="received_not_negative"),
         CheckConstraint("restocked + damaged <= quantity", name="received_within_authorised"),
+        CheckConstraint("cancelled >= 0 AND restocked + damaged + cancelled <= quantity",
+                        name="cancelled_within_authorised"),
         CheckConstraint(f"reason IN ({sql_in(REASONS)})", name="known_reason"),
         # Within half a cent: SQLite keeps NUMERIC as floating point.
         CheckConstraint("abs(refund_total - (refund_subtotal - refund_discount + refund_tax "
@@ -115,6 +126,8 @@ class ReturnLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)          # authorised
     restocked: Mapped[int] = mapped_column(Integer, default=0)
     damaged: Mapped[int] = mapped_column(Integer, default=0)
+    # Units that will not come: the return was cancelled before they arrived.
+    cancelled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reason: Mapped[str] = mapped_column(String(30))
     # Units of the order line returned before these (their refund is the next units' parts).
     returned_before: Mapped[int] = mapped_column(Integer)
@@ -129,6 +142,11 @@ class ReturnLine(Base):
     @property
     def received(self) -> int:
         return self.restocked + self.damaged
+
+    @property
+    def expected(self) -> int:
+        """Units still to come back."""
+        return self.quantity - self.received - self.cancelled
 
 
 class Refund(Base):

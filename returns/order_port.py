@@ -91,9 +91,11 @@ class OrderSide(Protocol):
         """The order as a return sees it (a read, no lock)."""
 
     def returned(self, uow: UnitOfWork, order_id: int, moved: Moved, *, kind: str,
-                 message: str, actor: str, source: str, data: dict[str, Any]) -> None:
-        """Units came under a return (or left it, negative): the lines' `returned` counters,
-        a timeline event on the order and the customer, and an outbox row."""
+                 message: str, actor: str, source: str, data: dict[str, Any],
+                 topic: str = "return.created") -> None:
+        """Units came under a return (or left it, negative: a cancelled return's units that
+        will not come): the lines' `returned` counters, a timeline event on the order and the
+        customer, and an outbox row (`topic`)."""
 
     def note(self, uow: UnitOfWork, order_id: int, kind: str, message: str, *, actor: str,
              source: str, topic: str | None = None, data: dict[str, Any] | None = None) -> None:

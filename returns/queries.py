@@ -35,7 +35,7 @@ def return_view(ret: Return, refund: Refund | None) -> dict:
         "lines": [{
             "line_id": ln.order_line_id, "sku": ln.sku, "name": ln.name,
             "quantity": ln.quantity, "reason": ln.reason, "received": ln.received,
-            "restocked": ln.restocked, "damaged": ln.damaged,
+            "restocked": ln.restocked, "damaged": ln.damaged, "cancelled": ln.cancelled,
             "refund": {"subtotal": _money(ln.refund_subtotal),
                        "discount": _money(ln.refund_discount), "tax": _money(ln.refund_tax),
                        "included_tax": _money(ln.refund_included_tax),
@@ -52,6 +52,9 @@ def return_view(ret: Return, refund: Refund | None) -> dict:
             "total": _money(ret.exchange_total), "balance": ret.exchange_balance,
             "difference": _money(ret.exchange_difference), "state": ret.exchange_state,
             "held_at": ret.exchange_hold_location},
+        "cancellation": None if ret.cancelled_at is None else {
+            "reason": ret.cancel_reason, "by": ret.cancelled_by,
+            "at": _iso(ret.cancelled_at)},
         "created_by": ret.created_by, "created_at": _iso(ret.created_at),
         "received_at": _iso(ret.received_at), "updated_at": _iso(ret.updated_at),
     }

@@ -85,6 +85,11 @@ class ExchangePaymentIn(Schema):
     reference = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+class ReturnCancelIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500), metadata={
+        "description": "why the units still expected will not come (on the timeline)"})
+
+
 class LookupArgs(Schema):
     q = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
         "description": "order number, channel order name, email, phone, name"})
@@ -111,8 +116,10 @@ class ReturnLineOut(Payload):
     received = fields.Integer(required=True)
     restocked = fields.Integer(required=True)
     damaged = fields.Integer(required=True)
-    refund = fields.Nested(RefundPartsOut, required=True,
-                           metadata={"description": "what was paid for these units"})
+    cancelled = fields.Integer(required=True, metadata={
+        "description": "units that will not come: the return was cancelled before them"})
+    refund = fields.Nested(RefundPartsOut, required=True, metadata={
+        "description": "what was paid for these units (after a cancel: the received ones)"})
 
 
 class RefundOut(Payload):
@@ -142,12 +149,19 @@ class ExchangeOut(Payload):
     difference = money_out(required=True)
     state = fields.String(required=True, validate=validate.OneOf(EXCHANGE_STATES))
     held_at = fields.String(required=True, allow_none=True, metadata={
-        "description": "awaiting payment: where the new items are reserved"})
+        "description": "awaiting payment: where the new items are reserved (`released`: "
+                       "where they were, until the return was cancelled)"})
 
 
 class WindowOverrideOut(Payload):
     reason = fields.String(required=True)
     by = fields.String(required=True)
+
+
+class CancellationOut(Payload):
+    reason = fields.String(required=True)
+    by = fields.String(required=True)
+    at = timestamp(required=True)
 
 
 class ReturnOut(Payload):
@@ -170,6 +184,8 @@ class ReturnOut(Payload):
     refund = fields.Nested(RefundOut, required=True, allow_none=True,
                            metadata={"description": "recorded once everything is received"})
     exchange = fields.Nested(ExchangeOut, required=True, allow_none=True)
+    cancellation = fields.Nested(CancellationOut, required=True, allow_none=True, metadata={
+        "description": "set when the return was cancelled (wholly, or the units not received)"})
     created_by = fields.String(required=True)
     created_at = timestamp(required=True)
     received_at = timestamp(required=True, allow_none=True)

@@ -376,7 +376,7 @@ def receive_in(uow: UnitOfWork, order_id: int, return_id: int,
     if not lines:
         raise InvalidInput("lines", "receive at least one line")
     by_line = {ln.order_line_id: ln for ln in ret.lines}
-    outstanding = {ln.order_line_id: ln.quantity - ln.received for ln in ret.lines}
+    outstanding = {ln.order_line_id: ln.expected for ln in ret.lines}
     for i, got in enumerate(lines):
         ledger.check_quantity(got.quantity, field=f"lines.{i}.quantity")
         if got.disposition not in DISPOSITIONS:
@@ -438,7 +438,7 @@ def record_refund(uow: UnitOfWork, ret: Return, order: OrderForReturn, *, actor:
         lines.append(refund_shipping(order.shipping))
     parts = total_of(lines)
     applied = Decimal("0.00")
-    if ret.exchange_total is not None:
+    if ret.exchange_total is not None and ret.exchange_state != "released":
         applied = min(ret.exchange_total, parts.total)
     refund = Refund(return_id=ret.id, order_id=ret.order_id, currency=ret.currency,
                     amount=parts.total - applied, subtotal=parts.subtotal,
@@ -460,6 +460,93 @@ def record_refund(uow: UnitOfWork, ret: Return, order: OrderForReturn, *, actor:
         data={"return_id": ret.id, "refund_id": refund.id, "amount": f"{refund.amount:.2f}",
               "status": refund.status})
     return refund
+
+
+# ------------------------------------------------------------------ cancel
+
+def cancel(return_id: int, reason: str, principal: Principal | None, *, actor: str,
+           source: str, joined: Joined = ()) -> None:
+    """Cancel a return whose units are still expected: one unit of work."""
+    order_id = _order_of(return_id)
+    run_in_unit_of_work(lambda uow: cancel_in(uow, order_id, return_id, reason, principal,
+                                              actor=actor, source=source), joined=joined)
+
+
+def cancel_in(uow: UnitOfWork, order_id: int, return_id: int, reason: str,
+              principal: Principal | None, *, actor: str, source: str) -> None:
+    """The building block: the order locked first, then the return, then the ledger (an
+    exchange's hold). Nothing received: the return is `cancelled`. Partly received: it is
+    `received` for what arrived, the rest cancelled per line, and the refund is recorded for
+    the received units only: each line's first received units in the order the return took
+    them (`PaidLine.refund(returned_before, received)`), so the units given back to the order
+    line are its last returned ones and a later return of them refunds the rest to the cent.
+    The order lines' `returned` counters give the cancelled units back. An exchange held for
+    a payment is released; an exchange order already placed stays (cancelling it is its own
+    action) and the timeline says so."""
+    session = uow.session
+    side = order_port.orders()
+    order = side.lock(uow, order_id)
+    ret = _lock_return(session, return_id)
+    check_may_return(principal, order)
+    check_location(principal, ret.location_code)
+    if ret.status not in ("authorised", "partly_received"):
+        raise Conflict(f"return R-{ret.id} is {ret.status.replace('_', ' ')}: only a return "
+                       "with units still expected can be cancelled", status=ret.status)
+    if not reason or not reason.strip():
+        raise InvalidInput("reason", "say why the return is cancelled")
+    now = utcnow()
+    moved: list[tuple[int, int]] = []
+    parts: list[RefundParts] = []
+    for ln in ret.lines:
+        if ln.expected > 0:
+            moved.append((ln.order_line_id, -ln.expected))
+            ln.cancelled += ln.expected
+        paid = order.line(ln.order_line_id)
+        assert paid is not None, f"line {ln.order_line_id} of return R-{ret.id}"
+        kept = (paid.paid.refund(ln.returned_before, ln.received) if ln.received
+                else RefundParts.zero())
+        ln.refund_subtotal, ln.refund_discount = kept.subtotal, kept.discount
+        ln.refund_tax, ln.refund_included_tax = kept.tax, kept.included_tax
+        ln.refund_total = kept.total
+        parts.append(kept)
+    received_any = any(ln.received for ln in ret.lines)
+    if ret.refund_shipping and not policy.current().refunds_shipping(
+            {ln.reason for ln in ret.lines if ln.received}):
+        ret.refund_shipping = False
+    if ret.refund_shipping:
+        parts.append(refund_shipping(order.shipping))
+    ret.refund_total = total_of(parts).total
+    ret.status = "received" if received_any else "cancelled"
+    ret.cancel_reason, ret.cancelled_by, ret.cancelled_at = reason.strip(), actor, now
+    ret.updated_at = now
+    if received_any:
+        ret.received_at = now
+    exchange = ""
+    if ret.exchange_state == "awaiting_payment":
+        ledger.release_demand(session, exchange_demand(ret.id),
+                              Cause(actor=actor, reference=f"return:{ret.id}",
+                                    note="return cancelled: exchange hold released"))
+        exchange = f"; the exchange's items held at {ret.exchange_hold_location} are released"
+        ret.exchange_state = "released"
+    elif ret.exchange_state == "placed":
+        exchange = (f"; exchange order {ret.exchange_order_number} stays placed (cancel it "
+                    "separately if it should not go out)")
+    session.flush()
+    what = ", ".join(f"{ln.sku} x{ln.cancelled}" for ln in ret.lines if ln.cancelled)
+    outcome = (f"received for what arrived, refund {ret.refund_total} {ret.currency}"
+               if received_any else "nothing received, no refund")
+    side.returned(uow, order_id, moved, kind="return.cancelled", topic="return.cancelled",
+                  message=f"return R-{ret.id} cancelled by {actor}: {reason.strip()}; "
+                          f"not coming: {what}; {outcome}{exchange}",
+                  actor=actor, source=source,
+                  data={"return_id": ret.id, "reason": reason.strip(), "status": ret.status,
+                        "lines": [{"line_id": lid, "quantity": -q} for lid, q in moved],
+                        "refund_total": f"{ret.refund_total:.2f}",
+                        "exchange_state": ret.exchange_state,
+                        "exchange_order_id": ret.exchange_order_id})
+    if received_any:
+        record_refund(uow, ret, order, actor=actor, source=source)
+    session.flush()
 
 
 def received_view(session: Session, return_id: int) -> dict:

@@ -179,7 +179,8 @@ def test_idempotency_key_is_documented_where_it_is_honoured(document):
                           ("post", f"{API}/stock/movements"),
                           ("post", f"{API}/transfers/{{transfer_id}}/receive"),
                           ("post", f"{API}/returns"),
-                          ("post", f"{API}/returns/{{return_id}}/receive")}
+                          ("post", f"{API}/returns/{{return_id}}/receive"),
+                          ("post", f"{API}/returns/{{return_id}}/cancel")}
 
 
 def test_the_shopify_webhook_is_in_the_document(document):
@@ -361,6 +362,9 @@ class World:
             if op.startswith("POST"):
                 body = {"lines": [{"line_id": made["line_id"], "quantity": 1,
                                    "disposition": "restock"}]}
+        elif op == "POST /returns/{return_id}/cancel":
+            params["return_id"] = self.must("/returns", self.return_body(made))["id"]
+            body = {"reason": "the customer kept it"}
         elif op == "POST /returns/{return_id}/exchange-payment":
             owed = {**self.return_body(made), "exchange_lines": [{"sku": "BOOT-1",
                                                                   "quantity": 2}]}
