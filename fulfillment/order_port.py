@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from core.db import UnitOfWork
+from core.ports import Port
 
 Moved = list[tuple[int, int]]   # (order line id, units)
 
@@ -35,16 +36,6 @@ class OrderSide(Protocol):
         """A pickup was not collected in time: its units are cancelled."""
 
 
-_orders: OrderSide | None = None
-
-
-def wire(orders: OrderSide) -> None:
-    global _orders
-    _orders = orders
-
-
-def orders() -> OrderSide:
-    if _orders is None:
-        raise RuntimeError("fulfillment's order side is not wired: build the app with "
-                           "oms.app.create_app() (or call oms.app.wire())")
-    return _orders
+_port: Port[OrderSide] = Port("fulfillment's order side")
+wire = _port.wire
+orders = _port.get

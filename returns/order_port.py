@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork
 from core.money import PaidLine, ShippingLine
+from core.ports import Port
 
 Moved = list[tuple[int, int]]   # (order line id, units); negative units give them back
 
@@ -112,16 +113,6 @@ class OrderSide(Protocol):
         """Ids of orders matching `q` (number, email, phone, name), newest first."""
 
 
-_orders: OrderSide | None = None
-
-
-def wire(orders: OrderSide) -> None:
-    global _orders
-    _orders = orders
-
-
-def orders() -> OrderSide:
-    if _orders is None:
-        raise RuntimeError("returns' order side is not wired: build the app with "
-                           "oms.app.create_app() (or call oms.app.wire())")
-    return _orders
+_port: Port[OrderSide] = Port("returns' order side")
+wire = _port.wire
+orders = _port.get
