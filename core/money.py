@@ -273,8 +273,20 @@ class PaidLine:
                 f"{quantity} more after {already_returned} returned is beyond the line's "
                 f"{self.quantity}",
             )
-        units = self.unit_amounts()[already_returned : already_returned + quantity]
-        return total_of(units)
+        return self.refund_units(range(already_returned, already_returned + quantity))
+
+    def refund_units(self, positions: Iterable[int]) -> RefundParts:
+        """What exactly these units (positions 0..quantity-1) give back. Units are fungible,
+        their parts are not (the odd cents go to the first ones): a return holds the
+        positions it was priced on, so that however returns are authorised, cancelled and
+        authorised again, no position is refunded twice and all of them sum to `paid`."""
+        chosen = list(positions)
+        if not chosen or len(set(chosen)) != len(chosen) or \
+                not all(0 <= p < self.quantity for p in chosen):
+            raise MoneyError("quantity", f"units {chosen} are not distinct units of a line of "
+                                         f"{self.quantity}")
+        amounts = self.unit_amounts()
+        return total_of(amounts[p] for p in chosen)
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,9 @@ class ReturnLine(Base):
     reason: Mapped[str] = mapped_column(String(30))
     # Units of the order line returned before these (their refund is the next units' parts).
     returned_before: Mapped[int] = mapped_column(Integer)
+    # The unit positions of the order line this return line was priced on (the first
+    # `quantity - cancelled` of them are the ones it keeps): see core.money.refund_units.
+    units: Mapped[list[int] | None] = mapped_column(JSON)
     refund_subtotal: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     refund_discount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     refund_tax: Mapped[Decimal] = mapped_column(Numeric(14, 2))

@@ -169,12 +169,14 @@ def authorise(uow: UnitOfWork, cmd: CreateReturn, principal: Principal | None) -
                     f"({order.channel}); cs may override with a reason",
                     window_days=window)
             overridden.append(f"line {line.line_id}")
-        # What was paid for exactly these units: the next ones after those already back.
-        refund = line.paid.refund(line.returned, wanted.quantity)
+        # What was paid for exactly these units: the lowest unit positions no other return
+        # holds (a cancelled return frees its positions for the next one).
+        units = free_units(session, line.line_id, line.quantity)[:wanted.quantity]
+        refund = line.paid.refund_units(units)
         parts.append(refund)
         ret.lines.append(ReturnLine(
-            order_line_id=line.line_id, sku=line.sku, name=line.name,
-            quantity=wanted.quantity, reason=wanted.reason, returned_before=line.returned,
+            order_line_id=line.line_id, sku=line.sku, name=line.name, units=units,
+            quantity=wanted.quantity, reason=wanted.reason, returned_before=units[0],
             refund_subtotal=refund.subtotal, refund_discount=refund.discount,
             refund_tax=refund.tax, refund_included_tax=refund.included_tax,
             refund_total=refund.total, restocked=0, damaged=0))
@@ -240,6 +242,23 @@ def _exchange(uow: UnitOfWork, ret: Return, order: OrderForReturn, location: str
                         "difference": f"{diff.amount:.2f}"})
         return
     _place_exchange(uow, ret, order, cmd.actor, cmd.source)
+
+
+def held_units(line: ReturnLine) -> list[int]:
+    """The unit positions a return line holds: those it was priced on, less what it cancelled
+    (lines made before positions were kept hold the ones after `returned_before`)."""
+    units = line.units if line.units is not None else list(
+        range(line.returned_before, line.returned_before + line.quantity))
+    return units[:line.quantity - line.cancelled]
+
+
+def free_units(session: Session, order_line_id: int, quantity: int) -> list[int]:
+    """The order line's unit positions (0..quantity-1) that no return holds, lowest first."""
+    held: set[int] = set()
+    for ln in session.scalars(select(ReturnLine).join(Return).where(
+            ReturnLine.order_line_id == order_line_id, Return.status != "cancelled")):
+        held.update(held_units(ln))
+    return [p for p in range(quantity) if p not in held]
 
 
 def exchange_demand(return_id: int) -> str:
@@ -478,7 +497,7 @@ def cancel_in(uow: UnitOfWork, order_id: int, return_id: int, reason: str,
     exchange's hold). Nothing received: the return is `cancelled`. Partly received: it is
     `received` for what arrived, the rest cancelled per line, and the refund is recorded for
     the received units only: each line's first received units in the order the return took
-    them (`PaidLine.refund(returned_before, received)`), so the units given back to the order
+    them (`PaidLine.refund_units` of the positions they keep), so the units given back to the order
     line are its last returned ones and a later return of them refunds the rest to the cent.
     The order lines' `returned` counters give the cancelled units back. An exchange held for
     a payment is released; an exchange order already placed stays (cancelling it is its own
@@ -503,7 +522,7 @@ def cancel_in(uow: UnitOfWork, order_id: int, return_id: int, reason: str,
             ln.cancelled += ln.expected
         paid = order.line(ln.order_line_id)
         assert paid is not None, f"line {ln.order_line_id} of return R-{ret.id}"
-        kept = (paid.paid.refund(ln.returned_before, ln.received) if ln.received
+        kept = (paid.paid.refund_units(held_units(ln)[:ln.received]) if ln.received
                 else RefundParts.zero())
         ln.refund_subtotal, ln.refund_discount = kept.subtotal, kept.discount
         ln.refund_tax, ln.refund_included_tax = kept.tax, kept.included_tax

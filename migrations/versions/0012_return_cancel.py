@@ -18,6 +18,9 @@ def upgrade() -> None:
     with op.batch_alter_table("ret_return_lines", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cancelled", sa.Integer(), server_default="0",
                                       nullable=False))
+        # The unit positions each return line was priced on (NULL on lines made before:
+        # they hold `returned_before` and the positions after it).
+        batch_op.add_column(sa.Column("units", sa.JSON(), nullable=True))
         batch_op.create_check_constraint(
             op.f("ck_ret_return_lines_cancelled_within_authorised"),
             "cancelled >= 0 AND restocked + damaged + cancelled <= quantity")
@@ -65,4 +68,5 @@ def downgrade() -> None:
     with op.batch_alter_table("ret_return_lines", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_ret_return_lines_cancelled_within_authorised"),
                                  type_="check")
+        batch_op.drop_column("units")
         batch_op.drop_column("cancelled")

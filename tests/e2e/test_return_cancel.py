@@ -106,6 +106,36 @@ def test_partly_received_then_cancelled_refunds_what_arrived_to_the_cent(as_role
     assert _returned(cs, order) == 3
 
 
+def test_cancelling_an_older_return_frees_its_units_for_the_next_one_to_the_cent(
+        as_role, channel, cs):
+    """Return A holds the first two units (with the odd cents), return B the third; A is
+    cancelled while B is open; C then takes A's units, not B's: A + B + C = what was paid."""
+    services.receive("JKT-1", "dc-east", 10, CAUSE)
+    order = ok(channel.post(f"{API}/orders", {
+        "channel": "web", "external_id": "freed-units", "currency": "USD",
+        "customer": {"email": "pat@example.com", "name": "Pat Jones"},
+        "lines": [{"sku": "JKT-1", "quantity": 3, "unit_price": "33.33",
+                   "tax_lines": [{"title": "T", "rate": "0.0002", "amount": "0.02"}]}],
+        "fulfillment": {"method": "ship", "address": NEW_YORK}}), 201)
+    paid = D(order["lines"][0]["paid"])
+    assert paid == D("100.01")  # units: 33.34, 33.34, 33.33 (the odd cents on the first)
+    ship_all(as_role, order)
+    line_id = order["lines"][0]["line_id"]
+    a = _return(cs, order, "dc-east", 2)
+    b = _return(cs, order, "dc-east", 1)
+    ok(cs.post(f"{API}/returns/{a['id']}/cancel", {"reason": "customer kept them"}))
+    c = _return(cs, order, "dc-east", 2)
+    assert c["refund_total"] == a["refund_total"]  # the same two units, priced the same
+    wms = as_role("wms", "dc-east")
+    refunds = D(0)
+    for ret, n in ((b, 1), (c, 2)):
+        done = ok(wms.post(f"{API}/returns/{ret['id']}/receive", {"lines": [
+            {"line_id": line_id, "quantity": n, "disposition": "restock"}]}))
+        refunds += D(done["refund"]["amount"])
+    assert refunds == paid
+    assert _returned(cs, order) == 3
+
+
 def test_cancel_twice_or_after_receipt_is_409_and_changes_nothing(as_role, channel, cs):
     order = shipped_order(as_role, channel)
     line_id = order["lines"][0]["line_id"]
