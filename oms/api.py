@@ -253,7 +253,7 @@ def reroute_order(data: dict, order_id: int):
 def order_note(data: dict, order_id: int):
     """Add a contact note to an order (and its customer's timeline)."""
     _authorise_order(order_id)
-    note = queries.add_note(text=data["text"], channel=data["channel"],
+    note = customers.add_note(text=data["text"], channel=data["channel"],
                             actor=current_principal().actor, order_id=order_id)
     return note
 
@@ -281,7 +281,7 @@ def get_customer(customer_id: int):
 @blp.response(201, NoteOut)
 def customer_note(data: dict, customer_id: int):
     """Add a contact note to a customer's timeline."""
-    note = queries.add_note(text=data["text"], channel=data["channel"],
+    note = customers.add_note(text=data["text"], channel=data["channel"],
                             actor=current_principal().actor, customer_id=customer_id)
     return note
 

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork, unit_of_work, utcnow
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from oms import events
+from oms.domain import CONTACT_CHANNELS
 from oms.identity import normalise_email, normalise_phone
 from oms.models import Customer, CustomerIdentity, CustomerMerge, Order, TimelineEvent
 
@@ -178,3 +179,29 @@ def unmerge_customers(survivor_id: int, merged_id: int, *, actor: str) -> int:
         audit = unmerge(uow, survivor_id, merged_id, actor=actor)
         uow.commit()
     return audit.id
+
+
+def add_note(*, text: str, channel: str, actor: str, order_id: int | None = None,
+             customer_id: int | None = None) -> dict:
+    """A contact note on the customer's (and order's) timeline, so nobody explains twice."""
+    from oms.queries import event_view  # the read side imports this module's search keys
+
+    if channel not in CONTACT_CHANNELS:
+        raise InvalidInput("channel", f"must be one of {', '.join(CONTACT_CHANNELS)}")
+    with unit_of_work() as uow:
+        session = uow.session
+        if order_id is not None:
+            order = session.get(Order, order_id)
+            if order is None:
+                raise NotFound(f"unknown order {order_id}")
+            customer_id = order.customer_id
+        elif session.get(Customer, customer_id) is None:
+            raise NotFound(f"unknown customer {customer_id}")
+        note = TimelineEvent(order_id=order_id, customer_id=customer_id, kind="note",
+                             message=text, actor=actor, source="cs",
+                             contact_channel=channel)
+        session.add(note)
+        session.flush()
+        view = event_view(note)
+        uow.commit()
+    return view

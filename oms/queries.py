@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from core.db import read_session, unit_of_work
+from core.db import read_session
 from core.errors import InvalidInput, NotFound
 from core.http import decode_cursor, encode_cursor
 from fulfillment import queries as fulfillment_queries
 from inventory import ledger, snapshot
 from oms import money_view, policy
 from oms.customers import search_name
-from oms.domain import CONTACT_CHANNELS
 from oms.identity import normalise_email, phone_search_key, phone_tail_key
 from oms.models import Customer, CustomerIdentity, CustomerMerge, Order, TimelineEvent
 from returns import queries as return_queries
@@ -330,27 +329,3 @@ def get_customer(customer_id: int) -> dict:
                         "reason": m.reason, "actor": m.actor, "at": _iso(m.created_at),
                         "undone_at": _iso(m.undone_at)} for m in merges],
         }
-
-
-def add_note(*, text: str, channel: str, actor: str, order_id: int | None = None,
-             customer_id: int | None = None) -> dict:
-    """A contact note on the customer's (and order's) timeline, so nobody explains twice."""
-    if channel not in CONTACT_CHANNELS:
-        raise InvalidInput("channel", f"must be one of {', '.join(CONTACT_CHANNELS)}")
-    with unit_of_work() as uow:
-        session = uow.session
-        if order_id is not None:
-            order = session.get(Order, order_id)
-            if order is None:
-                raise NotFound(f"unknown order {order_id}")
-            customer_id = order.customer_id
-        elif session.get(Customer, customer_id) is None:
-            raise NotFound(f"unknown customer {customer_id}")
-        note = TimelineEvent(order_id=order_id, customer_id=customer_id, kind="note",
-                             message=text, actor=actor, source="cs",
-                             contact_channel=channel)
-        session.add(note)
-        session.flush()
-        view = event_view(note)
-        uow.commit()
-    return view
