@@ -20,7 +20,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("high", "default", "low")
+QUEUES = ("high", "default", "webhooks", "low")
 RETRY_INTERVALS = (5, 30, 120, 600, 1800)
 
 

@@ -155,7 +155,8 @@ def ship(fulfillment_id: int, carrier: str, tracking_number: str,
                                  message=f"shipped from {f.location_code} with {carrier} "
                                          f"{tracking_number}",
                                  actor=principal.actor, source=principal.role,
-                                 data={"fulfillment_id": f.id, "carrier": carrier,
+                                 data={"fulfillment_id": f.id, "location": f.location_code,
+                                       "carrier": carrier,
                                        "tracking_number": tracking_number})
         return _view(uow, f)
 
@@ -185,7 +186,8 @@ def ready_for_pickup(fulfillment_id: int, principal: Principal) -> dict:
                       f"{f.pickup_expires_at.isoformat(timespec='minutes')}Z",
                       actor=principal.actor, source=principal.role,
                       topic="fulfillment.ready_for_pickup",
-                      data={"fulfillment_id": f.id, "pickup_expires_at": expires})
+                      data={"fulfillment_id": f.id, "location": f.location_code,
+                            "pickup_expires_at": expires})
         return {**_view(uow, f), "pickup_code": code, "pickup_expires_at": expires}
 
     return _with_fulfillment(fulfillment_id, principal, step)
@@ -204,7 +206,7 @@ def pickup(fulfillment_id: int, code: str, principal: Principal) -> dict:
         orders().handed_over(uow, f.order_id, moved, kind="fulfillment.picked_up",
                              message=f"handed over at {f.location_code}",
                              actor=principal.actor, source=principal.role,
-                             data={"fulfillment_id": f.id})
+                             data={"fulfillment_id": f.id, "location": f.location_code})
         return _view(uow, f)
 
     handed = _with_fulfillment(fulfillment_id, principal, step)
@@ -260,7 +262,7 @@ def expire_pickups(now: dt.datetime | None = None) -> int:
                              message=f"not collected at {f.location_code} in time: "
                                      "cancelled, stock released",
                              actor="system:pickup-expiry", source="oms",
-                             data={"fulfillment_id": f.id})
+                             data={"fulfillment_id": f.id, "location": f.location_code})
 
         _with_fulfillment(fulfillment_id, SYSTEM, step)
     return len(due)

@@ -16,6 +16,7 @@ from core.http import OmsApi, register_error_handlers
 from fulfillment import api as fulfillment_api
 from fulfillment import jobs as fulfillment_jobs
 from fulfillment import order_port
+from integrations import outbound as outbound_integration
 from integrations import shopify as shopify_integration
 from inventory import api as inventory_api
 from inventory import cli as inventory_cli
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(returns_api.blp)
     app.register_blueprint(health.blp)
     shopify_integration.register(app)
+    outbound_integration.register(app, api)
     shopify_integration.document(api.spec, app)
     register_error_handlers(app)
 

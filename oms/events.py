@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core import jobs
 from core.db import UnitOfWork
 from oms.models import Customer, Order, OutboxEvent, TimelineEvent
 
@@ -21,6 +22,24 @@ def order_payload(order: Order) -> dict[str, Any]:
     }
 
 
+# The job that carries new outbox rows outside, queued once after each commit that wrote some
+# (the app factory's wiring sets it: `integrations.outbound` registers its fan-out job).
+_relay_job: tuple[str, str] | None = None
+
+
+def set_relay_job(func_path: str | None, queue: str = "default") -> None:
+    global _relay_job
+    _relay_job = (func_path, queue) if func_path else None
+
+
+def _announce_outbox(uow: UnitOfWork) -> None:
+    if _relay_job is None or uow.memo.get("outbox_announced"):
+        return
+    uow.memo["outbox_announced"] = True
+    func_path, queue = _relay_job
+    uow.after_commit(lambda: jobs.enqueue(func_path, queue=queue))
+
+
 def record(uow: UnitOfWork, order: Order | None, kind: str, message: str, *, actor: str,
            source: str, topic: str | None = None, data: dict[str, Any] | None = None,
            customer: Customer | None = None, contact_channel: str | None = None) -> None:
@@ -36,5 +55,6 @@ def record(uow: UnitOfWork, order: Order | None, kind: str, message: str, *, act
     ))
     if topic and order is not None:
         uow.record(f"outbox:{topic}")
+        _announce_outbox(uow)
         session.add(OutboxEvent(topic=topic, aggregate="order", aggregate_id=order.id,
                                 payload={**order_payload(order), **(data or {})}))

@@ -1,0 +1,29 @@
+"""Job functions (queue `webhooks`; they take ids and are safe to run twice) and the periodic
+sweep `oms-deliveries-sweep`."""
+
+from __future__ import annotations
+
+from core import jobs
+from integrations.outbound import relay
+from oms import events
+
+SWEEP_SECONDS = 30
+
+
+def deliver(delivery_id: int) -> str:
+    return relay.deliver(delivery_id)
+
+
+def fan_out() -> int:
+    return relay.after_outbox_commit()
+
+
+def sweep() -> int:
+    return relay.sweep()
+
+
+def register() -> None:
+    jobs.register_periodic(jobs.PeriodicJob(
+        "oms-deliveries-sweep", "integrations.outbound.jobs.sweep", SWEEP_SECONDS,
+        queue=relay.QUEUE))
+    events.set_relay_job("integrations.outbound.jobs.fan_out", relay.QUEUE)

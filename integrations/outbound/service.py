@@ -1,0 +1,148 @@
+"""The use cases (each one unit of work) and reads behind the API and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
+
+from core.db import UnitOfWork, read_session, run_in_unit_of_work, utcnow
+from core.errors import Conflict, NotFound
+from core.http import MAX_BIG_ID, decode_cursor, encode_cursor
+from integrations.outbound import relay
+from integrations.outbound.models import (
+    Delivery,
+    DeliveryAttempt,
+    Subscription,
+    attempt_view,
+    iso,
+)
+from oms.models import OutboxEvent
+
+
+def subscription_view(s: Subscription) -> dict[str, Any]:
+    return {"id": s.id, "url": s.url, "topics": list(s.topics), "location": s.location,
+            "description": s.description, "created_by": s.created_by,
+            "created_at": iso(s.created_at)}
+
+
+def delivery_view(d: Delivery) -> dict[str, Any]:
+    return {"id": d.id, "subscription_id": d.subscription_id, "event_id": d.outbox_id,
+            "topic": d.topic, "aggregate": d.aggregate, "aggregate_id": d.aggregate_id,
+            "status": d.status, "attempt_count": d.attempts,
+            "next_attempt_at": iso(d.next_attempt_at), "last_error": d.last_error,
+            "created_at": iso(d.created_at), "delivered_at": iso(d.delivered_at),
+            "attempts": [attempt_view(a) for a in d.history]}
+
+
+def create_subscription(data: dict[str, Any], actor: str) -> dict[str, Any]:
+    def work(uow: UnitOfWork) -> dict[str, Any]:
+        session = uow.session
+        # Its own events are those after it exists, not the backlog not yet fanned out.
+        last = session.scalar(select(func.max(OutboxEvent.id))) or 0
+        sub = Subscription(url=data["url"], topics=sorted(set(data["topics"])),
+                           secret=data["secret"], location=data.get("location"),
+                           description=data.get("description"), after_outbox_id=last,
+                           created_by=actor)
+        session.add(sub)
+        session.flush()
+        return subscription_view(sub)
+
+    return run_in_unit_of_work(work)
+
+
+def list_subscriptions() -> list[dict[str, Any]]:
+    with read_session() as session:
+        return [subscription_view(s) for s in
+                session.scalars(select(Subscription).order_by(Subscription.id))]
+
+
+def delete_subscription(subscription_id: int) -> None:
+    """The subscription and its deliveries (pending ones are not sent any more)."""
+
+    def work(uow: UnitOfWork) -> None:
+        session = uow.session
+        sub = session.get(Subscription, subscription_id, with_for_update=True)
+        if sub is None:
+            raise NotFound(f"unknown subscription {subscription_id}")
+        ids = select(Delivery.id).where(Delivery.subscription_id == subscription_id)
+        session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(ids)))
+        session.execute(delete(Delivery).where(Delivery.subscription_id == subscription_id))
+        session.delete(sub)
+
+    run_in_unit_of_work(work)
+
+
+def list_deliveries(status: str | None, subscription_id: int | None, limit: int,
+                    cursor: str | None) -> dict[str, Any]:
+    """Newest first, cursor-paginated, each with its attempts."""
+    before = decode_cursor(cursor, MAX_BIG_ID)
+    with read_session() as session:
+        stmt = (select(Delivery).options(selectinload(Delivery.history))
+                .order_by(Delivery.id.desc()).limit(limit + 1))
+        if status is not None:
+            stmt = stmt.where(Delivery.status == status)
+        if subscription_id is not None:
+            stmt = stmt.where(Delivery.subscription_id == subscription_id)
+        if before is not None:
+            stmt = stmt.where(Delivery.id < before)
+        rows = session.scalars(stmt).all()
+        items = [delivery_view(d) for d in rows[:limit]]
+    more = len(rows) > limit
+    return {"items": items, "next_cursor": encode_cursor(rows[limit - 1].id) if more else None}
+
+
+def get_delivery(delivery_id: int) -> dict[str, Any]:
+    with read_session() as session:
+        d = session.scalars(select(Delivery).options(selectinload(Delivery.history))
+                            .where(Delivery.id == delivery_id)).one_or_none()
+        if d is None:
+            raise NotFound(f"unknown delivery {delivery_id}")
+        return delivery_view(d)
+
+
+def _replay(d: Delivery, now: dt.datetime) -> None:
+    d.status, d.attempts, d.next_attempt_at = "pending", 0, now
+    d.budget_started_at, d.lease_until, d.delivered_at = now, None, None
+
+
+def retry(delivery_id: int) -> dict[str, Any]:
+    """A dead delivery goes back to pending with a new budget, and is enqueued (it still
+    waits for earlier pending deliveries of its order)."""
+
+    def work(uow: UnitOfWork) -> None:
+        d = uow.session.get(Delivery, delivery_id, with_for_update=True)
+        if d is None:
+            raise NotFound(f"unknown delivery {delivery_id}")
+        if d.status != "failed":
+            raise Conflict(f"delivery {delivery_id} is {d.status}; only a failed one is retried",
+                           rule="not_failed")
+        _replay(d, utcnow())
+        uow.after_commit(lambda: relay.enqueue_delivery(delivery_id))
+
+    run_in_unit_of_work(work)
+    return get_delivery(delivery_id)
+
+
+def redeliver(status: str, since: dt.datetime | None, subscription_id: int | None) -> int:
+    """Put matching deliveries back to pending (new budget) and enqueue what is due; the
+    number put back. Receivers drop what they already had by the delivery id."""
+
+    def work(uow: UnitOfWork) -> int:
+        stmt = select(Delivery).where(Delivery.status == status).with_for_update()
+        if since is not None:
+            stmt = stmt.where(Delivery.created_at >= since)
+        if subscription_id is not None:
+            stmt = stmt.where(Delivery.subscription_id == subscription_id)
+        rows = uow.session.scalars(stmt.order_by(Delivery.id)).all()
+        now = utcnow()
+        for d in rows:
+            _replay(d, now)
+        return len(rows)
+
+    count = run_in_unit_of_work(work)
+    for delivery_id in relay.due_heads():
+        relay.enqueue_delivery(delivery_id)
+    return count

@@ -1,0 +1,33 @@
+"""The relay's settings, read from the environment at each use (README, "Outbound sync")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    timeout: float = 10.0           # OMS_DELIVERY_TIMEOUT: seconds, every HTTP call
+    backoff: float = 5.0            # OMS_DELIVERY_BACKOFF_SECONDS: the first retry's delay
+    max_backoff: float = 3600.0     # OMS_DELIVERY_MAX_BACKOFF_SECONDS: the longest delay
+    max_attempts: int = 10          # OMS_DELIVERY_MAX_ATTEMPTS
+    max_age_hours: float = 24.0     # OMS_DELIVERY_MAX_AGE_HOURS
+    retention_days: float = 7.0     # OMS_DELIVERY_RETENTION_DAYS
+
+
+def _num(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+def current() -> DeliverySettings:
+    d = DeliverySettings()
+    return DeliverySettings(
+        timeout=_num("OMS_DELIVERY_TIMEOUT", d.timeout),
+        backoff=_num("OMS_DELIVERY_BACKOFF_SECONDS", d.backoff),
+        max_backoff=_num("OMS_DELIVERY_MAX_BACKOFF_SECONDS", d.max_backoff),
+        max_attempts=int(_num("OMS_DELIVERY_MAX_ATTEMPTS", d.max_attempts)),
+        max_age_hours=_num("OMS_DELIVERY_MAX_AGE_HOURS", d.max_age_hours),
+        retention_days=_num("OMS_DELIVERY_RETENTION_DAYS", d.retention_days),
+    )
