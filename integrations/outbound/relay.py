@@ -177,7 +177,7 @@ def _claim(uow: UnitOfWork, delivery_id: int) -> Claim | str:
 
 def backoff_seconds(attempt: int, cfg: settings.DeliverySettings) -> float:
     """tenacity's exponential backoff with jitter for the `attempt`-th failure (1-based)."""
-    wait = wait_exponential_jitter(initial=cfg.backoff, max=cfg.max_backoff, jitter=cfg.backoff)
+    wait = wait_exponential_jitter(multiplier=cfg.backoff, max=cfg.max_backoff, jitter=cfg.backoff)
     state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
     state.attempt_number = attempt
     return float(wait(state))
