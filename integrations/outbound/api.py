@@ -47,11 +47,10 @@ def list_subscriptions():
 
 @blp.route(f"/subscriptions/{SUB_ID}", methods=["DELETE"])
 @require_roles()
-@blp.response(204, description="Deleted, with its deliveries.")
+@blp.response(200, SubscriptionOut, description="The subscription as it was.")
 def delete_subscription(subscription_id: int):
     """Delete a subscription: nothing more is sent to it, and its deliveries go."""
-    service.delete_subscription(subscription_id)
-    return None
+    return service.delete_subscription(subscription_id)
 
 
 @blp.route("/deliveries", methods=["GET"])
@@ -69,6 +68,8 @@ def list_deliveries(args: dict):
 @blp.response(200, DeliveryOut, description="Pending again, with a new retry budget.")
 @blp.alt_response(409, "CONFLICT")
 def retry_delivery(delivery_id: int):
-    """Retry a dead (failed) delivery: it goes back to pending with a new budget and is
-    delivered in order with its order's other events. Anything but `failed` is a 409."""
+    """Retry a dead (failed) delivery.
+
+    It goes back to pending with a new budget and is delivered in order with its order's
+    other events. Anything but `failed` is a 409."""
     return service.retry(delivery_id)

@@ -59,10 +59,10 @@ def list_subscriptions() -> list[dict[str, Any]]:
                 session.scalars(select(Subscription).order_by(Subscription.id))]
 
 
-def delete_subscription(subscription_id: int) -> None:
+def delete_subscription(subscription_id: int) -> dict[str, Any]:
     """The subscription and its deliveries (pending ones are not sent any more)."""
 
-    def work(uow: UnitOfWork) -> None:
+    def work(uow: UnitOfWork) -> dict[str, Any]:
         session = uow.session
         sub = session.get(Subscription, subscription_id, with_for_update=True)
         if sub is None:
@@ -70,9 +70,11 @@ def delete_subscription(subscription_id: int) -> None:
         ids = select(Delivery.id).where(Delivery.subscription_id == subscription_id)
         session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(ids)))
         session.execute(delete(Delivery).where(Delivery.subscription_id == subscription_id))
+        view = subscription_view(sub)
         session.delete(sub)
+        return view
 
-    run_in_unit_of_work(work)
+    return run_in_unit_of_work(work)
 
 
 def list_deliveries(status: str | None, subscription_id: int | None, limit: int,

@@ -372,7 +372,35 @@ class World:
             body = {"amount": "160.00", "reference": "oa-payment"}
         elif op == "PUT /stock/{sku}/{location}/safety-stock":
             body = {"safety_stock": 1}
+        elif op == "POST /subscriptions":
+            body = {"url": "http://127.0.0.1:9/hook", "topics": ["stock.*"],
+                    "secret": "conformance-secret"}
+        elif op == "DELETE /subscriptions/{subscription_id}":
+            params["subscription_id"] = self.must("/subscriptions", {
+                "url": "http://127.0.0.1:9/hook", "topics": ["stock.*"],
+                "secret": "conformance-secret"})["id"]
+        elif op == "POST /deliveries/{delivery_id}/retry":
+            params["delivery_id"] = self.failed_delivery()
         return params, body
+
+    def failed_delivery(self) -> int:
+        """A dead delivery: one order.created to a closed port, its budget declared spent."""
+        from sqlalchemy import update
+
+        from core.db import unit_of_work
+        from integrations.outbound.models import Delivery, Subscription
+
+        sub = self.must("/subscriptions", {"url": "http://127.0.0.1:9/hook",
+                                           "topics": ["order.created"],
+                                           "secret": "conformance-secret"})
+        self.order()
+        with unit_of_work() as uow:  # dead, and no more events for it
+            uow.session.execute(update(Delivery).where(Delivery.subscription_id == sub["id"])
+                                .values(status="failed"))
+            uow.session.execute(update(Subscription).where(Subscription.id == sub["id"])
+                                .values(topics=["stock.*"]))
+            uow.commit()
+        return self.admin.get(f"{API}/deliveries?status=failed").get_json()["items"][0]["id"]
 
 
 class Conformance:

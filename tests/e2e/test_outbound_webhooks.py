@@ -302,7 +302,7 @@ def test_wildcards_and_location_scope(admin, channel, as_role, stocked, receiver
     assert len(listed) == 4 and all("secret" not in s for s in listed)
     gone = admin.client.delete(f"{API}/subscriptions/{listed[0]['id']}",
                                headers={"Authorization": f"Bearer {admin.key}"})
-    assert gone.status_code == 204
+    assert gone.status_code == 200 and gone.get_json()["id"] == listed[0]["id"]
     assert len(admin.get(f"{API}/subscriptions").get_json()["items"]) == 3
 
 
