@@ -57,4 +57,5 @@ def record(uow: UnitOfWork, order: Order | None, kind: str, message: str, *, act
         uow.record(f"outbox:{topic}")
         _announce_outbox(uow)
         session.add(OutboxEvent(topic=topic, aggregate="order", aggregate_id=order.id,
-                                payload={**order_payload(order), **(data or {})}))
+                                payload={**order_payload(order), **(data or {})},
+                                actor=actor))

@@ -277,6 +277,9 @@ class OutboxEvent(Base):
     aggregate: Mapped[str] = mapped_column(String(30))
     aggregate_id: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Who caused it (`shopify:<shop>` for what a shop told us): not sent to subscribers; the
+    # Shopify destination skips what came from Shopify.
+    actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -44,6 +44,10 @@ def locations_named(payload: dict[str, Any]) -> set[str]:
 def wants(sub: Subscription, event: OutboxEvent) -> bool:
     if event.id <= sub.after_outbox_id or not topic_matches(sub.topics, event.topic):
         return False
+    if sub.url.startswith("shopify://"):  # a shop's push destination (integrations.shopify)
+        from integrations.shopify import push
+
+        return push.wants(sub.url, event)
     return sub.location is None or sub.location in locations_named(event.payload or {})
 
 

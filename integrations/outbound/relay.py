@@ -82,6 +82,7 @@ class Claim:
     secret: str
     topic: str
     body: bytes
+    push: Any = None  # a Shopify destination's `integrations.shopify.push.Push`
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,13 @@ class Outcome:
     error: str | None
     latency_ms: int
     retry_after: float | None
+    accepted: bool | None = None  # set when the answer is not HTTP's (a Shopify push)
+    counts: bool = True           # False: throttled, the attempt budget is not spent
 
     @property
     def ok(self) -> bool:
+        if self.accepted is not None:
+            return self.accepted
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
@@ -130,6 +135,13 @@ def post(claim: Claim, timeout: float) -> Outcome:
     retry_after = (retry_after_seconds(resp.headers.get("Retry-After"))
                    if code in (429, 503) else None)
     return Outcome(code, f"HTTP {code}: {resp.text[:300]}", latency, retry_after)
+
+
+def push_to_shopify(claim: Claim) -> Outcome:
+    from integrations.shopify import push
+
+    r = push.send(claim.push)
+    return Outcome(None, r.error, r.latency_ms, r.retry_after, accepted=r.ok, counts=r.counts)
 
 
 # --------------------------------------------------------------------------- ordering
@@ -172,7 +184,16 @@ def _claim(uow: UnitOfWork, delivery_id: int) -> Claim | str:
     event = session.get(OutboxEvent, d.outbox_id)
     assert sub is not None and event is not None
     d.lease_until = now + dt.timedelta(seconds=settings.current().timeout + LEASE_MARGIN)
+    if is_shopify(sub.url):
+        from integrations.shopify import push
+
+        return Claim(d.id, sub.url, sub.secret, d.topic, b"",
+                     push.prepare(session, sub.url, event))
     return Claim(d.id, sub.url, sub.secret, d.topic, event_body(event))
+
+
+def is_shopify(url: str) -> bool:
+    return url.startswith("shopify://")
 
 
 def backoff_seconds(attempt: int, cfg: settings.DeliverySettings) -> float:
@@ -195,12 +216,13 @@ def _settle(uow: UnitOfWork, claim: Claim, outcome: Outcome) -> str:
     d.lease_until = None
     if d.status != "pending":  # replayed or settled meanwhile: keep its state
         return d.status
-    d.attempts += 1
+    if outcome.counts:
+        d.attempts += 1
     if outcome.ok:
         d.status, d.delivered_at, d.last_error = "delivered", now, None
         return "delivered"
     cfg = settings.current()
-    delay = backoff_seconds(d.attempts, cfg)
+    delay = backoff_seconds(max(d.attempts, 1), cfg)
     if outcome.retry_after is not None:
         delay = max(delay, outcome.retry_after)
     d.last_error = outcome.error
@@ -237,7 +259,8 @@ def deliver(delivery_id: int) -> str:
     claim = run_in_unit_of_work(lambda uow: _claim(uow, delivery_id))
     if isinstance(claim, str):
         return claim
-    outcome = post(claim, settings.current().timeout)
+    outcome = (push_to_shopify(claim) if claim.push is not None
+               else post(claim, settings.current().timeout))
     result = run_in_unit_of_work(lambda uow: _settle(uow, claim, outcome))
     if result in ("delivered", "failed"):
         following = _next_in_chain(delivery_id)

@@ -50,10 +50,16 @@ def add_shop_cmd(domain: str, secret: str | None, access_token: str | None,
                            api_version=api_version, locations=_location_pairs(locations))
     except DomainError as exc:
         raise click.UsageError(exc.message) from exc
+    pushing = ""
+    if access_token:
+        from integrations.shopify import push
+
+        push.ensure_destination(saved.domain)
+        pushing = "; shipments and cancellations are pushed to it"
     what = "added" if saved.created else "updated"
     rotated = "; new secret in use, the previous one accepted for 1 hour" if saved.rotated else ""
     mapped = ", ".join(f"{k}={v}" for k, v in sorted(saved.location_map.items())) or "none"
-    click.echo(f"shop {saved.domain} {what}{rotated}; locations: {mapped}")
+    click.echo(f"shop {saved.domain} {what}{rotated}; locations: {mapped}{pushing}")
 
 
 def _line(row: InboundEvent) -> str:
