@@ -55,7 +55,8 @@ def add_shop_cmd(domain: str, secret: str | None, access_token: str | None,
         from integrations.shopify import push
 
         push.ensure_destination(saved.domain)
-        pushing = "; shipments and cancellations are pushed to it"
+        pushing = ("; shipments, pickups, cancellations and refunds made here are pushed to "
+                   "it")
     what = "added" if saved.created else "updated"
     rotated = "; new secret in use, the previous one accepted for 1 hour" if saved.rotated else ""
     mapped = ", ".join(f"{k}={v}" for k, v in sorted(saved.location_map.items())) or "none"

@@ -1,21 +1,27 @@
-"""Our fulfillment changes pushed back to Shopify for orders that came from Shopify, through
-the outbound relay (README, "Outbound sync").
+"""What we did to orders that came from Shopify, pushed back to Shopify through the outbound
+relay (README, "Outbound sync" and its "Pushes to Shopify").
 
 Each shop with an access token is a destination: an internal subscription whose url is
 `shopify://<shop domain>` (created or updated by `flask integrations shopify add-shop`), so
 the relay's deliveries, per-order ordering, backoff, dead letters, retry and sweep apply as
-they are. Instead of POSTing the event, the relay hands such a delivery to `send`:
+they are. Instead of POSTing the event, the relay hands such a delivery to `prepare` (in its
+claim: our database is read here, once) and `send` (the Admin GraphQL calls of
+`integrations.shopify.mutations`, outside any transaction):
 
-- a shipment (`oms` writes it as the order's status change, `order.partially_fulfilled` or
-  `order.fulfilled`, carrying the shipment's `fulfillment_id`, `carrier` and
-  `tracking_number`) -> `fulfillmentCreate` on the order's open fulfillment orders (the
-  shipped lines matched by their Shopify line item ids), with the carrier and tracking number
-  (a pickup handed over, which has no tracking number, is not pushed);
-- `order.cancelled` -> `orderCancel` (no refund, no restock, no customer notification).
+- a shipment or a pickup handed over (the order's `order.partially_fulfilled` /
+  `order.fulfilled` carrying the fulfillment's id, or a `fulfillment.shipped` /
+  `fulfillment.picked_up`: whichever comes, the fulfillment's method and status in our
+  database say which, and one fulfillment is pushed once) -> `fulfillmentCreate` (a shipment
+  with its tracking, a hand-over without: that is how Shopify marks a pickup picked up);
+- `fulfillment.ready_for_pickup` -> `fulfillmentOrderLineItemsPreparedForPickup`;
+- units cancelled here (`order.updated` with `cancelled`, or a pickup not collected in time)
+  -> an order edit setting each line to ordered - cancelled; nothing left at all -> a cancel;
+- `order.cancelled` -> `orderCancel`;
+- `refund.created` for a refund of our returns -> `refundCreate`.
 
-Events caused by Shopify itself (outbox actor `shopify:...`) are not pushed back. `userErrors`
-fail the attempt with their text; GraphQL `THROTTLED` is retried after `THROTTLE_SECONDS`
-without spending the attempt budget.
+Events caused by Shopify itself (outbox actor `shopify:...`), and refunds Shopify made (booked
+here as settled), are not pushed back. `userErrors` fail the attempt with their text; GraphQL
+`THROTTLED` is retried after `THROTTLE_SECONDS` without spending the attempt budget.
 """
 
 from __future__ import annotations
@@ -23,63 +29,29 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork, run_in_unit_of_work
-from fulfillment.models import FulfillmentLine
+from fulfillment.models import Fulfillment, FulfillmentLine
 from integrations.models import ShopifyShop
-from integrations.outbound.models import Subscription
-from integrations.shopify import client
+from integrations.outbound.models import Delivery, Subscription
+from integrations.shopify import client, mutations
 from integrations.shopify.shops import normalise_domain
 from oms.models import OrderLine, OutboxEvent
+from returns.models import Refund, Return
 
 SCHEME = "shopify://"
-SHIPMENT_TOPICS = ("order.partially_fulfilled", "order.fulfilled")
-TOPICS = [*SHIPMENT_TOPICS, "order.cancelled"]
+# Shown on the destination's subscription. Fan-out asks `wants` rather than these patterns, so
+# a destination made by an older version gets the newer pushes without running add-shop again.
+TOPICS = ["order.*", "fulfillment.ready_for_pickup", "fulfillment.shipped",
+          "fulfillment.picked_up", "refund.created"]
+FULFILLMENT_TOPICS = ("fulfillment.shipped", "fulfillment.picked_up")
 THROTTLE_SECONDS = 2.0
 NO_SECRET = "-"  # internal destinations sign nothing
-
-OPEN_FULFILLMENT_ORDERS_QUERY = """
-query OmsOpenFulfillmentOrders($id: ID!) {
-  order(id: $id) {
-    fulfillmentOrders(first: 20) {
-      nodes {
-        id
-        status
-        lineItems(first: 100) {
-          nodes { id remainingQuantity lineItem { id } }
-        }
-      }
-    }
-  }
-}
-"""
-
-FULFILLMENT_CREATE = """
-mutation OmsFulfillmentCreate($fulfillment: FulfillmentInput!) {
-  fulfillmentCreate(fulfillment: $fulfillment) {
-    fulfillment { id status }
-    userErrors { field message }
-  }
-}
-"""
-
-ORDER_CANCEL = """
-mutation OmsOrderCancel($orderId: ID!, $reason: OrderCancelReason!, $refund: Boolean!,
-                        $restock: Boolean!, $notifyCustomer: Boolean) {
-  orderCancel(orderId: $orderId, reason: $reason, refund: $refund, restock: $restock,
-              notifyCustomer: $notifyCustomer) {
-    job { id done }
-    orderCancelUserErrors { field message code }
-    userErrors { field message }
-  }
-}
-"""
-
-OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
 
 
 # --------------------------------------------------------------------------- destinations
@@ -115,20 +87,42 @@ def ensure_destination(domain: str, actor: str = "cli") -> int:
     return run_in_unit_of_work(work)
 
 
-def kind(topic: str, payload: dict[str, Any]) -> str | None:
-    """`shipment`, `cancel`, or None (not pushed)."""
+def action(topic: str, payload: dict[str, Any]) -> str | None:
+    """What an event may become, from the event alone (all fan-out has): `cancel`, `edit`,
+    `ready`, `refund`, `fulfillment` (a shipment, a hand-over or an expired pickup: decided
+    from our database when it goes), or None (not pushed)."""
     if topic == "order.cancelled":
         return "cancel"
-    if (topic in SHIPMENT_TOPICS and payload.get("tracking_number")
-            and payload.get("fulfillment_id") is not None):
-        return "shipment"
+    if topic == "order.updated":
+        return "edit" if payload.get("cancelled") else None  # units added here: not pushed
+    if topic == "refund.created":
+        settled = payload.get("status") == "settled"  # refunded by the channel already
+        return "refund" if payload.get("refund_id") is not None and not settled else None
+    if payload.get("fulfillment_id") is None:
+        return None
+    if topic == "fulfillment.ready_for_pickup":
+        return "ready"
+    if topic.startswith("order.") or topic in FULFILLMENT_TOPICS:
+        return "fulfillment"
+    return None
+
+
+def once_key(topic: str, payload: dict[str, Any]) -> str | None:
+    """Events that must make one push between them: a fulfillment told as the order's status
+    change and as a `fulfillment.*` event of its own. Edits set quantities (repeating one
+    changes nothing) and cancels ask Shopify first: no key."""
+    what = action(topic, payload)
+    if what in ("fulfillment", "ready"):
+        return f"{what}:{payload['fulfillment_id']}"
+    if what == "refund":
+        return f"refund:{payload['refund_id']}"
     return None
 
 
 def wants(url: str, event: OutboxEvent) -> bool:
-    """A shipment or cancellation of one of this shop's orders that Shopify did not cause."""
+    """Something to push for one of this shop's orders, that Shopify did not cause."""
     payload = event.payload or {}
-    if kind(event.topic, payload) is None or (event.actor or "").startswith("shopify:"):
+    if action(event.topic, payload) is None or (event.actor or "").startswith("shopify:"):
         return False
     domain = url[len(SCHEME):]
     return (payload.get("channel") == "shopify"
@@ -138,17 +132,37 @@ def wants(url: str, event: OutboxEvent) -> bool:
 # --------------------------------------------------------------------------- one push
 
 @dataclass(frozen=True)
+class RefundPush:
+    """A refund of our returns, as Shopify is to get it."""
+
+    key: str                                # @idempotent key, stable per refund
+    note: str                               # carries `marker`, which a retry looks for
+    marker: str
+    amount: Decimal                         # the money back (shop currency)
+    shipping: Decimal
+    currency: str
+    lines: tuple[tuple[str, int], ...]      # (Shopify line item id, units)
+
+
+@dataclass(frozen=True)
 class Push:
     """Everything a push needs, read in the relay's claim (no database during the calls)."""
 
-    kind: str               # shipment | cancel
+    kind: str     # shipment | handover | ready | edit | cancel | refund | skip | invalid
     domain: str
     api_version: str
     token: str | None
     order_gid: str
-    lines: tuple[tuple[str, int], ...] = ()   # (Shopify line item id, quantity shipped)
+    lines: tuple[tuple[str, int], ...] = ()    # (Shopify line item id, units) shipped, ...
     carrier: str | None = None
     tracking_number: str | None = None
+    targets: tuple[tuple[str, int], ...] = ()  # edit: (Shopify line item id, quantity)
+    refund: RefundPush | None = None
+    note: str | None = None   # skip/invalid: why; edit: the staff note
+
+    @property
+    def pickup(self) -> bool:
+        return self.kind in ("handover", "ready")
 
 
 @dataclass(frozen=True)
@@ -160,103 +174,158 @@ class Result:
     counts: bool = True   # False: throttled, the attempt budget is not spent
 
 
+@dataclass(frozen=True)
+class Target:
+    """What `prepare` knows before it reads what the event needs."""
+
+    domain: str
+    api_version: str
+    token: str | None
+    order_gid: str
+    order_id: int
+    number: str
+
+    def push(self, kind: str, **fields: Any) -> Push:
+        return Push(kind=kind, domain=self.domain, api_version=self.api_version,
+                    token=self.token, order_gid=self.order_gid, **fields)
+
+
 def prepare(session: Session, url: str, event: OutboxEvent) -> Push:
     domain = url[len(SCHEME):]
     shop = session.scalars(select(ShopifyShop).where(ShopifyShop.domain == domain)).first()
     payload = event.payload or {}
-    order_id = str(payload.get("external_id") or "").rsplit("/", 1)[-1]
-    lines: list[tuple[str, int]] = []
-    what = kind(event.topic, payload) or "none"
-    if what == "shipment":
-        rows = session.execute(
-            select(OrderLine.external_id, FulfillmentLine.picked_quantity,
-                   FulfillmentLine.quantity)
-            .join(OrderLine, OrderLine.id == FulfillmentLine.order_line_id)
-            .where(FulfillmentLine.fulfillment_id == payload["fulfillment_id"])
-            .order_by(FulfillmentLine.id)).all()
-        for ext, picked, qty in rows:
-            shipped = qty if picked is None else picked
-            if ext and shipped > 0:
-                lines.append((str(ext), shipped))
-    return Push(kind=what, domain=domain,
-                api_version=shop.api_version if shop else "",
-                token=shop.access_token if shop else None,
-                order_gid=f"gid://shopify/Order/{order_id}", lines=tuple(lines),
-                carrier=payload.get("carrier"), tracking_number=payload.get("tracking_number"))
+    order_sid = str(payload.get("external_id") or "").rsplit("/", 1)[-1]
+    target = Target(domain=domain, api_version=shop.api_version if shop else "",
+                    token=shop.access_token if shop else None,
+                    order_gid=mutations.gid("Order", order_sid), order_id=event.aggregate_id,
+                    number=str(payload.get("number") or event.aggregate_id))
+    what = action(event.topic, payload)
+    if what is None:
+        return target.push("skip", note="nothing to push for this event")
+    earlier = pushed_before(session, url, event)
+    if earlier is not None:
+        return target.push("skip", note=f"pushed already by delivery {earlier}")
+    return BUILDERS[what](session, target, payload)
 
 
-def _tail(gid: Any) -> str:
-    return str(gid or "").rsplit("/", 1)[-1]
+def pushed_before(session: Session, url: str, event: OutboxEvent) -> int | None:
+    """A delivered delivery of another event of the same order to this shop that made the
+    push this one would make (the same `once_key`); its id."""
+    key = once_key(event.topic, event.payload or {})
+    if key is None:
+        return None
+    rows = session.execute(
+        select(Delivery.id, OutboxEvent.topic, OutboxEvent.payload)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .join(OutboxEvent, OutboxEvent.id == Delivery.outbox_id)
+        .where(Subscription.url == url, Delivery.aggregate == event.aggregate,
+               Delivery.aggregate_id == event.aggregate_id, Delivery.outbox_id != event.id,
+               Delivery.status == "delivered")
+        .order_by(Delivery.id))
+    for delivery_id, topic, payload in rows:
+        if once_key(topic, payload or {}) == key:
+            return int(delivery_id)
+    return None
 
 
-def _user_errors(result: dict[str, Any] | None, *keys: str) -> str | None:
-    errors: list[str] = []
-    for key in keys:
-        for e in (result or {}).get(key) or []:
-            if isinstance(e, dict):
-                field = ".".join(str(f) for f in (e.get("field") or []))
-                errors.append(f"{field}: {e.get('message')}" if field else str(e.get("message")))
-    return ("userErrors: " + "; ".join(errors))[:1000] if errors else None
+def _fulfilled_lines(session: Session, fulfillment_id: int) -> tuple[tuple[str, int], ...]:
+    """(Shopify line item id, units) of one fulfillment: picked units where a pick was
+    recorded (a short pick sends fewer), else its quantity."""
+    rows = session.execute(
+        select(OrderLine.external_id, FulfillmentLine.picked_quantity, FulfillmentLine.quantity)
+        .join(OrderLine, OrderLine.id == FulfillmentLine.order_line_id)
+        .where(FulfillmentLine.fulfillment_id == fulfillment_id)
+        .order_by(FulfillmentLine.id)).all()
+    out = []
+    for ext, picked, quantity in rows:
+        units = quantity if picked is None else picked
+        if ext and units > 0:
+            out.append((str(ext), units))
+    return tuple(out)
 
 
-def open_fulfillment_orders(push: Push) -> list[dict[str, Any]]:
-    data = client.graphql(push.domain, push.api_version, push.token or "",
-                          OPEN_FULFILLMENT_ORDERS_QUERY, {"id": push.order_gid})
-    order = data.get("order")
-    if not isinstance(order, dict):
-        raise client.ShopifyApiError(f"Shopify does not know order {push.order_gid}")
-    nodes = (order.get("fulfillmentOrders") or {}).get("nodes") or []
-    return [n for n in nodes if isinstance(n, dict) and n.get("status") in OPEN_STATUSES]
+def _cancel(session: Session, target: Target, payload: dict[str, Any]) -> Push:
+    return target.push("cancel")
 
 
-def line_items_by_fulfillment_order(push: Push, fulfillment_orders: list[dict[str, Any]]
-                                    ) -> list[dict[str, Any]]:
-    """Our shipped lines spread over the open fulfillment orders' remaining quantities."""
-    picked: dict[str, list[dict[str, Any]]] = {}
-    for ext, quantity in push.lines:
-        left = quantity
-        for fo in fulfillment_orders:
-            for item in (fo.get("lineItems") or {}).get("nodes") or []:
-                if left <= 0 or _tail((item.get("lineItem") or {}).get("id")) != _tail(ext):
-                    continue
-                take = min(left, int(item.get("remainingQuantity") or 0))
-                if take > 0:
-                    picked.setdefault(fo["id"], []).append({"id": item["id"],
-                                                            "quantity": take})
-                    left -= take
-        if left > 0:
-            raise client.ShopifyApiError(
-                f"no open fulfillment order line on {push.order_gid} for line item {ext} "
-                f"({left} unit(s))")
-    return [{"fulfillmentOrderId": fo_id, "fulfillmentOrderLineItems": items}
-            for fo_id, items in picked.items()]
+def _edit(session: Session, target: Target, payload: dict[str, Any]) -> Push:
+    """Every Shopify line at ordered - cancelled here, read now (the latest state: a retry
+    or a later edit converges on it); every line at 0 is a cancel."""
+    lines = session.scalars(select(OrderLine).where(OrderLine.order_id == target.order_id)
+                            .order_by(OrderLine.line_no)).all()
+    targets = tuple((str(ln.external_id), ln.quantity - ln.cancelled) for ln in lines
+                    if ln.external_id)
+    if not targets:
+        return target.push("skip", note="no line of this order is a Shopify line item")
+    if all(quantity == 0 for _, quantity in targets) and len(targets) == len(lines):
+        return target.push("cancel")
+    return target.push("edit", targets=targets,
+                       note=f"units cancelled in the OMS (order {target.number})")
 
 
-def fulfillment_create(push: Push) -> str | None:
-    """`fulfillmentCreate` for the shipped lines; the user errors' text, or None."""
-    groups = line_items_by_fulfillment_order(push, open_fulfillment_orders(push))
-    if not groups:
-        raise client.ShopifyApiError(f"nothing shipped to report on {push.order_gid}")
-    fulfillment: dict[str, Any] = {"lineItemsByFulfillmentOrder": groups,
-                                   "notifyCustomer": False}
-    if push.tracking_number:
-        fulfillment["trackingInfo"] = {"company": push.carrier, "number": push.tracking_number}
-    data = client.graphql(push.domain, push.api_version, push.token or "", FULFILLMENT_CREATE,
-                          {"fulfillment": fulfillment})
-    return _user_errors(data.get("fulfillmentCreate"), "userErrors")
+def _fulfillment(session: Session, target: Target, payload: dict[str, Any]) -> Push:
+    f = session.get(Fulfillment, payload["fulfillment_id"])
+    if f is None:
+        return target.push("skip", note=f"no fulfillment {payload['fulfillment_id']}")
+    if f.method == "ship" and f.status == "shipped":
+        return target.push("shipment", lines=_fulfilled_lines(session, f.id),
+                           carrier=f.carrier, tracking_number=f.tracking_number)
+    if f.method == "pickup" and f.status == "picked_up":
+        return target.push("handover", lines=_fulfilled_lines(session, f.id))
+    if f.method == "pickup" and f.status == "cancelled":  # not collected in time
+        return _edit(session, target, payload)
+    return target.push("skip", note=f"fulfillment {f.id} ({f.method}) is {f.status}")
 
 
-def order_cancel(push: Push) -> str | None:
-    """`orderCancel` (reason OTHER, no refund, no restock, customer not notified)."""
-    data = client.graphql(push.domain, push.api_version, push.token or "", ORDER_CANCEL,
-                          {"orderId": push.order_gid, "reason": "OTHER", "refund": False,
-                           "restock": False, "notifyCustomer": False})
-    return _user_errors(data.get("orderCancel"), "orderCancelUserErrors", "userErrors")
+def _ready(session: Session, target: Target, payload: dict[str, Any]) -> Push:
+    f = session.get(Fulfillment, payload["fulfillment_id"])
+    if f is None or f.method != "pickup" or f.status != "ready_for_pickup":
+        # Collected or expired before the push went: Shopify would email a stale notice.
+        what = "gone" if f is None else f.status
+        return target.push("skip", note=f"pickup {payload['fulfillment_id']} is {what}")
+    return target.push("ready", lines=_fulfilled_lines(session, f.id))
 
+
+def _refund(session: Session, target: Target, payload: dict[str, Any]) -> Push:
+    refund = session.get(Refund, payload["refund_id"])
+    if refund is None or refund.status != "pending":
+        return target.push("skip", note=f"refund {payload['refund_id']} is not ours to send")
+    ret = session.get(Return, refund.return_id)
+    assert ret is not None  # a refund belongs to a return
+    external = dict(session.execute(select(OrderLine.id, OrderLine.external_id)
+                                    .where(OrderLine.order_id == ret.order_id)).all())
+    units: dict[str, int] = {}
+    for rl in ret.lines:
+        if rl.received <= 0:  # cancelled before it arrived: not refunded
+            continue
+        ext = external.get(rl.order_line_id)
+        if not ext:
+            return target.push("invalid", note=f"return R-{ret.id}: order line "
+                                               f"{rl.order_line_id} is not a Shopify line item")
+        units[str(ext)] = units.get(str(ext), 0) + rl.received
+    key = f"oms-refund-{mutations.tail(target.order_gid)}-{refund.id}"
+    marker = f"[{key}]"
+    return target.push("refund", refund=RefundPush(
+        key=key, marker=marker, note=f"Return R-{ret.id} of order {target.number} {marker}",
+        amount=refund.amount, shipping=refund.shipping, currency=refund.currency,
+        lines=tuple(units.items())))
+
+
+BUILDERS: dict[str, Callable[[Session, Target, dict[str, Any]], Push]] = {
+    "cancel": _cancel,
+    "edit": _edit,
+    "fulfillment": _fulfillment,
+    "ready": _ready,
+    "refund": _refund,
+}
 
 MUTATIONS: dict[str, Callable[[Push], str | None]] = {
-    "shipment": fulfillment_create,
-    "cancel": order_cancel,
+    "shipment": mutations.fulfillment_create,
+    "handover": mutations.fulfillment_create,
+    "ready": mutations.prepared_for_pickup,
+    "edit": mutations.order_edit,
+    "cancel": mutations.order_cancel,
+    "refund": mutations.refund_create,
 }
 
 
@@ -266,11 +335,15 @@ def send(push: Push) -> Result:
     def ms() -> int:
         return int((time.monotonic() - started) * 1000)
 
+    if push.kind == "skip":
+        return Result(True, None, ms())
+    if push.kind == "invalid":
+        return Result(False, push.note, ms())
     if not push.token:
         return Result(False, f"shop {push.domain} has no access token", ms())
     mutation = MUTATIONS.get(push.kind)
     if mutation is None:
-        return Result(False, "nothing to push for this event", ms())
+        return Result(False, f"nothing to push for a {push.kind}", ms())
     try:
         error = mutation(push)
     except client.Throttled as exc:

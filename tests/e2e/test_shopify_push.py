@@ -1,143 +1,83 @@
-"""Our shipments and cancellations pushed back to Shopify through the outbound relay. Here
-"Shopify" is a real HTTP server on a loopback port speaking Admin GraphQL: it checks the
-operation and variables it gets and answers in Shopify's documented shapes (fulfillment
-orders, `fulfillmentCreate`, `orderCancel`, `userErrors`, `THROTTLED`)."""
+"""What we do to Shopify's orders, pushed back to Shopify through the outbound relay:
+shipments, BOPIS ready and handed over, line cancellations as order edits, whole cancels and
+refunds of our returns. Here "Shopify" is a real HTTP server on a loopback port speaking Admin
+GraphQL (tests/e2e/shopify_admin_stub.py): it keeps the orders' state, checks every operation
+and its variables, and answers in Shopify's documented shapes (`userErrors`, `THROTTLED`,
+fulfillment orders, calculated orders, refunds and transactions)."""
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+import copy
 
 import pytest
 from sqlalchemy import select, update
 
 from core import jobs
 from core.db import read_session, unit_of_work, utcnow
+from fulfillment.models import Fulfillment
 from integrations.outbound.models import Delivery, Subscription
 from inventory import services
-from tests.e2e.test_shopify_webhooks import ORDER_ID, deliver, load
-from tests.support import CAUSE
+from oms import events
+from oms.models import Order, OutboxEvent
+from tests.e2e.shopify_admin_stub import TOKEN, FakeShopify, FulfillmentOrder, start
+from tests.e2e.test_shopify_webhooks import ORDER_ID, POS_LOCATION, deliver, load
+from tests.support import CAUSE, assert_ledger_clean
 
 API = "/api/v1"
-TOKEN = "shpat_push_0123456789abcdef"
 SECRET = "shpss_push_loopback"
-API_VERSION = "2025-10"
+ORDER_GID = f"gid://shopify/Order/{ORDER_ID}"
 OPEN_FO = "gid://shopify/FulfillmentOrder/1046000002"
 CLOSED_FO = "gid://shopify/FulfillmentOrder/1046000001"
+PICKUP_FO = "gid://shopify/FulfillmentOrder/1046000003"
 JKT_ITEM, SOCK_ITEM = 866550311766439020, 141249953214522974  # orders_create.json
-COST = {"cost": {"requestedQueryCost": 10, "actualQueryCost": 10,
-                 "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1990,
-                                    "restoreRate": 100.0}}}
-
-
-def _fo(gid: str, status: str, remaining: int) -> dict[str, Any]:
-    return {
-        "id": gid, "status": status,
-        "deliveryMethod": {"methodType": "SHIPPING"},
-        "assignedLocation": {"location": {"id": "gid://shopify/Location/999"}},
-        "lineItems": {"nodes": [
-            {"id": f"gid://shopify/FulfillmentOrderLineItem/{gid[-1]}1",
-             "remainingQuantity": 2 * remaining,
-             "lineItem": {"id": f"gid://shopify/LineItem/{JKT_ITEM}"}},
-            {"id": f"gid://shopify/FulfillmentOrderLineItem/{gid[-1]}2",
-             "remainingQuantity": remaining,
-             "lineItem": {"id": f"gid://shopify/LineItem/{SOCK_ITEM}"}}]}}
-
-
-class FakeShopify:
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.throttle = 0           # THROTTLED answers to give to the next mutations
-        self.user_errors = False
-
-    def mutations(self, name: str) -> list[dict[str, Any]]:
-        return [r for r in self.requests if f"{name}(" in r["query"]]
-
-    def answer(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        if query.lstrip().startswith("mutation") and self.throttle:
-            self.throttle -= 1
-            return {"errors": [{"message": "Throttled", "extensions": {
-                "code": "THROTTLED",
-                "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-                "extensions": COST}
-        if "fulfillmentCreate(" in query:
-            given = variables["fulfillment"]
-            assert set(given) >= {"lineItemsByFulfillmentOrder", "notifyCustomer"}
-            if self.user_errors:
-                return {"data": {"fulfillmentCreate": {"fulfillment": None, "userErrors": [{
-                    "field": ["fulfillment"],
-                    "message": "Fulfillment order 1046000002 has an unfulfillable status= "
-                               "closed."}]}}, "extensions": COST}
-            return {"data": {"fulfillmentCreate": {
-                "fulfillment": {"id": "gid://shopify/Fulfillment/255858046", "status": "SUCCESS"},
-                "userErrors": []}}, "extensions": COST}
-        if "orderCancel(" in query:
-            assert set(variables) == {"orderId", "reason", "refund", "restock", "notifyCustomer"}
-            return {"data": {"orderCancel": {
-                "job": {"id": "gid://shopify/Job/1", "done": False},
-                "orderCancelUserErrors": [], "userErrors": []}}, "extensions": COST}
-        if "fulfillmentOrders(" in query:
-            assert variables == {"id": f"gid://shopify/Order/{ORDER_ID}"}
-            return {"data": {"order": {"fulfillmentOrders": {"nodes": [
-                _fo(CLOSED_FO, "CLOSED", 0), _fo(OPEN_FO, "OPEN", 1)]}}}, "extensions": COST}
-        return {"errors": [{"message": "unknown operation"}]}
+PICKUP_ORDER, PICKUP_ITEM = 5940139491234, 466157049          # orders_create_pickup.json
+PICKUP_LOCATION = "123"                                       # Shopify's SoHo pickup
 
 
 @pytest.fixture
-def fake_shopify(monkeypatch):
+def api_version() -> str:
+    return "2026-04"
+
+
+@pytest.fixture
+def fake_shopify(monkeypatch, api_version):
     fake = FakeShopify()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-            ok = (self.path == f"/admin/api/{API_VERSION}/graphql.json"
-                  and self.headers.get("X-Shopify-Access-Token") == TOKEN)
-            fake.requests.append({"query": body.get("query", ""),
-                                  "variables": body.get("variables") or {}})
-            payload = (fake.answer(body.get("query", ""), body.get("variables") or {}) if ok
-                       else {"errors": "[API] Invalid API key or access token"})
-            data = json.dumps(payload).encode()
-            self.send_response(200 if ok else 401)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fake.api_version = api_version
+    fake.add_order(ORDER_ID, {JKT_ITEM: 2, SOCK_ITEM: 1}, paid="262.50", fulfillment_orders=[
+        FulfillmentOrder(CLOSED_FO, "SHIPPING", "999", {str(JKT_ITEM): 0, str(SOCK_ITEM): 0},
+                         status="CLOSED"),
+        FulfillmentOrder(OPEN_FO, "SHIPPING", "999", {str(JKT_ITEM): 2, str(SOCK_ITEM): 1})])
+    fake.add_order(PICKUP_ORDER, {PICKUP_ITEM: 2}, paid="25.00", fulfillment_orders=[
+        FulfillmentOrder(PICKUP_FO, "PICK_UP", PICKUP_LOCATION, {str(PICKUP_ITEM): 2})])
+    server = start(fake)
     monkeypatch.setenv("OMS_SHOPIFY_PROTOCOL", "http")
     monkeypatch.setenv("OMS_DELIVERY_BACKOFF_SECONDS", "0.01")
     monkeypatch.setenv("OMS_DELIVERY_MAX_BACKOFF_SECONDS", "0.05")
-    fake.domain = f"127.0.0.1:{server.server_address[1]}"  # type: ignore[attr-defined]
     yield fake
     server.shutdown()
     server.server_close()
+    assert fake.refused == [], "requests Shopify would have refused"
 
 
 @pytest.fixture
-def shop(app, network, fake_shopify):
+def shop(app, network, fake_shopify, api_version):
     for sku in ("JKT-1", "SOCK-1"):
         services.receive(sku, "dc-east", 10, CAUSE)
     result = app.test_cli_runner().invoke(args=[
         "integrations", "shopify", "add-shop", fake_shopify.domain, "--secret", SECRET,
-        "--access-token", TOKEN, "--api-version", API_VERSION])
+        "--access-token", TOKEN, "--api-version", api_version,
+        "--location", f"{PICKUP_LOCATION}=store-soho", "--location", f"{POS_LOCATION}=store-soho"])
     assert "pushed to it" in result.output, result.output
     client = app.test_client()
     response = deliver(client, load("orders_create"), shop=fake_shopify.domain, secret=SECRET)
     assert response.status_code == 200
     fake_shopify.requests.clear()
-    with read_session() as session:
-        from oms.models import Order
+    return {"client": client, "order_id": order_id(f"{fake_shopify.domain}/{ORDER_ID}")}
 
-        order = session.scalars(select(Order).where(
-            Order.external_id == f"{fake_shopify.domain}/{ORDER_ID}")).one()
-        return {"client": client, "order_id": order.id}
+
+def order_id(external_id: str) -> int:
+    with read_session() as session:
+        return session.scalars(select(Order.id).where(Order.external_id == external_id)).one()
 
 
 def push_deliveries() -> list[Delivery]:
@@ -145,6 +85,18 @@ def push_deliveries() -> list[Delivery]:
         return list(session.scalars(
             select(Delivery).join(Subscription, Subscription.id == Delivery.subscription_id)
             .where(Subscription.url.startswith("shopify://")).order_by(Delivery.id)))
+
+
+def pushed() -> list[tuple[str, str]]:
+    return [(d.topic, d.status) for d in push_deliveries()]
+
+
+def time_passes() -> None:
+    """Every pending delivery is due now, and the sweep sends them."""
+    with unit_of_work() as uow:
+        uow.session.execute(update(Delivery).values(next_attempt_at=utcnow()))
+        uow.commit()
+    jobs.run_job("integrations.outbound.jobs.sweep")
 
 
 def ship_everything(as_role) -> None:
@@ -158,6 +110,13 @@ def ship_everything(as_role) -> None:
                         {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"})
     assert response.status_code == 200, response.get_json()
 
+
+def lines_by_sku(cs, order: int) -> dict[str, int]:
+    view = cs.get(f"{API}/orders/{order}").get_json()
+    return {ln["sku"]: ln["line_id"] for ln in view["lines"]}
+
+
+# ------------------------------------------------------------------ shipments and cancels
 
 def test_a_shipment_is_a_fulfillment_create_on_the_open_fulfillment_order(shop, fake_shopify,
                                                                          as_role):
@@ -174,16 +133,16 @@ def test_a_shipment_is_a_fulfillment_create_on_the_open_fulfillment_order(shop, 
         "notifyCustomer": False}
     [d] = push_deliveries()
     assert (d.topic, d.status, d.attempts) == ("order.fulfilled", "delivered", 1)
+    assert fake_shopify.orders[ORDER_GID].fulfillment_orders[1].status == "CLOSED"
 
 
 def test_a_cancellation_by_customer_service_is_an_order_cancel(shop, fake_shopify, cs):
     assert cs.post(f"{API}/orders/{shop['order_id']}/cancel", {}).status_code == 200
     [cancel] = fake_shopify.mutations("orderCancel")
-    assert cancel["variables"] == {"orderId": f"gid://shopify/Order/{ORDER_ID}",
-                                   "reason": "OTHER", "refund": False, "restock": False,
-                                   "notifyCustomer": False}
-    assert [(d.topic, d.status) for d in push_deliveries()] == [("order.cancelled",
-                                                                 "delivered")]
+    assert cancel["variables"] == {"orderId": ORDER_GID, "reason": "OTHER", "refund": False,
+                                   "restock": False, "notifyCustomer": False}
+    assert pushed() == [("order.cancelled", "delivered")]
+    assert fake_shopify.orders[ORDER_GID].cancelled_at is not None
 
 
 def test_throttled_once_then_delivered_without_spending_the_budget(shop, fake_shopify, cs):
@@ -197,10 +156,7 @@ def test_throttled_once_then_delivered_without_spending_the_budget(shop, fake_sh
         assert row is not None
         assert (row.next_attempt_at - row.history[0].at).total_seconds() >= 2
     assert jobs.run_job("integrations.outbound.jobs.sweep") == 0  # not due yet
-    with unit_of_work() as uow:  # two seconds pass
-        uow.session.execute(update(Delivery).values(next_attempt_at=utcnow()))
-        uow.commit()
-    jobs.run_job("integrations.outbound.jobs.sweep")
+    time_passes()
     [d] = push_deliveries()
     assert (d.status, d.attempts) == ("delivered", 1)
     assert len(fake_shopify.mutations("orderCancel")) == 2
@@ -229,3 +185,268 @@ def test_a_cancellation_shopify_told_us_is_not_pushed_back(shop, fake_shopify):
     assert fake_shopify.mutations("orderCancel") == []
     assert push_deliveries() == []
 
+
+# ------------------------------------------------------------------ BOPIS
+
+@pytest.fixture
+def pickup(shop, fake_shopify):
+    services.receive("SOCK-1", "store-soho", 5, CAUSE)
+    response = deliver(shop["client"], load("orders_create_pickup"), shop=fake_shopify.domain,
+                       secret=SECRET)
+    assert response.status_code == 200
+    fake_shopify.requests.clear()
+    order = order_id(f"{fake_shopify.domain}/{PICKUP_ORDER}")
+    with read_session() as session:
+        [f] = session.scalars(select(Fulfillment).where(Fulfillment.order_id == order))
+        assert (f.method, f.location_code) == ("pickup", "store-soho")
+    return {"order_id": order, "fulfillment_id": f.id}
+
+
+def test_bopis_ready_then_handed_over_is_prepared_for_pickup_then_fulfilled(pickup, fake_shopify,
+                                                                            as_role):
+    store = as_role("store", "store-soho")
+    url = f"{API}/fulfillments/{pickup['fulfillment_id']}"
+    ready = store.post(f"{url}/ready-for-pickup").get_json()
+    [prepared] = fake_shopify.mutations("fulfillmentOrderLineItemsPreparedForPickup")
+    assert prepared["variables"] == {
+        "input": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": PICKUP_FO}]}}
+    assert fake_shopify.ready_notices == [PICKUP_FO]  # Shopify emails the customer, once
+    assert fake_shopify.mutations("fulfillmentCreate") == []
+
+    assert store.post(f"{url}/pickup", {"code": ready["pickup_code"]}).status_code == 200
+    [handed] = fake_shopify.mutations("fulfillmentCreate")
+    assert handed["variables"] == {"fulfillment": {  # no tracking: Shopify marks it picked up
+        "lineItemsByFulfillmentOrder": [{
+            "fulfillmentOrderId": PICKUP_FO, "fulfillmentOrderLineItems": [
+                {"id": "gid://shopify/FulfillmentOrderLineItem/31", "quantity": 2}]}],
+        "notifyCustomer": False}}
+    assert pushed() == [("fulfillment.ready_for_pickup", "delivered"),
+                        ("order.fulfilled", "delivered")]
+    pickup_fo = fake_shopify.orders[f"gid://shopify/Order/{PICKUP_ORDER}"].fulfillment_orders[0]
+    assert (pickup_fo.status, pickup_fo.remaining) == ("CLOSED", {str(PICKUP_ITEM): 0})
+    assert_ledger_clean()
+
+
+def test_ready_for_pickup_whose_answer_was_lost_is_done_on_the_retry(pickup, fake_shopify,
+                                                                     as_role):
+    fake_shopify.lose.add("fulfillmentOrderLineItemsPreparedForPickup")
+    store = as_role("store", "store-soho")
+    assert store.post(f"{API}/fulfillments/{pickup['fulfillment_id']}/ready-for-pickup"
+                      ).status_code == 200
+    [d] = push_deliveries()
+    assert (d.status, d.attempts) == ("pending", 1) and "500" in (d.last_error or "")
+    time_passes()
+    # Shopify says nothing is left to prepare: that is what the first attempt did.
+    assert len(fake_shopify.mutations("fulfillmentOrderLineItemsPreparedForPickup")) == 2
+    assert pushed() == [("fulfillment.ready_for_pickup", "delivered")]
+    assert fake_shopify.ready_notices == [PICKUP_FO]
+
+
+def test_a_hand_over_told_twice_is_pushed_once(pickup, fake_shopify, as_role):
+    """The fulfillment events work writes `fulfillment.picked_up` beside the order's status
+    change: whichever the relay takes first pushes, the other finds it done."""
+    store = as_role("store", "store-soho")
+    url = f"{API}/fulfillments/{pickup['fulfillment_id']}"
+    code = store.post(f"{url}/ready-for-pickup").get_json()["pickup_code"]
+    assert store.post(f"{url}/pickup", {"code": code}).status_code == 200
+    with unit_of_work() as uow:
+        order = uow.session.get(Order, pickup["order_id"])
+        events.record(uow, order, "fulfillment.picked_up", "handed over at store-soho",
+                      actor="test:store", source="store", topic="fulfillment.picked_up",
+                      data={"fulfillment_id": pickup["fulfillment_id"], "location": "store-soho"})
+        uow.commit()
+    jobs.run_job("integrations.outbound.jobs.sweep")
+    assert pushed() == [("fulfillment.ready_for_pickup", "delivered"),
+                        ("order.fulfilled", "delivered"),
+                        ("fulfillment.picked_up", "delivered")]
+    assert len(fake_shopify.mutations("fulfillmentCreate")) == 1
+    assert fake_shopify.refused == []
+
+
+# ------------------------------------------------------------------ line cancellations
+
+def test_line_cancellations_are_order_edits_to_ordered_minus_cancelled(shop, fake_shopify, cs,
+                                                                       as_role):
+    lines = lines_by_sku(cs, shop["order_id"])
+    assert cs.post(f"{API}/orders/{shop['order_id']}/cancel", {
+        "lines": [{"line_id": lines["JKT-1"], "quantity": 1}],
+        "reason": "customer asked"}).status_code == 200
+    [begin] = fake_shopify.mutations("orderEditBegin")
+    assert begin["variables"] == {"id": ORDER_GID}
+    [set_jacket] = fake_shopify.mutations("orderEditSetQuantity")
+    calculated = set_jacket["variables"]["id"]
+    assert calculated.startswith("gid://shopify/CalculatedOrder/")
+    assert set_jacket["variables"] == {
+        "id": calculated, "lineItemId": f"gid://shopify/CalculatedLineItem/{JKT_ITEM}",
+        "quantity": 1, "restock": False}
+    [commit] = fake_shopify.mutations("orderEditCommit")
+    assert commit["variables"]["id"] == calculated
+    assert commit["variables"]["notifyCustomer"] is False
+    assert commit["variables"]["staffNote"].startswith("units cancelled in the OMS")
+    shopify_order = fake_shopify.orders[ORDER_GID]
+    assert shopify_order.quantities == {str(JKT_ITEM): 1, str(SOCK_ITEM): 1}
+
+    # The sock next: the jacket is at its target already and is left alone.
+    assert cs.post(f"{API}/orders/{shop['order_id']}/cancel", {
+        "lines": [{"line_id": lines["SOCK-1"], "quantity": 1}]}).status_code == 200
+    assert [r["variables"]["lineItemId"] for r in
+            fake_shopify.mutations("orderEditSetQuantity")] == [
+        f"gid://shopify/CalculatedLineItem/{JKT_ITEM}",
+        f"gid://shopify/CalculatedLineItem/{SOCK_ITEM}"]
+    assert fake_shopify.mutations("orderEditSetQuantity")[1]["variables"]["quantity"] == 0
+    assert shopify_order.quantities == {str(JKT_ITEM): 1, str(SOCK_ITEM): 0}
+    assert shopify_order.commits == 2
+
+    # What is left ships, and Shopify's open work is exactly that.
+    ship_everything(as_role)
+    create = fake_shopify.mutations("fulfillmentCreate")[-1]["variables"]["fulfillment"]
+    assert create["lineItemsByFulfillmentOrder"] == [{
+        "fulfillmentOrderId": OPEN_FO, "fulfillmentOrderLineItems": [
+            {"id": "gid://shopify/FulfillmentOrderLineItem/21", "quantity": 1}]}]
+    assert pushed() == [("order.updated", "delivered"), ("order.updated", "delivered"),
+                        ("order.fulfilled", "delivered")]
+
+
+def test_an_edit_committed_whose_answer_was_lost_is_not_cancelled_twice(shop, fake_shopify,
+                                                                         cs):
+    fake_shopify.lose.add("orderEditCommit")
+    lines = lines_by_sku(cs, shop["order_id"])
+    assert cs.post(f"{API}/orders/{shop['order_id']}/cancel", {
+        "lines": [{"line_id": lines["JKT-1"], "quantity": 1}]}).status_code == 200
+    [d] = push_deliveries()
+    assert (d.status, d.attempts) == ("pending", 1) and "500" in (d.last_error or "")
+    shopify_order = fake_shopify.orders[ORDER_GID]
+    assert shopify_order.quantities[str(JKT_ITEM)] == 1  # Shopify did commit it
+    time_passes()
+    assert pushed() == [("order.updated", "delivered")]
+    # The retry began an edit, found the jacket at 1 and changed (and committed) nothing.
+    assert len(fake_shopify.mutations("orderEditBegin")) == 2
+    assert len(fake_shopify.mutations("orderEditSetQuantity")) == 1
+    assert (shopify_order.quantities[str(JKT_ITEM)], shopify_order.commits) == (1, 1)
+
+
+def test_throttled_in_the_middle_of_an_edit_commits_it_once_later(shop, fake_shopify, cs):
+    lines = lines_by_sku(cs, shop["order_id"])
+    fake_shopify.throttle_call["orderEditSetQuantity"] = 2  # the bucket runs dry mid-edit
+    assert cs.post(f"{API}/orders/{shop['order_id']}/cancel", {
+        "lines": [{"line_id": lines["JKT-1"], "quantity": 1},
+                  {"line_id": lines["SOCK-1"], "quantity": 1}]}).status_code == 200
+    [d] = push_deliveries()
+    assert (d.status, d.attempts) == ("pending", 0)
+    shopify_order = fake_shopify.orders[ORDER_GID]
+    assert shopify_order.commits == 0  # the staged edit was dropped, nothing committed
+    time_passes()
+    assert pushed() == [("order.updated", "delivered")]
+    assert shopify_order.quantities == {str(JKT_ITEM): 1, str(SOCK_ITEM): 0}
+    assert shopify_order.commits == 1
+
+
+def test_every_line_cancelled_here_cancels_the_order_on_shopify(shop, fake_shopify, cs):
+    lines = lines_by_sku(cs, shop["order_id"])
+    assert cs.post(f"{API}/orders/{shop['order_id']}/cancel", {
+        "lines": [{"line_id": lines["JKT-1"], "quantity": 2},
+                  {"line_id": lines["SOCK-1"], "quantity": 1}]}).status_code == 200
+    assert fake_shopify.mutations("orderEditBegin") == []
+    [cancel] = fake_shopify.mutations("orderCancel")
+    assert cancel["variables"]["orderId"] == ORDER_GID
+    assert pushed() == [("order.updated", "delivered")]
+
+
+# ------------------------------------------------------------------ refunds
+
+def return_a_damaged_jacket(cs, as_role, order: int) -> dict:
+    """One jacket back at the SoHo store, damaged (its policy refunds the shipping)."""
+    jacket = lines_by_sku(cs, order)["JKT-1"]
+    created = cs.post(f"{API}/returns", {
+        "order_id": order, "location": "store-soho",
+        "lines": [{"line_id": jacket, "quantity": 1, "reason": "damaged"}]})
+    assert created.status_code == 201, created.get_json()
+    store = as_role("store", "store-soho")
+    received = store.post(f"{API}/returns/{created.get_json()['id']}/receive", {
+        "lines": [{"line_id": jacket, "quantity": 1, "disposition": "restock"}]})
+    assert received.status_code == 200, received.get_json()
+    return received.get_json()
+
+
+def refund_input(ret: dict, number: str, sale: str) -> dict:
+    key = f"oms-refund-{ORDER_ID}-{ret['refund']['id']}"
+    return {"orderId": ORDER_GID, "notify": False,
+            "note": f"Return R-{ret['id']} of order {number} [{key}]",
+            "refundLineItems": [{"lineItemId": f"gid://shopify/LineItem/{JKT_ITEM}",
+                                 "quantity": 1, "restockType": "NO_RESTOCK"}],
+            "shipping": {"amount": "10.00"},
+            "transactions": [{"orderId": ORDER_GID, "parentId": sale, "kind": "REFUND",
+                              "gateway": "shopify_payments", "amount": "130.00"}]}
+
+
+def test_a_refund_of_our_return_is_a_refund_create_against_the_payment(shop, fake_shopify, cs,
+                                                                       as_role):
+    ship_everything(as_role)
+    ret = return_a_damaged_jacket(cs, as_role, shop["order_id"])
+    assert (ret["refund"]["amount"], ret["refund"]["shipping"]) == ("130.00", "10.00")
+    [create] = fake_shopify.mutations("refundCreate")
+    assert "refundCreate(input: $input) @idempotent(key: $idempotencyKey)" in create["query"]
+    shopify_order = fake_shopify.orders[ORDER_GID]
+    sale = shopify_order.transactions[0]["id"]
+    number = cs.get(f"{API}/orders/{shop['order_id']}").get_json()["number"]
+    assert create["variables"] == {
+        "idempotencyKey": f"oms-refund-{ORDER_ID}-{ret['refund']['id']}",
+        "input": refund_input(ret, number, sale)}
+    assert pushed() == [("order.fulfilled", "delivered"), ("refund.created", "delivered")]
+    [refund] = shopify_order.refunds
+    assert refund["answer"]["totalRefundedSet"]["shopMoney"]["amount"] == "130.00"
+
+
+def test_a_refund_whose_answer_was_lost_is_not_refunded_twice(shop, fake_shopify, cs,
+                                                              as_role):
+    ship_everything(as_role)
+    fake_shopify.lose.add("refundCreate")
+    return_a_damaged_jacket(cs, as_role, shop["order_id"])
+    [_, d] = push_deliveries()
+    assert (d.topic, d.status, d.attempts) == ("refund.created", "pending", 1)
+    time_passes()
+    assert pushed()[-1] == ("refund.created", "delivered")
+    # The retry found its marker among the order's refunds and sent nothing.
+    assert len(fake_shopify.mutations("refundCreate")) == 1
+    assert len(fake_shopify.orders[ORDER_GID].refunds) == 1
+    refunds = [t for t in fake_shopify.orders[ORDER_GID].transactions if t["kind"] == "REFUND"]
+    assert [t["amountSet"]["shopMoney"]["amount"] for t in refunds] == ["130.00"]
+
+
+@pytest.mark.parametrize("api_version", ["2025-10"])
+def test_before_2026_01_a_refund_goes_without_the_idempotent_directive(shop, fake_shopify, cs,
+                                                                       as_role):
+    ship_everything(as_role)
+    ret = return_a_damaged_jacket(cs, as_role, shop["order_id"])
+    [create] = fake_shopify.mutations("refundCreate")
+    assert "@idempotent" not in create["query"]
+    number = cs.get(f"{API}/orders/{shop['order_id']}").get_json()["number"]
+    sale = fake_shopify.orders[ORDER_GID].transactions[0]["id"]
+    assert create["variables"] == {"input": refund_input(ret, number, sale)}
+    assert pushed()[-1] == ("refund.created", "delivered")
+
+
+def test_refunds_and_cancels_shopify_made_are_not_pushed_back(shop, fake_shopify, as_role):
+    # A refund cancelling one unshipped jacket, made in Shopify: cancelled here, not edited back.
+    deliver(shop["client"], load("refunds_create"), topic="refunds/create",
+            shop=fake_shopify.domain, secret=SECRET)
+    ship_everything(as_role)
+    # Then a refund of the shipped jacket, returned at the SoHo till: a return booked here
+    # with its refund settled by Shopify, not refunded again.
+    returned = copy.deepcopy(load("refunds_create"))
+    returned["id"] = 929361463
+    returned["admin_graphql_api_id"] = "gid://shopify/Refund/929361463"
+    returned["refund_line_items"][0].update(id=104689540, restock_type="return",
+                                            location_id=int(POS_LOCATION))
+    deliver(shop["client"], returned, topic="refunds/create", shop=fake_shopify.domain,
+            secret=SECRET)
+    with read_session() as session:
+        written = [(e.topic, e.actor) for e in session.scalars(
+            select(OutboxEvent).where(OutboxEvent.topic.in_(["order.updated",
+                                                              "refund.created"]))
+            .order_by(OutboxEvent.id))]
+    assert [topic for topic, _ in written] == ["order.updated", "refund.created"]
+    assert all(actor.startswith("shopify:") for _, actor in written)
+    assert pushed() == [("order.fulfilled", "delivered")]
+    assert fake_shopify.mutations("orderEditBegin") == []
+    assert fake_shopify.mutations("refundCreate") == []
