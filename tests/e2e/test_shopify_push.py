@@ -8,12 +8,14 @@ fulfillment orders, calculated orders, refunds and transactions)."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pytest
 from sqlalchemy import select, update
 
 from core import jobs
 from core.db import read_session, unit_of_work, utcnow
+from fulfillment import use_cases as fulfilling
 from fulfillment.models import Fulfillment
 from integrations.outbound.models import Delivery, Subscription
 from inventory import services
@@ -261,6 +263,19 @@ def test_a_hand_over_told_twice_is_pushed_once(pickup, fake_shopify, as_role):
                         ("fulfillment.picked_up", "delivered")]
     assert len(fake_shopify.mutations("fulfillmentCreate")) == 1
     assert fake_shopify.refused == []
+
+
+def test_a_pickup_not_collected_in_time_cancels_the_order_on_shopify(pickup, fake_shopify,
+                                                                     as_role):
+    store = as_role("store", "store-soho")
+    assert store.post(f"{API}/fulfillments/{pickup['fulfillment_id']}/ready-for-pickup"
+                      ).status_code == 200
+    assert fulfilling.expire_pickups(utcnow() + dt.timedelta(days=30)) == 1
+    [cancel] = fake_shopify.mutations("orderCancel")
+    assert cancel["variables"]["orderId"] == f"gid://shopify/Order/{PICKUP_ORDER}"
+    assert pushed() == [("fulfillment.ready_for_pickup", "delivered"),
+                        ("order.cancelled", "delivered")]
+    assert fake_shopify.mutations("fulfillmentCreate") == []
 
 
 # ------------------------------------------------------------------ line cancellations
