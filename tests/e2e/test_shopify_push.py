@@ -278,6 +278,35 @@ def test_a_pickup_not_collected_in_time_cancels_the_order_on_shopify(pickup, fak
     assert fake_shopify.mutations("fulfillmentCreate") == []
 
 
+def test_a_pickup_expired_while_other_units_wait_is_an_order_edit(shop, fake_shopify,
+                                                                  as_role):
+    """One sock free at the store, none anywhere else: it is made ready and not collected, the
+    other waits on backorder. The expiry cancels only the pickup's unit: Shopify's line goes
+    to ordered - cancelled = 1."""
+    services.count("SOCK-1", "dc-east", 1, CAUSE)  # the shipped order holds that one
+    services.receive("SOCK-1", "store-soho", 1, CAUSE)
+    deliver(shop["client"], load("orders_create_pickup"), shop=fake_shopify.domain,
+            secret=SECRET)
+    order = order_id(f"{fake_shopify.domain}/{PICKUP_ORDER}")
+    with read_session() as session:
+        [f] = session.scalars(select(Fulfillment).where(Fulfillment.order_id == order))
+    store = as_role("store", "store-soho")
+    assert store.post(f"{API}/fulfillments/{f.id}/ready-for-pickup").status_code == 200
+    assert fulfilling.expire_pickups(utcnow() + dt.timedelta(days=30)) == 1
+    assert fake_shopify.mutations("orderCancel") == []
+    [set_quantity] = fake_shopify.mutations("orderEditSetQuantity")
+    assert set_quantity["variables"]["lineItemId"] == \
+        f"gid://shopify/CalculatedLineItem/{PICKUP_ITEM}"
+    assert (set_quantity["variables"]["quantity"], set_quantity["variables"]["restock"]) == (
+        1, False)
+    assert fake_shopify.orders[f"gid://shopify/Order/{PICKUP_ORDER}"].quantities == {
+        str(PICKUP_ITEM): 1}
+    # The expiry travels as the order's status change, carrying the expired pickup's id.
+    assert pushed() == [("fulfillment.ready_for_pickup", "delivered"),
+                        ("order.backordered", "delivered")]
+    assert_ledger_clean()
+
+
 # ------------------------------------------------------------------ line cancellations
 
 def test_line_cancellations_are_order_edits_to_ordered_minus_cancelled(shop, fake_shopify, cs,
