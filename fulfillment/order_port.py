@@ -23,6 +23,14 @@ class OrderSide(Protocol):
              source: str, topic: str | None = None, data: dict[str, Any] | None = None) -> None:
         """A timeline event (and, with `topic`, an outbox row) on the order."""
 
+    def publish(self, uow: UnitOfWork, order_id: int, topic: str, data: dict[str, Any], *,
+                actor: str) -> None:
+        """An outbox row on the order (`fulfillment.*`: `event_data`), no timeline event: the
+        timeline tells the fact in its own words (a note, the order's status change)."""
+
+    def customer_email(self, uow: UnitOfWork, order_id: int) -> str | None:
+        """Where the customer can be told (a pickup is ready): the order's email."""
+
     def handed_over(self, uow: UnitOfWork, order_id: int, moved: Moved, *, kind: str,
                     message: str, actor: str, source: str, data: dict[str, Any]) -> None:
         """Units left the node for the customer (shipped, picked up)."""

@@ -91,7 +91,8 @@ class Placement:
     allocated: dict[int, int] = field(default_factory=dict)
     backordered: dict[int, int] = field(default_factory=dict)
     unfillable: dict[int, int] = field(default_factory=dict)
-    fulfillment_ids: list[int] = field(default_factory=list)
+    # The work recorded, lines loaded: oms tells the nodes about it without reading it back.
+    fulfillments: list[Fulfillment] = field(default_factory=list)
 
 
 def today() -> dt.date:
@@ -185,7 +186,7 @@ def place(uow: UnitOfWork, demand: Demand, cost: CostModel, cause: Cause) -> Pla
         placement.backordered[int(ref)] = qty
     for ref, qty in chosen.unfillable:
         placement.unfillable[int(ref)] = qty
-    placement.fulfillment_ids = _record_fulfillments(session, demand, chosen, by_id)
+    placement.fulfillments = _record_fulfillments(session, demand, chosen, by_id)
     # Last, so that the capacity lock is held for as short a time as possible.
     _check_capacity(session, chosen, {loc.code for loc in locations
                                       if loc.daily_capacity is not None})
@@ -221,7 +222,7 @@ def _reserve(session: Session, chosen: RoutingPlan, by_id: dict[str, DemandLine]
 
 
 def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
-                         by_id: dict[str, DemandLine]) -> list[int]:
+                         by_id: dict[str, DemandLine]) -> list[Fulfillment]:
     groups: dict[tuple[str, str, str | None], list] = defaultdict(list)
     for a in chosen.allocations:
         if a.kind == "transfer":
@@ -262,7 +263,7 @@ def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
         if method == "transfer":
             feeding.update((id(a), line) for a, line in zip(allocations, fulfillment.lines,
                                                            strict=True))
-        created.append(fulfillment.id)
+        created.append(fulfillment)
     return created
 
 

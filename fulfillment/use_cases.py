@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from core.auth import Principal
 from core.db import Joined, UnitOfWork, read_session, run_in_unit_of_work, utcnow
 from core.errors import Forbidden, InsufficientStock, InvalidInput, NotFound
-from fulfillment import work
+from fulfillment import event_data, work
 from fulfillment.models import Fulfillment
 from fulfillment.order_port import orders
 from fulfillment.queries import fulfillment_view
@@ -105,6 +105,8 @@ def claim(location: str, limit: int, lease_seconds: int, principal: Principal) -
                           f"{f.method} at {f.location_code} claimed by {principal.name} "
                           f"for {lease_seconds}s", actor=principal.actor,
                           source=principal.role)
+            orders().publish(uow, f.order_id, "fulfillment.claimed", event_data.claimed(f),
+                             actor=principal.actor)
         return [_listed(f) for f in claimed]
 
     return run_in_unit_of_work(run)
@@ -125,7 +127,17 @@ def renew(fulfillment_id: int, lease_seconds: int, principal: Principal) -> dict
 def pick(fulfillment_id: int, picked: dict[int, int], principal: Principal) -> dict:
     def step(uow: UnitOfWork, f: Fulfillment) -> dict:
         orders().guard_items(uow, f.order_id)  # a short pick releases, then re-routes
+        had = event_data.work_lines(f.lines)
+        # A transfer that comes up short takes those units from the pickup it feeds.
+        watch = (event_data.Watch(uow.session, f.order_id) if f.method == "transfer"
+                 else None)
         short = work.record_pick(uow.session, f, picked, _cause(f, principal, "short pick"))
+        if f.status == "rejected":
+            orders().publish(uow, f.order_id, "fulfillment.rejected",
+                             event_data.rejected(f, had), actor=principal.actor)
+        if watch is not None:
+            _announce_cancelled(uow, f, watch, principal.actor,
+                                f"the transfer from {f.location_code} came up short")
         if short:
             what = ", ".join(f"line {lid} short {q}" for lid, q in short)
             orders().reroute_without(uow, f.order_id, short, node=f.location_code,
@@ -149,7 +161,9 @@ def ship(fulfillment_id: int, carrier: str, tracking_number: str,
             orders().note(uow, f.order_id, "fulfillment.transfer_shipped",
                           f"units left {f.location_code} for pickup at {f.transfer_to} "
                           f"({carrier} {tracking_number})", actor=principal.actor,
-                          source=principal.role, topic="fulfillment.transfer_shipped")
+                          source=principal.role)
+            orders().publish(uow, f.order_id, "fulfillment.transfer_shipped",
+                             event_data.shipped(f), actor=principal.actor)
         else:
             orders().handed_over(uow, f.order_id, moved, kind="fulfillment.shipped",
                                  message=f"shipped from {f.location_code} with {carrier} "
@@ -158,6 +172,8 @@ def ship(fulfillment_id: int, carrier: str, tracking_number: str,
                                  data={"fulfillment_id": f.id, "location": f.location_code,
                                        "carrier": carrier,
                                        "tracking_number": tracking_number})
+            orders().publish(uow, f.order_id, "fulfillment.shipped", event_data.shipped(f),
+                             actor=principal.actor)
         return _view(uow, f)
 
     return _with_fulfillment(fulfillment_id, principal, step)
@@ -166,8 +182,14 @@ def ship(fulfillment_id: int, carrier: str, tracking_number: str,
 def reject(fulfillment_id: int, reason: str, principal: Principal) -> dict:
     def step(uow: UnitOfWork, f: Fulfillment) -> dict:
         orders().guard_items(uow, f.order_id)
+        watch = event_data.Watch(uow.session, f.order_id)  # a transfer and its pickup
         moved = work.release_all(uow.session, f, "rejected", reason,
                                  _cause(f, principal, f"rejected: {reason}"))
+        orders().publish(uow, f.order_id, "fulfillment.rejected", event_data.rejected(f),
+                         actor=principal.actor)
+        _announce_cancelled(uow, f, watch, principal.actor,
+                            f"the {f.method} at {f.location_code} was rejected ({reason}); "
+                            "re-routing")
         orders().reroute_without(uow, f.order_id, moved, node=f.location_code,
                                  why=f"{f.location_code} rejected its {f.method}: {reason}",
                                  actor=principal.actor, source=principal.role)
@@ -181,13 +203,18 @@ def ready_for_pickup(fulfillment_id: int, principal: Principal) -> dict:
         code = work.ready_for_pickup(uow.session, f, pickup_window())
         assert f.pickup_expires_at is not None  # ready_for_pickup just set it
         expires = f.pickup_expires_at.isoformat() + "Z"
-        orders().note(uow, f.order_id, "fulfillment.ready_for_pickup",
-                      f"ready for pickup at {f.location_code} until "
-                      f"{f.pickup_expires_at.isoformat(timespec='minutes')}Z",
-                      actor=principal.actor, source=principal.role,
-                      topic="fulfillment.ready_for_pickup",
-                      data={"fulfillment_id": f.id, "location": f.location_code,
-                            "pickup_expires_at": expires})
+        side = orders()
+        side.note(uow, f.order_id, "fulfillment.ready_for_pickup",
+                  f"ready for pickup at {f.location_code} until "
+                  f"{f.pickup_expires_at.isoformat(timespec='minutes')}Z",
+                  actor=principal.actor, source=principal.role,
+                  data={"fulfillment_id": f.id, "location": f.location_code,
+                        "pickup_expires_at": expires})
+        # The code goes to the storefront that tells the customer, never to the timeline.
+        side.publish(uow, f.order_id, "fulfillment.ready_for_pickup",
+                     event_data.ready_for_pickup(
+                         f, code=code, email=side.customer_email(uow, f.order_id)),
+                     actor=principal.actor)
         return {**_view(uow, f), "pickup_code": code, "pickup_expires_at": expires}
 
     return _with_fulfillment(fulfillment_id, principal, step)
@@ -207,12 +234,23 @@ def pickup(fulfillment_id: int, code: str, principal: Principal) -> dict:
                              message=f"handed over at {f.location_code}",
                              actor=principal.actor, source=principal.role,
                              data={"fulfillment_id": f.id, "location": f.location_code})
+        orders().publish(uow, f.order_id, "fulfillment.picked_up", event_data.picked_up(f),
+                         actor=principal.actor)
         return _view(uow, f)
 
     handed = _with_fulfillment(fulfillment_id, principal, step)
     if handed is None:
         raise InvalidInput("code", "does not match this pickup")
     return handed
+
+
+def _announce_cancelled(uow: UnitOfWork, f: Fulfillment, watch: event_data.Watch,
+                        actor: str, reason: str) -> None:
+    """`fulfillment.cancelled` for the work other nodes lost with this step (the pickup a
+    transfer fed, the transfer feeding a pickup); `f` has an event of its own."""
+    for gone in watch.cancelled(uow.session, exclude=[f.id]):
+        orders().publish(uow, f.order_id, "fulfillment.cancelled", gone.data(reason),
+                         actor=actor)
 
 
 # ------------------------------------------------------------------ background
@@ -263,6 +301,8 @@ def expire_pickups(now: dt.datetime | None = None) -> int:
                                      "cancelled, stock released",
                              actor="system:pickup-expiry", source="oms",
                              data={"fulfillment_id": f.id, "location": f.location_code})
+            orders().publish(uow, f.order_id, "fulfillment.expired", event_data.expired(f),
+                             actor="system:pickup-expiry")
 
         _with_fulfillment(fulfillment_id, SYSTEM, step)
     return len(due)

@@ -54,8 +54,18 @@ def record(uow: UnitOfWork, order: Order | None, kind: str, message: str, *, act
         contact_channel=contact_channel, data=data,
     ))
     if topic and order is not None:
-        uow.record(f"outbox:{topic}")
-        _announce_outbox(uow)
-        session.add(OutboxEvent(topic=topic, aggregate="order", aggregate_id=order.id,
+        publish(uow, order, topic, actor=actor, data=data)
+
+
+def publish(uow: UnitOfWork, order: Order, topic: str, *, actor: str,
+            data: dict[str, Any] | None = None) -> None:
+    """The outbox row alone, in the caller's unit of work: for a fact the timeline already
+    tells in its own words (a shipment's `fulfillment.shipped` next to the order's status
+    change, the work routing created or a cancel took away). `data` goes over the order's
+    payload (a fulfillment's `lines` replace the order's; README, "Event catalogue"; the
+    shapes are in `oms.event_schemas`)."""
+    uow.record(f"outbox:{topic}")
+    _announce_outbox(uow)
+    uow.session.add(OutboxEvent(topic=topic, aggregate="order", aggregate_id=order.id,
                                 payload={**order_payload(order), **(data or {})},
                                 actor=actor))

@@ -37,6 +37,13 @@ class OmsOrders:
         events.record(uow, _order(uow, order_id), kind, message, actor=actor, source=source,
                       topic=topic, data=data)
 
+    def publish(self, uow: UnitOfWork, order_id: int, topic: str, data: dict[str, Any], *,
+                actor: str) -> None:
+        events.publish(uow, _order(uow, order_id), topic, actor=actor, data=data)
+
+    def customer_email(self, uow: UnitOfWork, order_id: int) -> str | None:
+        return _order(uow, order_id).email
+
     def handed_over(self, uow: UnitOfWork, order_id: int, moved: Moved, *, kind: str,
                     message: str, actor: str, source: str, data: dict[str, Any]) -> None:
         order = _order(uow, order_id)

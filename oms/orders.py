@@ -26,7 +26,8 @@ from core.db import (
     utcnow,
 )
 from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
-from fulfillment import planning
+from fulfillment import event_data, planning
+from fulfillment.models import Fulfillment
 from fulfillment.routing.model import DISTANCE_ESTIMATED, Reason
 from inventory import ledger
 from inventory.ledger import Cause
@@ -355,10 +356,35 @@ def route_order(uow: UnitOfWork, order: Order, *, actor: str, source: str,
     }
     summary = "; ".join(r["text"] for r in order.routing["reasons"]) or "routed"
     unchanged = before == [(ln.allocated, ln.backordered) for ln in order.lines]
-    if quiet_if_unchanged and unchanged and status_before != "received":
-        return
-    roll_up(uow, order, actor, source, None, summary, routed=True,
-            data={"routing": order.routing})
+    if not (quiet_if_unchanged and unchanged and status_before != "received"):
+        roll_up(uow, order, actor, source, None, summary, routed=True,
+                data={"routing": order.routing})
+    announce_work(uow, order, placement.fulfillments, actor=actor)
+
+
+def shipping_method(order: Order) -> str | None:
+    """The service the customer chose, as the channel named it (its first titled shipping
+    line), for the node's label."""
+    return next((s["title"] for s in order.shipping_lines or [] if s.get("title")), None)
+
+
+def announce_work(uow: UnitOfWork, order: Order, fulfillments: Sequence[Fulfillment], *,
+                  actor: str) -> None:
+    """`fulfillment.created` for each fulfillment routing just recorded, from the objects in
+    hand (intake is the hot path: no query here)."""
+    method = shipping_method(order)
+    for f in fulfillments:
+        events.publish(uow, order, "fulfillment.created", actor=actor,
+                       data=event_data.created(f, email=order.email, shipping_method=method))
+
+
+def announce_cancelled(uow: UnitOfWork, order: Order, watch: event_data.Watch, *,
+                       reason: str, actor: str) -> None:
+    """`fulfillment.cancelled` for each node's work the change took away, once per
+    fulfillment, with what went and what is left."""
+    for gone in watch.cancelled(uow.session):
+        events.publish(uow, order, "fulfillment.cancelled", actor=actor,
+                       data=gone.data(reason))
 
 
 def _reason(reason: Reason, estimate_source: str | None) -> dict[str, str]:
@@ -430,6 +456,9 @@ def cancel_units(uow: UnitOfWork, order: Order, lines: Sequence[tuple[int, int]]
     # A channel's edit may cancel some units and add others in this transaction.
     guard_before_release(uow, order)
     by_id = {ln.id: ln for ln in order.lines}
+    # Only units reserved at nodes take work away from them (held and backordered ones don't).
+    watch = (event_data.Watch(uow.session, order.id)
+             if any(ln.allocated for ln in order.lines) else None)
     wanted = ([(ln.id, open_units(ln)) for ln in order.lines if open_units(ln) > 0]
               if lines is None else list(lines))
     if not wanted:
@@ -448,11 +477,13 @@ def cancel_units(uow: UnitOfWork, order: Order, lines: Sequence[tuple[int, int]]
     money_view.refresh_totals(order)
     what = "order cancelled" if lines is None else "lines cancelled: " + ", ".join(
         f"line {lid} x{q}" for lid, q in wanted)
+    why = what + (f" ({reason})" if reason else "")
     roll_up(uow, order, actor, source,
-            "order.cancelled" if lines is None else "order.lines_cancelled",
-            what + (f" ({reason})" if reason else ""),
+            "order.cancelled" if lines is None else "order.lines_cancelled", why,
             topic=None if lines is None else "order.updated",
             data={"cancelled": [{"line_id": lid, "quantity": q} for lid, q in wanted]})
+    if watch is not None:
+        announce_cancelled(uow, order, watch, reason=why, actor=actor)
 
 
 def _cancel_line_units(uow: UnitOfWork, order: Order, line: OrderLine, qty: int, actor: str,
@@ -486,12 +517,15 @@ def reroute(order_id: int, *, actor: str, source: str,
         for code in exclude_locations:
             ledger.location_by_code(session, code, field="exclude_locations")
         guard_before_release(uow, order)
+        watch = event_data.Watch(session, order.id)
         for line in order.lines:
             if line.allocated:
                 line.allocated -= planning.release(
                     session, order.id, line.id, line.demand_ref, line.allocated,
                     _cause(order, actor, "re-route"))
         excluded = frozenset(exclude_locations) | excluded_locations(order)
+        # The nodes hear their work is gone before routing gives out new work (maybe to them).
+        announce_cancelled(uow, order, watch, reason="re-routed", actor=actor)
         events.record(uow, order, "order.reroute_requested",
                       "re-routing" + (f", excluding {', '.join(sorted(excluded))}"
                                       if excluded else ""), actor=actor, source=source)

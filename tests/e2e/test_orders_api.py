@@ -68,7 +68,7 @@ def test_ship_order_is_routed_reserved_and_explained(channel):
     with read_session() as session:
         topics = session.scalars(select(OutboxEvent.topic).where(
             OutboxEvent.aggregate_id == body["id"]).order_by(OutboxEvent.id)).all()
-    assert topics == ["order.created", "order.routed"]
+    assert topics == ["order.created", "order.routed", "fulfillment.created"]
 
 
 def test_split_shipment_when_no_single_node_has_everything(channel):
