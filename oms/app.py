@@ -22,8 +22,8 @@ from inventory import api as inventory_api
 from inventory import cli as inventory_cli
 from inventory import jobs as inventory_jobs
 from oms import api as oms_api
+from oms import catalogue, health, migrate, policy
 from oms import cli as oms_cli
-from oms import health, migrate, policy
 from oms import jobs as oms_jobs
 from oms.config import Settings, normalise_database_url
 from oms.fulfillment_port import OmsOrders
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     shopify_integration.register(app)
     outbound_integration.register(app, api)
     shopify_integration.document(api.spec, app)
+    catalogue.document(api.spec)  # last: every package has registered its topics by now
     register_error_handlers(app)
 
     @app.get("/api/v1/docs-assets/<path:filename>")

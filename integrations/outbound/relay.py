@@ -37,6 +37,7 @@ from core import jobs
 from core.db import UnitOfWork, run_in_unit_of_work, utcnow
 from integrations.outbound import fanout, settings
 from integrations.outbound.models import Delivery, DeliveryAttempt, Subscription, iso
+from oms import catalogue
 from oms.models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -69,9 +70,11 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def event_body(event: OutboxEvent) -> bytes:
-    """The body every subscriber gets (version 1; README, "Event catalogue")."""
+    """The body every subscriber gets (README, "Event catalogue"; its shape per topic is in
+    the API document, `oms.catalogue`)."""
     return json.dumps({"id": event.id, "type": event.topic,
-                       "occurred_at": iso(event.created_at), "version": 1,
+                       "occurred_at": iso(event.created_at),
+                       "version": catalogue.version(event.topic),
                        "data": event.payload}, separators=(",", ":")).encode()
 
 
