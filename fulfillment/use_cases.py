@@ -182,14 +182,17 @@ def ship(fulfillment_id: int, carrier: str, tracking_number: str,
 def reject(fulfillment_id: int, reason: str, principal: Principal) -> dict:
     def step(uow: UnitOfWork, f: Fulfillment) -> dict:
         orders().guard_items(uow, f.order_id)
-        watch = event_data.Watch(uow.session, f.order_id)  # a transfer and its pickup
+        # A transfer and the pickup it feeds close together (a shipment has no partner).
+        watch = (event_data.Watch(uow.session, f.order_id)
+                 if f.method in ("transfer", "pickup") else None)
         moved = work.release_all(uow.session, f, "rejected", reason,
                                  _cause(f, principal, f"rejected: {reason}"))
         orders().publish(uow, f.order_id, "fulfillment.rejected", event_data.rejected(f),
                          actor=principal.actor)
-        _announce_cancelled(uow, f, watch, principal.actor,
-                            f"the {f.method} at {f.location_code} was rejected ({reason}); "
-                            "re-routing")
+        if watch is not None:
+            _announce_cancelled(uow, f, watch, principal.actor,
+                                f"the {f.method} at {f.location_code} was rejected "
+                                f"({reason}); re-routing")
         orders().reroute_without(uow, f.order_id, moved, node=f.location_code,
                                  why=f"{f.location_code} rejected its {f.method}: {reason}",
                                  actor=principal.actor, source=principal.role)
