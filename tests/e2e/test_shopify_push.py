@@ -19,7 +19,6 @@ from fulfillment import use_cases as fulfilling
 from fulfillment.models import Fulfillment
 from integrations.outbound.models import Delivery, Subscription
 from inventory import services
-from oms import events
 from oms.models import Order, OutboxEvent
 from tests.e2e.shopify_admin_stub import TOKEN, FakeShopify, FulfillmentOrder, start
 from tests.e2e.test_shopify_webhooks import ORDER_ID, POS_LOCATION, deliver, load
@@ -133,8 +132,10 @@ def test_a_shipment_is_a_fulfillment_create_on_the_open_fulfillment_order(shop, 
                                               "quantity": 1}]}],
         "trackingInfo": {"company": "UPS", "number": "1Z999AA10123456784"},
         "notifyCustomer": False}
-    [d] = push_deliveries()
+    # The shipment is told twice (the order's status, the fulfillment's event): pushed once.
+    d, told = push_deliveries()
     assert (d.topic, d.status, d.attempts) == ("order.fulfilled", "delivered", 1)
+    assert (told.topic, told.status) == ("fulfillment.shipped", "delivered")
     assert fake_shopify.orders[ORDER_GID].fulfillment_orders[1].status == "CLOSED"
 
 
@@ -174,10 +175,14 @@ def test_user_errors_fail_the_attempt_and_the_delivery_dies_visibly(shop, fake_s
     [item] = [f for f in failed if f["topic"] == "order.fulfilled"]
     assert "unfulfillable status" in item["last_error"]
     assert "userErrors" in item["attempts"][0]["error"]
-    # Fixed on Shopify's side, the dead letter is retried through the usual endpoint.
+    # Fixed on Shopify's side, the dead letter is retried through the usual endpoint; the
+    # shipment's own event died the same way, and its retry finds the push done.
     fake_shopify.user_errors = False
     assert admin.post(f"{API}/deliveries/{item['id']}/retry").status_code == 200
-    assert [d.status for d in push_deliveries()] == ["delivered"]
+    [told] = [f for f in failed if f["topic"] == "fulfillment.shipped"]
+    assert admin.post(f"{API}/deliveries/{told['id']}/retry").status_code == 200
+    assert [d.status for d in push_deliveries()] == ["delivered", "delivered"]
+    assert len(fake_shopify.mutations("fulfillmentCreate")) == 3  # 2 refused, 1 made
 
 
 def test_a_cancellation_shopify_told_us_is_not_pushed_back(shop, fake_shopify):
@@ -223,7 +228,7 @@ def test_bopis_ready_then_handed_over_is_prepared_for_pickup_then_fulfilled(pick
                 {"id": "gid://shopify/FulfillmentOrderLineItem/31", "quantity": 2}]}],
         "notifyCustomer": False}}
     assert pushed() == [("fulfillment.ready_for_pickup", "delivered"),
-                        ("order.fulfilled", "delivered")]
+                        ("order.fulfilled", "delivered"), ("fulfillment.picked_up", "delivered")]
     pickup_fo = fake_shopify.orders[f"gid://shopify/Order/{PICKUP_ORDER}"].fulfillment_orders[0]
     assert (pickup_fo.status, pickup_fo.remaining) == ("CLOSED", {str(PICKUP_ITEM): 0})
     assert_ledger_clean()
@@ -245,18 +250,12 @@ def test_ready_for_pickup_whose_answer_was_lost_is_done_on_the_retry(pickup, fak
 
 
 def test_a_hand_over_told_twice_is_pushed_once(pickup, fake_shopify, as_role):
-    """The fulfillment events work writes `fulfillment.picked_up` beside the order's status
-    change: whichever the relay takes first pushes, the other finds it done."""
+    """A hand-over writes `fulfillment.picked_up` beside the order's status change: whichever
+    the relay takes first pushes, the other finds it done."""
     store = as_role("store", "store-soho")
     url = f"{API}/fulfillments/{pickup['fulfillment_id']}"
     code = store.post(f"{url}/ready-for-pickup").get_json()["pickup_code"]
     assert store.post(f"{url}/pickup", {"code": code}).status_code == 200
-    with unit_of_work() as uow:
-        order = uow.session.get(Order, pickup["order_id"])
-        events.record(uow, order, "fulfillment.picked_up", "handed over at store-soho",
-                      actor="test:store", source="store", topic="fulfillment.picked_up",
-                      data={"fulfillment_id": pickup["fulfillment_id"], "location": "store-soho"})
-        uow.commit()
     jobs.run_job("integrations.outbound.jobs.sweep")
     assert pushed() == [("fulfillment.ready_for_pickup", "delivered"),
                         ("order.fulfilled", "delivered"),
@@ -348,7 +347,7 @@ def test_line_cancellations_are_order_edits_to_ordered_minus_cancelled(shop, fak
         "fulfillmentOrderId": OPEN_FO, "fulfillmentOrderLineItems": [
             {"id": "gid://shopify/FulfillmentOrderLineItem/21", "quantity": 1}]}]
     assert pushed() == [("order.updated", "delivered"), ("order.updated", "delivered"),
-                        ("order.fulfilled", "delivered")]
+                        ("order.fulfilled", "delivered"), ("fulfillment.shipped", "delivered")]
 
 
 def test_an_edit_committed_whose_answer_was_lost_is_not_cancelled_twice(shop, fake_shopify,
@@ -436,7 +435,8 @@ def test_a_refund_of_our_return_is_a_refund_create_against_the_payment(shop, fak
     assert create["variables"] == {
         "idempotencyKey": f"oms-refund-{ORDER_ID}-{ret['refund']['id']}",
         "input": refund_input(ret, number, sale)}
-    assert pushed() == [("order.fulfilled", "delivered"), ("refund.created", "delivered")]
+    assert pushed() == [("order.fulfilled", "delivered"), ("fulfillment.shipped", "delivered"),
+                        ("refund.created", "delivered")]
     [refund] = shopify_order.refunds
     assert refund["answer"]["totalRefundedSet"]["shopMoney"]["amount"] == "130.00"
 
@@ -446,7 +446,7 @@ def test_a_refund_whose_answer_was_lost_is_not_refunded_twice(shop, fake_shopify
     ship_everything(as_role)
     fake_shopify.lose.add("refundCreate")
     return_a_damaged_jacket(cs, as_role, shop["order_id"])
-    [_, d] = push_deliveries()
+    d = push_deliveries()[-1]
     assert (d.topic, d.status, d.attempts) == ("refund.created", "pending", 1)
     time_passes()
     assert pushed()[-1] == ("refund.created", "delivered")
@@ -491,6 +491,6 @@ def test_refunds_and_cancels_shopify_made_are_not_pushed_back(shop, fake_shopify
             .order_by(OutboxEvent.id))]
     assert [topic for topic, _ in written] == ["order.updated", "refund.created"]
     assert all(actor.startswith("shopify:") for _, actor in written)
-    assert pushed() == [("order.fulfilled", "delivered")]
+    assert pushed() == [("order.fulfilled", "delivered"), ("fulfillment.shipped", "delivered")]
     assert fake_shopify.mutations("orderEditBegin") == []
     assert fake_shopify.mutations("refundCreate") == []
