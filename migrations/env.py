@@ -8,7 +8,8 @@ import core.auth
 import core.idempotency  # noqa: F401
 import fulfillment.models  # noqa: F401
 import integrations.models
-import integrations.outbound.models  # noqa: F401
+import integrations.outbound.models
+import integrations.stock.models  # noqa: F401
 import inventory.models  # noqa: F401
 import oms.models  # noqa: F401
 import returns.models  # noqa: F401

@@ -18,6 +18,7 @@ from fulfillment import jobs as fulfillment_jobs
 from fulfillment import order_port
 from integrations import outbound as outbound_integration
 from integrations import shopify as shopify_integration
+from integrations import stock as stock_integration
 from inventory import api as inventory_api
 from inventory import cli as inventory_cli
 from inventory import jobs as inventory_jobs
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.blp)
     shopify_integration.register(app)
     outbound_integration.register(app, api)
+    stock_integration.register(app, api)
     shopify_integration.document(api.spec, app)
     catalogue.document(api.spec)  # last: every package has registered its topics by now
     register_error_handlers(app)

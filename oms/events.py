@@ -69,3 +69,14 @@ def publish(uow: UnitOfWork, order: Order, topic: str, *, actor: str,
     uow.session.add(OutboxEvent(topic=topic, aggregate="order", aggregate_id=order.id,
                                 payload={**order_payload(order), **(data or {})},
                                 actor=actor))
+
+
+def record_outbox(uow: UnitOfWork, *, topic: str, aggregate: str, aggregate_id: int,
+                  payload: dict[str, Any], actor: str) -> None:
+    """An outbox row about something other than an order (`stock.changed`: aggregate `stock`,
+    one chain per balance), written in the caller's unit of work and carried outside like
+    `record`'s (the relay orders deliveries per aggregate and id)."""
+    uow.record(f"outbox:{topic}")
+    _announce_outbox(uow)
+    uow.session.add(OutboxEvent(topic=topic, aggregate=aggregate, aggregate_id=aggregate_id,
+                                payload=payload, actor=actor))

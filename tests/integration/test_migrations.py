@@ -143,3 +143,46 @@ def test_orders_before_0010_are_what_their_unit_prices_say(tmp_path):
         command.downgrade(alembic_config(url), "0011_order_money-1")
     finally:
         engine.dispose()
+
+
+def test_0015_counts_existing_stock_as_published(tmp_path):
+    """0015 seeds the published figures from the balances and the publisher's cursor from the
+    last movement, so the upgrade itself announces nothing (SQLite); and goes back down."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from oms.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path / 'stock.sqlite3'}"
+    upgrade(url, "0015_stock_sync-1")
+    engine = create_engine(url)
+    now = "2026-12-05 12:00:00"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO inv_locations (id, code, name, kind, latitude, longitude, ships, "
+                "pickup, priority, active, created_at) VALUES (1, 'store-a', 'A', 'store', 1, "
+                f"1, 1, 1, 0, 1, '{now}'), (2, 'store-b', 'B', 'store', 1, 1, 1, 1, 0, 0, "
+                f"'{now}')"))
+            conn.execute(text(
+                "INSERT INTO inv_items (id, sku, name, price, currency, weight_grams, "
+                f"created_at) VALUES (1, 'JKT-1', 'Jacket', 1, 'USD', 1, '{now}')"))
+            conn.execute(text(
+                "INSERT INTO inv_balances (id, item_id, location_id, on_hand, reserved, "
+                "safety_stock, in_transit) VALUES (5, 1, 1, 10, 3, 2, 0), (6, 1, 2, 4, 0, 0, 0)"))
+            conn.execute(text(
+                "INSERT INTO inv_movements (id, kind, item_id, location_id, on_hand_delta, "
+                "reserved_delta, in_transit_delta, actor, created_at) VALUES "
+                f"(41, 'receipt', 1, 1, 10, 0, 0, 't', '{now}')"))
+        upgrade(url, "0015_stock_sync")
+        with engine.connect() as conn:
+            assert conn.execute(text(
+                "SELECT balance_id, on_hand, reserved, safety_stock, available "
+                "FROM integ_stock_published ORDER BY balance_id")).all() == [
+                    (5, 10, 3, 2, 5), (6, 4, 0, 0, 0)]  # store-b is inactive
+            assert conn.execute(text(
+                "SELECT name, safe_movement_id FROM integ_stock_cursor")).all() == [
+                    ("stock.changed", 41)]
+        command.downgrade(alembic_config(url), "0015_stock_sync-1")
+    finally:
+        engine.dispose()
