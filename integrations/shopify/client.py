@@ -4,7 +4,9 @@
   thread-local that falls back to the last shop's site: never leave one behind);
 - `GraphQL().execute` has no timeout: it runs on a helper thread and we stop waiting after
   `OMS_SHOPIFY_TIMEOUT` seconds (default 10);
-- it returns a JSON string: parsed here, GraphQL `errors` (THROTTLED among them) raised.
+- it returns a JSON string: parsed here, GraphQL `errors` (THROTTLED among them) raised;
+  `graphql_answer` also returns the answer's `extensions.cost` (`Cost`) so that a caller
+  making many calls can pace them by the shop's cost bucket.
 
 `OMS_SHOPIFY_PROTOCOL` (default https) exists for tests that point a shop at a loopback stub.
 """
@@ -16,6 +18,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -41,7 +44,46 @@ class ShopifyApiError(Exception):
 
 
 class Throttled(ShopifyApiError):
-    """The shop's cost bucket is empty: back off and ask again later."""
+    """The shop's cost bucket is empty: back off and ask again later (`retry_after`: how long
+    until it holds what the call asked for, when Shopify said; else None)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Cost:
+    """`extensions.cost` of an answer: what the call cost and what is left in the shop's
+    bucket (`throttleStatus`), to pace the next calls."""
+
+    requested: float | None
+    actual: float | None
+    available: float | None
+    maximum: float | None
+    restore_rate: float | None
+
+    @classmethod
+    def of(cls, body: Any) -> Cost | None:
+        cost = ((body.get("extensions") or {}).get("cost") if isinstance(body, dict)
+                else None)
+        if not isinstance(cost, dict):
+            return None
+        status = cost.get("throttleStatus") or {}
+
+        def num(value: Any) -> float | None:
+            return float(value) if isinstance(value, int | float) else None
+
+        return cls(num(cost.get("requestedQueryCost")), num(cost.get("actualQueryCost")),
+                   num(status.get("currentlyAvailable")), num(status.get("maximumAvailable")),
+                   num(status.get("restoreRate")))
+
+    def seconds_until(self, points: float | None) -> float:
+        """How long until the bucket holds `points` again (0 if it does, or if unknown)."""
+        if points is None or self.available is None or not self.restore_rate \
+                or self.available >= points:
+            return 0.0
+        return (points - self.available) / self.restore_rate
 
 
 def protocol() -> str:
@@ -89,6 +131,13 @@ def graphql(domain: str, api_version: str, token: str, query: str,
             variables: Mapping[str, Any] | None = None, *,
             timeout: float | None = None) -> dict[str, Any]:
     """One Admin GraphQL call for one shop; returns the parsed `data`."""
+    return graphql_answer(domain, api_version, token, query, variables, timeout=timeout)[0]
+
+
+def graphql_answer(domain: str, api_version: str, token: str, query: str,
+                   variables: Mapping[str, Any] | None = None, *,
+                   timeout: float | None = None) -> tuple[dict[str, Any], Cost | None]:
+    """One Admin GraphQL call for one shop; the parsed `data` and what it cost."""
     import shopify
 
     try:
@@ -118,11 +167,13 @@ def graphql(domain: str, api_version: str, token: str, query: str,
                  if isinstance(e, dict)}
         message = "; ".join(str((e or {}).get("message", e)) for e in errors)[:500]
         if "THROTTLED" in codes:
-            raise Throttled(f"throttled by Shopify: {message}")
+            cost = Cost.of(body)
+            raise Throttled(f"throttled by Shopify: {message}",
+                            cost.seconds_until(cost.requested) if cost else None)
         raise ShopifyApiError(f"GraphQL errors: {message}")
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise ShopifyApiError("Shopify's answer has no data")
-    return body["data"]
+    return body["data"], Cost.of(body)
 
 
 def fulfillment_orders(domain: str, api_version: str, token: str,
