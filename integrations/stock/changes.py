@@ -285,7 +285,7 @@ def set_shopify_desired(uow: UnitOfWork, figures: Sequence[Figures],
             row.desired, row.location_id = f.available, f.location_id
             row.version += 1
             row.changed_at = now
-            if row.attempts == 0:  # a row backing off after failures keeps its schedule
+            if row.last_error is None:  # one waiting (backoff, throttle, SKU re-check) waits on
                 row.next_attempt_at = now
         else:
             continue
@@ -330,8 +330,9 @@ def publish() -> Applied:
     def work(uow: UnitOfWork) -> Applied:
         session = uow.session
         cursor = lock_cursor(session)
-        started = utcnow()
+        # In this order: every movement up to `highest` took its id before `started`.
         highest = highest_movement_id(session)
+        started = utcnow()
         applied = apply(uow, moved_since(session, cursor.safe_movement_id), started)
         advance(cursor, highest, started, cfg.lookback_seconds)
         cursor.last_run_at = started
