@@ -52,10 +52,14 @@ from integrations.stock.models import (
     ShopifyInventorySync,
     StockCursor,
 )
+from integrations.stock.schemas import StockChangedData
 from inventory.models import Balance, Item, Location, Movement
-from oms import events
+from oms import catalogue, events
 
 TOPIC = "stock.changed"
+catalogue.register(
+    TOPIC, StockChangedData,
+    "a balance's figures changed (coalesced: at most one per location and SKU per pass)")
 AGGREGATE = "stock"        # aggregate_id: the balance id, so deliveries are ordered per pair
 ACTOR = "oms:stock-publisher"
 RECONCILE_PAGE = 1000

@@ -70,3 +70,22 @@ class ShopifySyncOut(Payload):
 class ShopifySyncListOut(Payload):
     items = fields.List(fields.Nested(ShopifySyncOut), required=True)
     next_cursor = fields.String(required=True, allow_none=True)
+
+
+class StockChangedData(Payload):
+    """`stock.changed`: one balance's figures as they are now (absolute, not a delta: a
+    receiver that missed one keeps nothing stale), coalesced over a publishing pass."""
+
+    location = fields.String(required=True, metadata={"description": "our location code"})
+    sku = fields.String(required=True)
+    on_hand = fields.Integer(required=True)
+    reserved = fields.Integer(required=True, metadata={"description": "held for orders"})
+    safety_stock = fields.Integer(required=True)
+    in_transit = fields.Integer(required=True, metadata={
+        "description": "on its way here by transfer"})
+    available = fields.Integer(required=True, metadata={
+        "description": "what may be promised: on hand - reserved - safety stock, at least 0; "
+                       "0 at an inactive location"})
+    changed_at = timestamp(required=True, metadata={
+        "description": "the newest movement the figures include"})
+

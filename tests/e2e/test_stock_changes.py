@@ -572,3 +572,17 @@ def test_the_admin_list_pages_and_refuses_bad_input(shop, fake_shopify, admin):
     assert len(ids) == 4 and ids == sorted(ids, reverse=True)
     bad = admin.get(f"{API}/stock-sync/shopify?status=broken")
     assert bad.status_code == 422 and list(bad.get_json()["error"]["fields"]) == ["status"]
+
+
+def test_stock_changed_bodies_match_their_published_schema(client, network):
+    from tests.e2e.test_fulfillment_events import problems, strict
+
+    services.receive("JKT-1", "store-soho", 3, CAUSE)
+    services.transfer("JKT-1", "store-soho", "store-brooklyn", 1, CAUSE)
+    publish()
+    components = strict(client.get(f"{API}/openapi.json").get_json())
+    with read_session() as session:
+        written = list(session.scalars(select(OutboxEvent).where(
+            OutboxEvent.topic == "stock.changed").order_by(OutboxEvent.id)))
+    assert len(written) == 2
+    assert [p for e in written for p in problems(components, e)] == []
