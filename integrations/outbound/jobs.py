@@ -4,10 +4,8 @@ sweep `oms-deliveries-sweep`."""
 from __future__ import annotations
 
 from core import jobs
-from integrations.outbound import relay
+from integrations.outbound import relay, settings
 from oms import events
-
-SWEEP_SECONDS = 30
 
 
 def deliver(delivery_id: int) -> str:
@@ -24,6 +22,7 @@ def sweep() -> int:
 
 def register() -> None:
     jobs.register_periodic(jobs.PeriodicJob(
-        "oms-deliveries-sweep", "integrations.outbound.jobs.sweep", SWEEP_SECONDS,
+        "oms-deliveries-sweep", "integrations.outbound.jobs.sweep",
+        settings.current().sweep_seconds,
         queue=relay.QUEUE))
     events.set_relay_job("integrations.outbound.jobs.fan_out", relay.QUEUE)

@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 DELIVER_JOB = "integrations.outbound.jobs.deliver"
 QUEUE = "webhooks"
 SWEEP_BATCH = 1000
-LEASE_MARGIN = 30.0  # seconds a claim outlives the call's timeout (then the sweep retries)
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -186,7 +185,8 @@ def _claim(uow: UnitOfWork, delivery_id: int) -> Claim | str:
     sub = session.get(Subscription, d.subscription_id)
     event = session.get(OutboxEvent, d.outbox_id)
     assert sub is not None and event is not None
-    d.lease_until = now + dt.timedelta(seconds=settings.current().timeout + LEASE_MARGIN)
+    cfg = settings.current()
+    d.lease_until = now + dt.timedelta(seconds=cfg.timeout + cfg.lease_margin)
     if is_shopify(sub.url):
         from integrations.shopify import push
 

@@ -14,6 +14,14 @@ class DeliverySettings:
     max_attempts: int = 10          # OMS_DELIVERY_MAX_ATTEMPTS
     max_age_hours: float = 24.0     # OMS_DELIVERY_MAX_AGE_HOURS
     retention_days: float = 7.0     # OMS_DELIVERY_RETENTION_DAYS
+    # OMS_DELIVERY_LEASE_MARGIN_SECONDS: how long a claim outlives the call's timeout; a
+    # worker killed mid-call holds its delivery this long past the timeout, then the sweep
+    # hands it to another one.
+    lease_margin: float = 30.0
+    # OMS_DELIVERY_SWEEP_SECONDS: the sweep's period, so also the longest a retry waits past
+    # its backoff and a lost job past its commit (read when the app starts; whole seconds,
+    # the periodic scheduler's slots are).
+    sweep_seconds: int = 30
 
 
 def _num(name: str, default: float) -> float:
@@ -30,4 +38,6 @@ def current() -> DeliverySettings:
         max_attempts=int(_num("OMS_DELIVERY_MAX_ATTEMPTS", d.max_attempts)),
         max_age_hours=_num("OMS_DELIVERY_MAX_AGE_HOURS", d.max_age_hours),
         retention_days=_num("OMS_DELIVERY_RETENTION_DAYS", d.retention_days),
+        lease_margin=_num("OMS_DELIVERY_LEASE_MARGIN_SECONDS", d.lease_margin),
+        sweep_seconds=max(1, int(_num("OMS_DELIVERY_SWEEP_SECONDS", d.sweep_seconds))),
     )
