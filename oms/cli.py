@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -17,6 +18,7 @@ from inventory import ledger
 from oms.domain import CHANNELS
 
 cli = AppGroup("oms", help="Operate the OMS.")
+log = logging.getLogger(__name__)
 
 
 @cli.command("create-api-key")
@@ -73,7 +75,13 @@ def worker_cmd(queues: str, burst: bool) -> None:
 
     def schedule() -> None:
         while not stop.wait(1.0):
-            dispatcher.enqueue_due_periodic(time.time())
+            # A tick that fails (Redis restarting) must not end the thread: without it this
+            # worker would never run a periodic job again, and the sweeps that re-create lost
+            # jobs are periodic jobs. The next tick tries again.
+            try:
+                dispatcher.enqueue_due_periodic(time.time())
+            except Exception as exc:
+                log.warning("periodic jobs not enqueued this tick: %s", exc)
 
     if not burst:
         threading.Thread(target=schedule, name="oms-periodic", daemon=True).start()
