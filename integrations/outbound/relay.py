@@ -324,6 +324,21 @@ def after_outbox_commit() -> int:
     if not fanout.any_subscription():
         return 0
     new = fanout.fan_out()
-    for delivery_id in new:
+    for delivery_id in heads_among(new):
         enqueue_delivery(delivery_id)
     return len(new)
+
+
+def heads_among(delivery_ids: list[int]) -> list[int]:
+    """Those of the new deliveries that head their chain. Read after the fan-out committed,
+    so a delivery left out has an earlier one still pending whose settle commits after this
+    read, and that settle enqueues the next of its chain (`_next_in_chain`) once committed:
+    a job for each of the others would only find it waiting."""
+    if not delivery_ids:
+        return []
+    from core.db import read_session
+
+    with read_session() as session:
+        return list(session.scalars(
+            select(Delivery.id).where(Delivery.id.in_(delivery_ids), ~_earlier_pending(Delivery))
+            .order_by(Delivery.id)))

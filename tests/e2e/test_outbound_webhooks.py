@@ -335,3 +335,22 @@ def test_through_rq_with_redis_emptied(app, admin, channel, stocked, receiver, r
         assert all(d.status == "delivered" for d in deliveries())
     finally:
         jobs.init_dispatcher(None, app)
+
+
+def test_fan_out_enqueues_the_heads_of_chains_the_chain_enqueues_the_rest(
+        app, admin, channel, stocked, receiver, redis_url):
+    subscribe(admin, receiver.url(), ["order.*"])
+    dispatcher = jobs.init_dispatcher(redis_url, app)
+    assert isinstance(dispatcher, jobs.RedisDispatcher)
+    queue = dispatcher.queue("webhooks")
+    try:
+        order = place(channel, "W-heads")  # order.created and order.routed, one commit
+        SimpleWorker([queue], connection=dispatcher.redis).work(burst=True, max_jobs=1)
+        created, routed = deliveries()
+        # Only the head is queued: a job for the second would find it waiting.
+        assert [job.args for job in queue.jobs] == [(created.id,)]
+        SimpleWorker([queue], connection=dispatcher.redis).work(burst=True)
+        got = receiver.events_of(order["id"])
+        assert [g["delivery"] for g in got] == [str(created.id), str(routed.id)]
+    finally:
+        jobs.init_dispatcher(None, app)
