@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-ledger bench-routing bench-orders bench-fulfillment bench-chaos bench-returns clean
+.PHONY: run test bench bench-ledger bench-routing bench-orders bench-fulfillment bench-chaos bench-returns bench-deliveries clean
 
 # Run the OMS with demo data on the embedded SQLite database (no Redis, no PostgreSQL needed).
 run:
@@ -9,7 +9,7 @@ test:
 	./scripts/test.sh
 
 # Benchmarks (by hand; they print figures): see bench/README.md.
-bench: bench-ledger bench-routing bench-orders bench-fulfillment bench-returns
+bench: bench-ledger bench-routing bench-orders bench-fulfillment bench-returns bench-deliveries
 
 bench-ledger:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/ledger_bench.py
@@ -33,3 +33,7 @@ bench-chaos:
 
 bench-returns:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/returns_bench.py
+
+# Outbound webhook deliveries through 1 and 2 real RQ worker processes to a loopback receiver.
+bench-deliveries:
+	./scripts/bootstrap.sh test && .venv/bin/python bench/deliveries.py

@@ -11,6 +11,7 @@ import platform
 import re
 import resource
 import shlex
+import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,13 @@ def log(message: str = "") -> None:
 def conninfo(url: str | sqlalchemy.URL) -> str:
     """A libpq URI for psycopg from a SQLAlchemy URL."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (for a server the benchmark starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

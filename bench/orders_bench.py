@@ -32,7 +32,6 @@ import random
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -52,6 +51,7 @@ from bench_common import (
     check_database_arguments,
     conninfo,
     find_postmaster,
+    free_port,
     log,
     machine_busy,
     machine_facts,
@@ -173,12 +173,6 @@ PG_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes", "shared_buffer
 
 def ms(seconds: float) -> str:
     return "n/a" if math.isnan(seconds) else f"{seconds * 1000:.1f}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tool(name: str) -> str:
