@@ -4,12 +4,12 @@ bench/README.md).
 For 1 and 2 worker processes (`flask --app wsgi oms worker --queues webhooks`, default relay
 settings) delivering every event to one subscription, a fast threaded receiver on loopback (a
 process of its own, checking every signature), prints:
-  1. steady load: ship orders placed in-process (`oms.orders.place_order`: two events each,
-     `order.created` and `order.routed`) at a steady rate; events delivered per second,
-     commit-to-delivery latency p50/p99/max (commit = the outbox row's `created_at`, delivery =
-     the receiver's receipt) split into commit -> fanned out -> received, and the backlog
-     sampled every half second while it runs: outbox rows not fanned out, deliveries pending,
-     jobs waiting in the RQ `webhooks` queue;
+  1. steady load: ship orders placed in-process (`oms.orders.place_order`, one commit
+     writing each order's events: the run prints which) at a steady rate; events delivered
+     per second, commit-to-delivery latency p50/p99/max (commit = the outbox row's
+     `created_at`, delivery = the receiver's receipt) split into commit -> fanned out ->
+     received, and the backlog sampled every half second while it runs: outbox rows not
+     fanned out, deliveries pending, jobs waiting in the RQ `webhooks` queue;
   2. drain: orders placed with no worker running, then the workers started: deliveries per
      second in total and per worker until nothing is left;
   3. for every cell, the RQ jobs run (fan-out, deliver, sweep) per delivery, those still
@@ -295,14 +295,17 @@ def epoch(naive_utc: dt.datetime) -> float:
 
 
 def analyse(url: str, first_event: int, receipts: list[list]) -> dict:
-    """Latencies, duplicates and per-order order for the events from `first_event` on."""
+    """Latencies, duplicates and the order within each chain (an order's events) for the
+    events from `first_event` on (one subscription: one delivery per event)."""
     with psycopg.connect(conninfo(url)) as conn:
-        events = {row[0]: row[1:] for row in conn.execute(
-            "SELECT o.id, o.aggregate_id, o.created_at, d.id, d.created_at FROM oms_outbox o "
-            "JOIN integ_deliveries d ON d.outbox_id = o.id WHERE o.id >= %s", (first_event,))}
+        events = {event_id: ((aggregate, aggregate_id), committed, fanned)
+                  for event_id, aggregate, aggregate_id, committed, fanned in conn.execute(
+            "SELECT o.id, o.aggregate, o.aggregate_id, o.created_at, d.created_at "
+            "FROM oms_outbox o JOIN integ_deliveries d ON d.outbox_id = o.id "
+            "WHERE o.id >= %s", (first_event,))}
     seen: set[int] = set()
     duplicates = out_of_order = 0
-    last_of_order: dict[int, int] = defaultdict(int)
+    last_of_chain: dict[tuple[str, int], int] = defaultdict(int)  # per (aggregate, id)
     latency, fanout, send = [], [], []
     for delivery_id, event_id, at in receipts:
         if event_id not in events:
@@ -311,16 +314,23 @@ def analyse(url: str, first_event: int, receipts: list[list]) -> dict:
             duplicates += 1
             continue
         seen.add(delivery_id)
-        order_id, committed, _d, fanned = events[event_id]
-        if event_id < last_of_order[order_id]:
+        chain, committed, fanned = events[event_id]
+        if event_id < last_of_chain[chain]:
             out_of_order += 1
-        last_of_order[order_id] = max(last_of_order[order_id], event_id)
+        last_of_chain[chain] = max(last_of_chain[chain], event_id)
         latency.append(at - epoch(committed))
         fanout.append(epoch(fanned) - epoch(committed))
         send.append(at - epoch(fanned))
     return {"events": len(events), "delivered": len(seen), "duplicates": duplicates,
             "out_of_order": out_of_order, "latency": sorted(latency),
             "fanout": sorted(fanout), "send": sorted(send)}
+
+
+def topics_from(url: str, first_event: int) -> str:
+    with psycopg.connect(conninfo(url)) as conn:
+        rows = conn.execute("SELECT topic, count(*) FROM oms_outbox WHERE id >= %s "
+                            "GROUP BY topic ORDER BY min(id)", (first_event,)).fetchall()
+    return ", ".join(f"{topic} {n}" for topic, n in rows)
 
 
 def max_event_id(url: str) -> int:
@@ -411,6 +421,8 @@ def run_cell(rig: Rig, kind: str, n: int, orders_wanted: int, rate: float | None
         if workers is not None:
             workers.stop()
     got = rig.receiver.fetch(received_before)
+    log(f"  {kind}, {n} worker(s): {orders_wanted} orders wrote "
+        f"{topics_from(rig.url, first_event)}")
     found = analyse(rig.url, first_event, got["receipts"])
     times = [at for _d, _e, at in got["receipts"]]
     begin = min(times) if kind == "steady" else started
@@ -548,7 +560,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="10 s of steady load and a backlog of 150 orders")
     parser.add_argument("--rate", type=float, default=15.0,
-                        help="orders per second in the steady cells (2 events each)")
+                        help="orders per second in the steady cells")
     parser.add_argument("--seconds", type=float, default=30.0,
                         help="how long the steady cells place orders")
     parser.add_argument("--backlog", type=int, default=500,
