@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -575,16 +576,25 @@ def main() -> None:
     args.workers = [int(w) for w in args.workers.split(",")]
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="oms-deliveries-bench-"))
-    with services(args.keep_db, args.db_name) as svc:
-        if not svc.redis:
-            raise SystemExit("needs Redis: set OMS_BENCH_REDIS_URL with OMS_BENCH_DATABASE_URL")
-        try:
-            cells = run(svc.server, svc.redis, args, workdir)
-        finally:
-            with suppress(RuntimeError):
-                get_database().dispose()
-    report(cells)
-    log(f"worker logs in {workdir}")
+    keep_logs = True  # the workers' logs are kept when something went wrong
+    try:
+        with services(args.keep_db, args.db_name) as svc:
+            if not svc.redis:
+                raise SystemExit("needs Redis: set OMS_BENCH_REDIS_URL with "
+                                 "OMS_BENCH_DATABASE_URL")
+            try:
+                cells = run(svc.server, svc.redis, args, workdir)
+            finally:
+                with suppress(RuntimeError):
+                    get_database().dispose()
+        report(cells)
+        keep_logs = any("Traceback" in path.read_text(errors="replace")
+                        for path in workdir.glob("*.log"))
+    finally:
+        if keep_logs:
+            log(f"worker logs kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     log(f"total wall time: {time.perf_counter() - started:.0f} s; load avg at the end: "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
