@@ -109,6 +109,13 @@ def picked_up(f: Fulfillment) -> Data:
     return {**work(f), "picked_up_at": iso(f.picked_up_at)}
 
 
+def expiring(f: Fulfillment, *, email: str | None) -> Data:
+    """A reminder to send the customer: the pickup waits until `pickup_expires_at` (the code
+    is not repeated: only its hash is kept)."""
+    return {**work(f), "ready_at": iso(f.ready_at), "pickup_expires_at": iso(f.pickup_expires_at),
+            "recipient": recipient(f, email)}
+
+
 def expired(f: Fulfillment) -> Data:
     return {**work(f), "pickup_expires_at": iso(f.pickup_expires_at),
             "reason": f.status_reason}

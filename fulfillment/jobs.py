@@ -19,6 +19,16 @@ def expire_pickups() -> int:
     return expired
 
 
+def remind_expiring_pickups() -> int:
+    """Remind customers of ready pickups that expire soon (`fulfillment.expiring`)."""
+    from fulfillment.use_cases import remind_expiring_pickups as remind
+
+    reminded = remind()
+    if reminded:
+        log.info("reminded %d pickup(s) expiring soon", reminded)
+    return reminded
+
+
 def promote_arrived_transfers() -> int:
     """Pickups whose transferred units reached the store become ready to prepare."""
     from fulfillment.use_cases import promote_all_arrivals
@@ -29,5 +39,7 @@ def promote_arrived_transfers() -> int:
 def register() -> None:
     register_periodic(PeriodicJob("oms-expire-pickups", "fulfillment.jobs.expire_pickups",
                                   5 * 60))
+    register_periodic(PeriodicJob("oms-remind-pickups",
+                                  "fulfillment.jobs.remind_expiring_pickups", 5 * 60))
     register_periodic(PeriodicJob("oms-promote-transfers",
                                   "fulfillment.jobs.promote_arrived_transfers", 60))

@@ -70,6 +70,8 @@ class Fulfillment(Base):
     pickup_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     ready_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     picked_up_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # When the customer was reminded that the pickup expires soon (once per pickup).
+    expiry_reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     wrong_code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -32,6 +32,11 @@ def pickup_window() -> dt.timedelta:
     return dt.timedelta(hours=float(os.environ.get("OMS_PICKUP_WINDOW_HOURS", "72")))
 
 
+def reminder_lead() -> dt.timedelta:
+    """How long before a ready pickup expires its customer is reminded (0: never)."""
+    return dt.timedelta(hours=float(os.environ.get("OMS_PICKUP_REMINDER_HOURS", "24")))
+
+
 def _authorise(principal: Principal, f: Fulfillment) -> None:
     if not principal.may_act_at(f.location_code):
         raise Forbidden(f"fulfillment {f.id} is at {f.location_code}, outside this key's "
@@ -309,6 +314,38 @@ def expire_pickups(now: dt.datetime | None = None) -> int:
 
         _with_fulfillment(fulfillment_id, SYSTEM, step)
     return len(due)
+
+
+def remind_expiring_pickups(now: dt.datetime | None = None) -> int:
+    """Ready pickups that expire within the reminder lead: one `fulfillment.expiring` each (the
+    storefront or POS reminds the customer), once per pickup."""
+    lead = reminder_lead()
+    if lead <= dt.timedelta(0):
+        return 0
+    now = now or utcnow()
+    with read_session() as session:
+        due = work.pickups_expiring(session, now, lead)
+    reminded = 0
+    for fulfillment_id in due:
+        def step(uow: UnitOfWork, f: Fulfillment) -> bool:
+            # Re-checked under the lock: collected, expired or reminded meanwhile: nothing.
+            if f.status != "ready_for_pickup" or f.expiry_reminded_at is not None:
+                return False
+            assert f.pickup_expires_at is not None
+            f.expiry_reminded_at = now
+            side = orders()
+            side.note(uow, f.order_id, "fulfillment.expiring",
+                      f"pickup at {f.location_code} expires "
+                      f"{f.pickup_expires_at.isoformat(timespec='minutes')}Z: customer reminded",
+                      actor="system:pickup-reminder", source="oms",
+                      data={"fulfillment_id": f.id, "location": f.location_code})
+            side.publish(uow, f.order_id, "fulfillment.expiring",
+                         event_data.expiring(f, email=side.customer_email(uow, f.order_id)),
+                         actor="system:pickup-reminder")
+            return True
+
+        reminded += _with_fulfillment(fulfillment_id, SYSTEM, step)
+    return reminded
 
 
 def get(fulfillment_id: int, principal: Principal) -> dict:

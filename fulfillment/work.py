@@ -296,6 +296,17 @@ def expired_pickups(session: Session, now: dt.datetime, limit: int = 200) -> lis
         .order_by(Fulfillment.id).limit(limit)))
 
 
+def pickups_expiring(session: Session, now: dt.datetime, within: dt.timedelta,
+                     limit: int = 200) -> list[int]:
+    """Ready pickups that expire within `within` and whose customer was not reminded yet."""
+    return list(session.scalars(
+        select(Fulfillment.id).where(Fulfillment.status == "ready_for_pickup",
+                                     Fulfillment.expiry_reminded_at.is_(None),
+                                     Fulfillment.pickup_expires_at >= now,
+                                     Fulfillment.pickup_expires_at < now + within)
+        .order_by(Fulfillment.id).limit(limit)))
+
+
 def promote_arrived(session: Session, location: str | None = None) -> list[Fulfillment]:
     """Pickups waiting for transfers become pending once the store holds their units (the
     ledger re-reserves a transfer's units for its demand at the store on receipt). Rows another

@@ -157,6 +157,8 @@ def _register_builtin() -> None:
              "A pickup is ready at the store: the code and until when.")
     register("fulfillment.picked_up", shapes.FulfillmentPickedUpData,
              "The customer collected the pickup.")
+    register("fulfillment.expiring", shapes.FulfillmentExpiringData,
+             "A ready pickup expires soon (OMS_PICKUP_REMINDER_HOURS): remind the customer.")
     register("fulfillment.expired", shapes.FulfillmentExpiredData,
              "A ready pickup was not collected in time: cancelled, stock released.")
     register("return.created", shapes.ReturnCreatedData, "A return was authorised.")

@@ -159,6 +159,14 @@ class FulfillmentPickedUpData(FulfillmentData):
     picked_up_at = timestamp(required=True)
 
 
+class FulfillmentExpiringData(FulfillmentData):
+    ready_at = timestamp(required=True)
+    pickup_expires_at = timestamp(required=True, metadata={
+        "description": "not collected by then, the pickup is cancelled"})
+    recipient = fields.Nested(RecipientData, required=True,
+                              metadata={"description": "who collects (to remind)"})
+
+
 class FulfillmentExpiredData(FulfillmentData):
     pickup_expires_at = timestamp(required=True)
     reason = fields.String(required=True, allow_none=True)
