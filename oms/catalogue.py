@@ -168,6 +168,9 @@ def _register_builtin() -> None:
              "An exchange was priced (the customer owes) or its order placed.")
     register("return.cancelled", shapes.ReturnCancelledData, "A return was cancelled.")
     register("refund.created", shapes.RefundCreatedData, "A refund was recorded.")
+    register("refund.settled", shapes.RefundSettledData,
+             "A pending refund's money went back: made on Shopify by our push, or settled "
+             "through the API.")
 
 
 _register_builtin()

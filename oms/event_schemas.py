@@ -14,7 +14,13 @@ from fulfillment.models import FULFILLMENT_METHODS, FULFILLMENT_STATUSES
 from fulfillment.schemas import LabelAddressOut
 from oms.domain import CHANNELS, HOLD_CODES, ORDER_STATUSES
 from oms.schemas import LineUnitsOut, RoutingOut
-from returns.models import EXCHANGE_BALANCES, EXCHANGE_STATES, REFUND_STATUSES, RETURN_STATUSES
+from returns.models import (
+    EXCHANGE_BALANCES,
+    EXCHANGE_STATES,
+    REFUND_METHODS,
+    REFUND_STATUSES,
+    RETURN_STATUSES,
+)
 from returns.policy import DISPOSITIONS
 
 
@@ -228,3 +234,12 @@ class RefundCreatedData(OrderData):
     amount = money_out(required=True)
     status = fields.String(required=True, validate=validate.OneOf(REFUND_STATUSES),
                            metadata={"description": "the refund's status"})
+
+
+class RefundSettledData(RefundCreatedData):
+    external_ref = _text("the reference of the money moved back (Shopify: its refund id)",
+                         required=True)
+    method = fields.String(required=True, allow_none=True,
+                           validate=validate.OneOf(REFUND_METHODS),
+                           metadata={"description": "how, when the settler said"})
+    settled_at = timestamp(required=True)

@@ -1,5 +1,5 @@
 """Returns endpoints: authorise a return (with an exchange), receive it at its location, cancel
-it, read it, and the returns desk's order lookup."""
+it, read it, settle its refund, and the returns desk's order lookup."""
 
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ from returns.schemas import (
     LookupArgs,
     LookupOut,
     ReceiveIn,
+    RefundSettledOut,
+    RefundSettleIn,
     ReturnCancelIn,
     ReturnIn,
     ReturnOut,
 )
 
 ID = "<int(max=2147483647):return_id>"
+REFUND_ID = "<int(max=2147483647):refund_id>"
 CONFLICT = "CONFLICT"  # the document's 409 response (core.http.ERROR_RESPONSES)
 
 blp = Blueprint("returns", __name__, url_prefix="/api/v1",
@@ -157,3 +160,30 @@ def cancel(data: dict, return_id: int):
     use_cases.cancel(return_id, data["reason"], principal, actor=principal.actor,
                      source=principal.role, joined=joined_work())
     return queries.get_return(return_id)
+
+
+@blp.route(f"/refunds/{REFUND_ID}/settle", methods=["POST"])
+@require_roles("cs", "store", "channel")
+@idempotent
+@blp.arguments(RefundSettleIn)
+@blp.response(200, RefundSettledOut, description="The refund, `settled`, and its return "
+                                                 "(`refunded`).")
+@blp.alt_response(409, CONFLICT)
+def settle_refund(data: dict, refund_id: int):
+    """Record that a pending refund's money went back.
+
+    For the payment integrator or a store's till: `pending` -> `settled` with the reference
+    of the money moved (`external_ref`) and how (`method`); the return becomes `refunded` and
+    subscribers get `refund.settled`. Settling again with the same reference answers the same;
+    another reference (or another method than the one recorded) is a 409. Refunds of Shopify
+    orders settle by themselves once the push's `refundCreate` made them. cs, admin; the
+    channel whose order it is; a store for returns received at its location."""
+    location = queries.refund_location(refund_id)
+    if location is not None:
+        require_location(location)
+    principal = current_principal()
+    use_cases.settle_refund(
+        use_cases.SettleRefund(refund_id, data["external_ref"], method=data.get("method"),
+                               actor=principal.actor, source=principal.role),
+        principal, joined=joined_work())
+    return queries.get_refund(refund_id)

@@ -30,6 +30,9 @@ from returns.policy import REASONS
 RETURN_STATUSES = ("requested", "authorised", "partly_received", "received", "refunded",
                    "cancelled")
 REFUND_STATUSES = ("pending", "settled")   # pending: the outbound sync sends it
+# How the money went back, as the payment integrator or the till says (a refund the channel
+# made keeps none: the channel refunded its own payment).
+REFUND_METHODS = ("card", "cash", "gift_card", "store_credit", "other")
 EXCHANGE_BALANCES = ("even", "owed", "refund")
 EXCHANGE_STATES = ("awaiting_payment", "placed", "released")   # released: return cancelled
 RETURN_SOURCES = ("api", "shopify")
@@ -163,6 +166,13 @@ class Refund(Base):
         CheckConstraint("abs(amount - (subtotal - discount + tax - included_tax + shipping "
                         "- exchange_applied)) < 0.005", name="adds_up"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint(f"method IS NULL OR method IN ({sql_in(REFUND_METHODS)})",
+                        name="known_method"),
+        # Settled says where the money went and when; pending has neither yet.
+        CheckConstraint("(status = 'settled') = (settled_at IS NOT NULL)",
+                        name="settled_has_time"),
+        CheckConstraint("status <> 'settled' OR external_ref IS NOT NULL",
+                        name="settled_has_ref"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -178,6 +188,11 @@ class Refund(Base):
     # An exchange: what the new items cost, kept back from the refund (never more than it).
     exchange_applied: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     status: Mapped[str] = mapped_column(String(20), default="pending")
+    # Settled: the channel's or payment provider's reference of the money moved (Shopify: its
+    # refund id), how (REFUND_METHODS, when told), who said so and when.
     external_ref: Mapped[str | None] = mapped_column(String(200))
+    method: Mapped[str | None] = mapped_column(String(20))
+    settled_by: Mapped[str | None] = mapped_column(String(200))
+    settled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -23,6 +23,18 @@ def _money(value) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
+def refund_view(refund: Refund) -> dict:
+    return {
+        "id": refund.id, "amount": _money(refund.amount), "status": refund.status,
+        "subtotal": _money(refund.subtotal), "discount": _money(refund.discount),
+        "tax": _money(refund.tax), "included_tax": _money(refund.included_tax),
+        "shipping": _money(refund.shipping),
+        "exchange_applied": _money(refund.exchange_applied),
+        "external_ref": refund.external_ref, "method": refund.method,
+        "settled_by": refund.settled_by, "settled_at": _iso(refund.settled_at),
+        "created_at": _iso(refund.created_at)}
+
+
 def return_view(ret: Return, refund: Refund | None) -> dict:
     return {
         "id": ret.id, "number": f"R-{ret.id}", "order_id": ret.order_id,
@@ -40,13 +52,7 @@ def return_view(ret: Return, refund: Refund | None) -> dict:
                        "discount": _money(ln.refund_discount), "tax": _money(ln.refund_tax),
                        "included_tax": _money(ln.refund_included_tax),
                        "total": _money(ln.refund_total)}} for ln in ret.lines],
-        "refund": None if refund is None else {
-            "id": refund.id, "amount": _money(refund.amount), "status": refund.status,
-            "subtotal": _money(refund.subtotal), "discount": _money(refund.discount),
-            "tax": _money(refund.tax), "included_tax": _money(refund.included_tax),
-            "shipping": _money(refund.shipping),
-            "exchange_applied": _money(refund.exchange_applied),
-            "created_at": _iso(refund.created_at)},
+        "refund": None if refund is None else refund_view(refund),
         "exchange": None if ret.exchange_balance is None else {
             "order_id": ret.exchange_order_id, "order_number": ret.exchange_order_number,
             "total": _money(ret.exchange_total), "balance": ret.exchange_balance,
@@ -88,6 +94,26 @@ def get_return(return_id: int) -> dict:
         if ret is None:
             raise NotFound(f"unknown return {return_id}")
         return _views(session, [ret])[0]
+
+
+def get_refund(refund_id: int) -> dict:
+    """A refund with its return's id, number and status (what settling it answers)."""
+    with read_session() as session:
+        refund = session.get(Refund, refund_id)
+        if refund is None:
+            raise NotFound(f"unknown refund {refund_id}")
+        ret = session.get(Return, refund.return_id)
+        assert ret is not None  # a refund belongs to a return
+        return {**refund_view(refund), "return_id": ret.id, "return_number": f"R-{ret.id}",
+                "return_status": ret.status, "order_id": ret.order_id,
+                "order_number": ret.order_number, "currency": refund.currency}
+
+
+def refund_location(refund_id: int) -> str | None:
+    """Where the refund's return came back (a store key acts on its own returns only)."""
+    with read_session() as session:
+        return session.scalar(select(Return.location_code).join(
+            Refund, Refund.return_id == Return.id).where(Refund.id == refund_id))
 
 
 def location_of(return_id: int) -> str | None:

@@ -7,7 +7,13 @@ from marshmallow import Schema, fields, validate
 
 from core.http import Money, Pattern, Payload, money_out, record_id, timestamp
 from inventory.models import MAX_MOVEMENT_QUANTITY
-from returns.models import EXCHANGE_BALANCES, EXCHANGE_STATES, REFUND_STATUSES, RETURN_STATUSES
+from returns.models import (
+    EXCHANGE_BALANCES,
+    EXCHANGE_STATES,
+    REFUND_METHODS,
+    REFUND_STATUSES,
+    RETURN_STATUSES,
+)
 from returns.policy import DISPOSITIONS, REASONS
 
 CODE = Pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
@@ -90,6 +96,16 @@ class ReturnCancelIn(Schema):
         "description": "why the units still expected will not come (on the timeline)"})
 
 
+class RefundSettleIn(Schema):
+    external_ref = fields.String(required=True, validate=[
+        validate.Length(min=1, max=200),
+        Pattern(r"^\S(?:[^\r\n]*\S)?$", error="one line, no blanks around it")], metadata={
+        "description": "the payment provider's or till's reference of the money moved back "
+                       "(settling again with the same one changes nothing)"})
+    method = fields.String(validate=validate.OneOf(REFUND_METHODS), metadata={
+        "description": "how the money went back"})
+
+
 class LookupArgs(Schema):
     q = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
         "description": "order number, channel order name, email, phone, name"})
@@ -126,8 +142,9 @@ class RefundOut(Payload):
     id = fields.Integer(required=True)
     amount = money_out(required=True, metadata={"description": "what goes back"})
     status = fields.String(required=True, validate=validate.OneOf(REFUND_STATUSES), metadata={
-        "description": "`pending`: the channel's payment provider moves it (outbound sync); "
-                       "`settled`: the channel refunded it already"})
+        "description": "`pending`: the money is still to go back (the outbound sync sends it; "
+                       "Shopify orders: `refundCreate`); `settled`: it went back (the channel "
+                       "refunded it, or `POST /refunds/{refund_id}/settle` said so)"})
     subtotal = money_out(required=True)
     discount = money_out(required=True)
     tax = money_out(required=True)
@@ -135,7 +152,24 @@ class RefundOut(Payload):
     shipping = money_out(required=True)
     exchange_applied = money_out(required=True, metadata={
         "description": "kept back for an exchange's new items"})
+    external_ref = fields.String(required=True, allow_none=True, metadata={
+        "description": "settled: the reference of the money moved (Shopify: its refund id)"})
+    method = fields.String(required=True, allow_none=True,
+                           validate=validate.OneOf(REFUND_METHODS),
+                           metadata={"description": "settled: how, when the settler said"})
+    settled_by = fields.String(required=True, allow_none=True)
+    settled_at = timestamp(required=True, allow_none=True)
     created_at = timestamp(required=True)
+
+
+class RefundSettledOut(RefundOut):
+    return_id = fields.Integer(required=True)
+    return_number = fields.String(required=True, metadata={"example": "R-12"})
+    return_status = fields.String(required=True, validate=validate.OneOf(RETURN_STATUSES),
+                                  metadata={"description": "`refunded` once settled"})
+    order_id = fields.Integer(required=True)
+    order_number = fields.String(required=True)
+    currency = fields.String(required=True)
 
 
 class ExchangeOut(Payload):

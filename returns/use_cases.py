@@ -22,7 +22,7 @@ from inventory import ledger, snapshot
 from inventory.ledger import Cause
 from returns import order_port, policy
 from returns.errors import ReturnRuleBroken
-from returns.models import Refund, Return, ReturnLine
+from returns.models import REFUND_METHODS, Refund, Return, ReturnLine
 from returns.order_port import ExchangeLine, ExchangeRequest, OrderForReturn
 from returns.policy import DISPOSITIONS, REASONS
 
@@ -464,7 +464,9 @@ def record_refund(uow: UnitOfWork, ret: Return, order: OrderForReturn, *, actor:
                     discount=parts.discount, tax=parts.tax, included_tax=parts.included_tax,
                     shipping=parts.shipping, exchange_applied=applied,
                     status="settled" if settled_refund else "pending",
-                    external_ref=settled_refund)
+                    external_ref=settled_refund,
+                    settled_by=actor if settled_refund else None,
+                    settled_at=utcnow() if settled_refund else None)
     uow.session.add(refund)
     uow.session.flush()
     if settled_refund:
@@ -479,6 +481,130 @@ def record_refund(uow: UnitOfWork, ret: Return, order: OrderForReturn, *, actor:
         data={"return_id": ret.id, "refund_id": refund.id, "amount": f"{refund.amount:.2f}",
               "status": refund.status})
     return refund
+
+
+# ------------------------------------------------------------------ settle a refund
+
+MAX_REF_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class SettleRefund:
+    refund_id: int
+    external_ref: str              # the payment provider's or channel's reference
+    actor: str
+    source: str
+    method: str | None = None      # REFUND_METHODS, when the caller says how it went back
+    channel: str | None = None     # the channel that refunded it ("Shopify"), in words
+
+
+def settle_refund(cmd: SettleRefund, principal: Principal | None, *,
+                  joined: Joined = ()) -> int:
+    """A pending refund's money went back (the payment integrator or a store's till says so):
+    one unit of work. The return's id."""
+    order_id = _order_of_refund(cmd.refund_id)
+    return run_in_unit_of_work(
+        lambda uow: settle_refund_in(uow, order_id, cmd, principal).return_id, joined=joined)
+
+
+def _order_of_refund(refund_id: int) -> int:
+    from core.db import read_session
+
+    with read_session() as session:
+        order_id = session.scalar(select(Refund.order_id).where(Refund.id == refund_id))
+    if order_id is None:
+        raise NotFound(f"unknown refund {refund_id}")
+    return order_id
+
+
+def _lock_refund(session: Session, refund_id: int) -> Refund:
+    refund = session.scalars(select(Refund).where(Refund.id == refund_id)
+                             .with_for_update()).first()
+    if refund is None:
+        raise NotFound(f"unknown refund {refund_id}")
+    return refund
+
+
+def _check_settlement(cmd: SettleRefund) -> None:
+    if not cmd.external_ref.strip() or len(cmd.external_ref) > MAX_REF_LENGTH:
+        raise InvalidInput("external_ref", f"1 to {MAX_REF_LENGTH} characters, not blank")
+    if cmd.method is not None and cmd.method not in REFUND_METHODS:
+        raise InvalidInput("method", f"must be one of {', '.join(REFUND_METHODS)}")
+
+
+def _same_settlement(refund: Refund, cmd: SettleRefund) -> None:
+    """A settled refund told again: the same reference is a retry (nothing changes); another
+    reference, or another method than the one recorded, is a 409 naming it."""
+    if refund.external_ref != cmd.external_ref:
+        raise Conflict(f"refund {refund.id} is settled already, as '{refund.external_ref}'",
+                       fields={"external_ref": [f"settled already as '{refund.external_ref}'"]},
+                       settled_as=refund.external_ref)
+    if cmd.method is not None and refund.method is not None and cmd.method != refund.method:
+        raise Conflict(f"refund {refund.id} was settled by {refund.method}",
+                       fields={"method": [f"settled already by {refund.method}"]},
+                       settled_as=refund.external_ref)
+
+
+def settle_refund_in(uow: UnitOfWork, order_id: int, cmd: SettleRefund,
+                     principal: Principal | None) -> Refund:
+    """The one rule for settling a refund, whoever says the money went (the API, or the
+    Shopify push once `refundCreate` made it): the order locked first, then the return, then
+    the refund. `pending` -> `settled` with the reference, the method, who and when; the
+    return becomes `refunded`; a timeline event and a `refund.settled` outbox row. Settled
+    already: see `_same_settlement`. Access as for cancelling the return: cs and admin, the
+    channel whose order it is, a store at the return's location."""
+    _check_settlement(cmd)
+    session = uow.session
+    side = order_port.orders()
+    order = side.lock(uow, order_id)
+    return_id = session.scalar(select(Refund.return_id).where(Refund.id == cmd.refund_id))
+    if return_id is None:
+        raise NotFound(f"unknown refund {cmd.refund_id}")
+    ret = _lock_return(session, return_id)
+    refund = _lock_refund(session, cmd.refund_id)
+    check_may_return(principal, order)
+    check_location(principal, ret.location_code)
+    if refund.status == "settled":
+        _same_settlement(refund, cmd)
+        return refund
+    now = utcnow()
+    refund.status, refund.external_ref, refund.method = "settled", cmd.external_ref, cmd.method
+    refund.settled_by, refund.settled_at = cmd.actor, now
+    if ret.status == "received":
+        ret.status, ret.updated_at = "refunded", now
+    session.flush()
+    how = f" on {cmd.channel}" if cmd.channel else (
+        f" by {cmd.actor}" + (f" ({cmd.method.replace('_', ' ')})" if cmd.method else ""))
+    side.note(uow, order_id, "refund.settled",
+              f"refund for return R-{ret.id} ({refund.amount} {refund.currency}) settled{how}: "
+              f"{cmd.external_ref}",
+              actor=cmd.actor, source=cmd.source, topic="refund.settled",
+              data={"return_id": ret.id, "refund_id": refund.id,
+                    "amount": f"{refund.amount:.2f}", "status": refund.status,
+                    "external_ref": refund.external_ref, "method": refund.method,
+                    "settled_at": now.isoformat() + "Z"})
+    return refund
+
+
+def settled_on_channel(uow: UnitOfWork, refund_id: int, external_ref: str, *, channel: str,
+                       actor: str, source: str) -> None:
+    """The channel made the refund we sent it (the relay's settle step, after the call):
+    settled with the channel's reference through the same rule. Settled meanwhile with
+    another reference (by hand, through the API) is not an error of the push: the order's
+    timeline says so, since the customer may have been refunded twice."""
+    order_id = uow.session.scalar(select(Refund.order_id).where(Refund.id == refund_id))
+    if order_id is None:
+        raise NotFound(f"unknown refund {refund_id}")
+    cmd = SettleRefund(refund_id, external_ref, actor=actor, source=source, channel=channel)
+    try:
+        settle_refund_in(uow, order_id, cmd, None)
+    except Conflict as exc:  # raised before anything was written
+        order_port.orders().note(
+            uow, order_id, "refund.settle_conflict",
+            f"{channel} made refund {external_ref} for our refund {refund_id}, settled "
+            f"already as '{exc.details.get('settled_as')}': check that the customer was not "
+            "refunded twice",
+            actor=actor, source=source)
 
 
 # ------------------------------------------------------------------ cancel

@@ -144,7 +144,8 @@ def test_a_journey_writes_events_that_match_their_schemas(client, as_role, chann
     east, central = as_role("wms", "dc-east"), as_role("wms", "dc-central")
     brooklyn, soho = as_role("store", "store-brooklyn"), as_role("store", "store-soho")
 
-    # Shipped: claimed, picked and shipped at dc-east; then returns, a refund, an exchange.
+    # Shipped: claimed, picked and shipped at dc-east; then returns, a refund (settled by the
+    # till), an exchange.
     shipped = place(channel, "J-ship", [("JKT-1", 2), ("SOCK-1", 2)])
     [claimed] = ok(east.post(f"{API}/pick-lists/claim", {"location": "dc-east"}))["items"]
     ok(east.post(f"{API}/fulfillments/{claimed['id']}/pick", {"lines": [
@@ -158,8 +159,10 @@ def test_a_journey_writes_events_that_match_their_schemas(client, as_role, chann
                                              "location": "store-chicago",
                                           "lines": [{"line_id": jacket, "quantity": 1,
                                                      "reason": "wrong_size"}]}), 201)
-    ok(chicago.post(f"{API}/returns/{ret['id']}/receive", {"lines": [
+    received = ok(chicago.post(f"{API}/returns/{ret['id']}/receive", {"lines": [
         {"line_id": jacket, "quantity": 1, "disposition": "restock"}]}))
+    ok(chicago.post(f"{API}/refunds/{received['refund']['id']}/settle",
+                    {"external_ref": "till-1/0001", "method": "card"}))
     kept = ok(cs.post(f"{API}/returns", {"order_id": shipped["id"], "location": "dc-east",
                                          "lines": [{"line_id": sock, "quantity": 1,
                                                     "reason": "changed_mind"}]}), 201)

@@ -180,7 +180,8 @@ def test_idempotency_key_is_documented_where_it_is_honoured(document):
                           ("post", f"{API}/transfers/{{transfer_id}}/receive"),
                           ("post", f"{API}/returns"),
                           ("post", f"{API}/returns/{{return_id}}/receive"),
-                          ("post", f"{API}/returns/{{return_id}}/cancel")}
+                          ("post", f"{API}/returns/{{return_id}}/cancel"),
+                          ("post", f"{API}/refunds/{{refund_id}}/settle")}
 
 
 def test_the_shopify_webhook_is_in_the_document(document):
@@ -365,6 +366,12 @@ class World:
         elif op == "POST /returns/{return_id}/cancel":
             params["return_id"] = self.must("/returns", self.return_body(made))["id"]
             body = {"reason": "the customer kept it"}
+        elif op == "POST /refunds/{refund_id}/settle":
+            ret = self.must("/returns", self.return_body(made))
+            params["refund_id"] = self.must(f"/returns/{ret['id']}/receive", {"lines": [
+                {"line_id": made["line_id"], "quantity": 1,
+                 "disposition": "restock"}]})["refund"]["id"]
+            body = {"external_ref": f"oa-refund-{next(self.seq)}", "method": "card"}
         elif op == "POST /returns/{return_id}/exchange-payment":
             owed = {**self.return_body(made), "exchange_lines": [{"sku": "BOOT-1",
                                                                   "quantity": 2}]}

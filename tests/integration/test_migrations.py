@@ -186,3 +186,45 @@ def test_0015_counts_existing_stock_as_published(tmp_path):
         command.downgrade(alembic_config(url), "0015_stock_sync-1")
     finally:
         engine.dispose()
+
+
+def test_refunds_settled_before_0017_say_when_and_by_whom(tmp_path):
+    """0017: a refund booked settled before it (Shopify's own) gets its recording time and the
+    return's author as when and who settled it; a pending one gets nothing (SQLite, batch
+    mode); and it goes back down."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from oms.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path / 'refunds.sqlite3'}"
+    upgrade(url, "0017_refund_settlement-1")
+    engine = create_engine(url)
+    now = "2026-12-01 09:30:00"
+    try:
+        with engine.begin() as conn:
+            for rid, status, ref in ((1, "settled", "shopify:929361463"), (2, "pending", None)):
+                conn.execute(text(
+                    "INSERT INTO ret_returns (id, order_id, order_number, channel, currency, "
+                    "location_code, status, source, refund_shipping, refund_total, "
+                    "created_by, created_at, updated_at) VALUES (:id, 7, 'NW-7', 'shopify', "
+                    "'USD', 'store-soho', :rs, 'shopify', 0, 10, 'shopify:shop.example', "
+                    ":now, :now)"), {"id": rid, "rs": "refunded" if ref else "received",
+                                     "now": now})
+                conn.execute(text(
+                    "INSERT INTO ret_refunds (return_id, order_id, currency, amount, subtotal, "
+                    "discount, tax, included_tax, shipping, exchange_applied, status, "
+                    "external_ref, created_at) VALUES (:id, 7, 'USD', 10, 10, 0, 0, 0, 0, 0, "
+                    ":status, :ref, :now)"), {"id": rid, "status": status, "ref": ref,
+                                              "now": now})
+        upgrade(url, "0017_refund_settlement")
+        with engine.connect() as conn:
+            assert conn.execute(text(
+                "SELECT status, settled_at, settled_by, method FROM ret_refunds ORDER BY id")
+            ).all() == [("settled", now, "shopify:shop.example", None),
+                        ("pending", None, None, None)]
+        command.downgrade(alembic_config(url), "0017_refund_settlement-1")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM ret_refunds")).scalar() == 2
+    finally:
+        engine.dispose()
