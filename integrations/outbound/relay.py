@@ -8,7 +8,9 @@ An attempt is three steps, and the HTTP call is in none of the transactions:
 2. POST the body, signed, with a timeout, on the destination's pooled session;
 3. settle (a unit of work): record the attempt; 2xx is delivered; otherwise the next attempt
    is due after tenacity's exponential backoff with jitter (at least `Retry-After` on 429 and
-   503), and when the budget (attempts or age) is spent the delivery is dead (`failed`).
+   503), and when the budget (attempts or age) is spent the delivery is dead (`failed`). What
+   a successful call made that our database records (a Shopify push's refund: settled) is
+   written in this unit of work too (`Outcome.then`).
 A delivered or dead delivery enqueues the next one of its chain, so one order's events go in
 outbox order while other orders' chains proceed independently.
 """
@@ -23,6 +25,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -95,6 +98,7 @@ class Outcome:
     retry_after: float | None
     accepted: bool | None = None  # set when the answer is not HTTP's (a Shopify push)
     counts: bool = True           # False: throttled, the attempt budget is not spent
+    then: Callable[[UnitOfWork], None] | None = None  # recorded in settle, when ok
 
     @property
     def ok(self) -> bool:
@@ -143,7 +147,8 @@ def push_to_shopify(claim: Claim) -> Outcome:
     from integrations.shopify import push
 
     r = push.send(claim.push)
-    return Outcome(None, r.error, r.latency_ms, r.retry_after, accepted=r.ok, counts=r.counts)
+    return Outcome(None, r.error, r.latency_ms, r.retry_after, accepted=r.ok, counts=r.counts,
+                   then=r.then)
 
 
 # --------------------------------------------------------------------------- ordering
@@ -208,6 +213,10 @@ def backoff_seconds(attempt: int, cfg: settings.DeliverySettings) -> float:
 
 
 def _settle(uow: UnitOfWork, claim: Claim, outcome: Outcome) -> str:
+    if outcome.ok and outcome.then is not None:
+        # Made out there whatever became of the delivery meanwhile; first, since its locks
+        # start with the order's (LOCK ORDER in core.db).
+        outcome.then(uow)
     session = uow.session
     d = session.scalars(select(Delivery).where(Delivery.id == claim.delivery_id)
                         .with_for_update()).one_or_none()

@@ -12,12 +12,14 @@ Every push must be safe to repeat: the relay retries an attempt whose answer was
   nothing left to change and commits nothing;
 - a cancel asks `cancelledAt` first;
 - a refund carries `@idempotent(key:)` (API 2026-01 on) and a marker in its note that a
-  retry looks for among the order's refunds (any version, and after Shopify's key window).
+  retry looks for among the order's refunds (any version, and after Shopify's key window);
+  either way it answers Shopify's refund id, which settles our refund.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -363,23 +365,43 @@ def refund_transactions(push: Push, transactions: list[dict[str, Any]]
     return out
 
 
+@dataclass(frozen=True)
+class Refunded:
+    """`refundCreate`'s outcome: the user errors' text, or Shopify's refund (its gid), made
+    now or found by its marker."""
+
+    error: str | None
+    refund_id: str | None = None
+
+
+def _refund_made(payload: Mapping[str, Any] | None) -> Refunded:
+    if error := user_errors(payload, "userErrors"):
+        return Refunded(error)
+    made = (payload or {}).get("refund") or {}
+    if not isinstance(made, dict) or not made.get("id"):
+        # Nothing made and nothing said: a retry makes it, or finds it by its marker.
+        raise client.ShopifyApiError("refundCreate answered neither a refund nor an error")
+    return Refunded(None, str(made["id"]))
+
+
 def supports_idempotent(api_version: str) -> bool:
     """`@idempotent` exists from 2026-01 (`unstable` has it too); older versions reject the
     unknown directive, and rely on the note marker alone."""
     return not api_version[:1].isdigit() or api_version >= IDEMPOTENT_FROM
 
 
-def refund_create(push: Push) -> str | None:
+def refund_create(push: Push) -> Refunded:
     """`refundCreate` for a refund of our returns: its units by Shopify line item (no
     restock: our ledger restocked them at the returns desk, and a `return` restock would come
     back to us as a return to book), its shipping, and its money against the order's
-    payments. Already there (its marker in a refund's note): done."""
+    payments. Already there (its marker in a refund's note): done, that refund."""
     refund = push.refund
     assert refund is not None
     order = _order(push, _call(push, REFUND_CONTEXT_QUERY, {"id": push.order_gid}))
-    if any(refund.marker in str(r.get("note") or "") for r in order.get("refunds") or []
-           if isinstance(r, dict)):
-        return None
+    made = next((r for r in order.get("refunds") or [] if isinstance(r, dict)
+                 and refund.marker in str(r.get("note") or "")), None)
+    if made is not None:
+        return _refund_made({"refund": made})
     shop_currency, presentment = order.get("currencyCode"), order.get("presentmentCurrencyCode")
     if refund.currency != shop_currency or (presentment and presentment != shop_currency):
         # Our amounts are the shop's money; Shopify refunds in the presentment currency.
@@ -399,4 +421,4 @@ def refund_create(push: Push) -> str | None:
                                                       "idempotencyKey": refund.key})
     else:
         data = _call(push, REFUND_CREATE, {"input": refund_input})
-    return user_errors(data.get("refundCreate"), "userErrors")
+    return _refund_made(data.get("refundCreate"))

@@ -17,7 +17,9 @@ claim: our database is read here, once) and `send` (the Admin GraphQL calls of
 - units cancelled here (`order.updated` with `cancelled`, or a pickup not collected in time)
   -> an order edit setting each line to ordered - cancelled; nothing left at all -> a cancel;
 - `order.cancelled` -> `orderCancel`;
-- `refund.created` for a refund of our returns -> `refundCreate`.
+- `refund.created` for a refund of our returns -> `refundCreate`; once Shopify made it (or a
+  retry finds it), our refund is settled with Shopify's refund id in the relay's settle step
+  (`Result.then`).
 
 Events caused by Shopify itself (outbox actor `shopify:...`), and refunds Shopify made (booked
 here as settled), are not pushed back. `userErrors` fail the attempt with their text; GraphQL
@@ -42,6 +44,7 @@ from integrations.outbound.models import Delivery, Subscription
 from integrations.shopify import client, mutations
 from integrations.shopify.shops import normalise_domain
 from oms.models import OrderLine, OutboxEvent
+from returns import use_cases as returning
 from returns.models import Refund, Return
 
 SCHEME = "shopify://"
@@ -135,6 +138,7 @@ def wants(url: str, event: OutboxEvent) -> bool:
 class RefundPush:
     """A refund of our returns, as Shopify is to get it."""
 
+    refund_id: int                          # ours
     key: str                                # @idempotent key, stable per refund
     note: str                               # carries `marker`, which a retry looks for
     marker: str
@@ -166,12 +170,29 @@ class Push:
 
 
 @dataclass(frozen=True)
+class SettleRefund:
+    """Our refund, made on Shopify: settled here with Shopify's refund id (its gid), in the
+    relay's settle unit of work (after the call), by the returns rule."""
+
+    refund_id: int
+    shopify_refund: str
+    domain: str
+
+    def __call__(self, uow: UnitOfWork) -> None:
+        returning.settled_on_channel(uow, self.refund_id, self.shopify_refund,
+                                     channel="Shopify", actor=f"shopify:{self.domain}",
+                                     source="shopify")
+
+
+@dataclass(frozen=True)
 class Result:
     ok: bool
     error: str | None
     latency_ms: int
     retry_after: float | None = None
     counts: bool = True   # False: throttled, the attempt budget is not spent
+    # What the push made that our database records, in the relay's settle unit of work.
+    then: Callable[[UnitOfWork], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -306,7 +327,8 @@ def _refund(session: Session, target: Target, payload: dict[str, Any]) -> Push:
     key = f"oms-refund-{mutations.tail(target.order_gid)}-{refund.id}"
     marker = f"[{key}]"
     return target.push("refund", refund=RefundPush(
-        key=key, marker=marker, note=f"Return R-{ret.id} of order {target.number} {marker}",
+        refund_id=refund.id, key=key, marker=marker,
+        note=f"Return R-{ret.id} of order {target.number} {marker}",
         amount=refund.amount, shipping=refund.shipping, currency=refund.currency,
         lines=tuple(units.items())))
 
@@ -325,7 +347,6 @@ MUTATIONS: dict[str, Callable[[Push], str | None]] = {
     "ready": mutations.prepared_for_pickup,
     "edit": mutations.order_edit,
     "cancel": mutations.order_cancel,
-    "refund": mutations.refund_create,
 }
 
 
@@ -341,13 +362,23 @@ def send(push: Push) -> Result:
         return Result(False, push.note, ms())
     if not push.token:
         return Result(False, f"shop {push.domain} has no access token", ms())
-    mutation = MUTATIONS.get(push.kind)
-    if mutation is None:
+    if push.kind != "refund" and push.kind not in MUTATIONS:
         return Result(False, f"nothing to push for a {push.kind}", ms())
     try:
-        error = mutation(push)
+        error, then = _mutate(push)
     except client.Throttled as exc:
         return Result(False, str(exc)[:1000], ms(), retry_after=THROTTLE_SECONDS, counts=False)
     except client.ShopifyApiError as exc:
         return Result(False, str(exc)[:1000], ms())
-    return Result(error is None, error, ms())
+    return Result(error is None, error, ms(), then=then)
+
+
+def _mutate(push: Push) -> tuple[str | None, SettleRefund | None]:
+    """Shopify's user errors (None: it took it), and what it made that we record."""
+    if push.kind != "refund":
+        return MUTATIONS[push.kind](push), None
+    assert push.refund is not None
+    made = mutations.refund_create(push)
+    if made.error is not None or made.refund_id is None:
+        return made.error, None
+    return None, SettleRefund(push.refund.refund_id, made.refund_id, push.domain)

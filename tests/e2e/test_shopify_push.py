@@ -439,22 +439,69 @@ def test_a_refund_of_our_return_is_a_refund_create_against_the_payment(shop, fak
                         ("refund.created", "delivered")]
     [refund] = shopify_order.refunds
     assert refund["answer"]["totalRefundedSet"]["shopMoney"]["amount"] == "130.00"
+    # Our refund is settled with Shopify's refund id, and subscribers hear of it (the
+    # settlement itself is not pushed back).
+    assert_settled_on_shopify(cs, shop, fake_shopify, ret, refund["id"])
+
+
+def assert_settled_on_shopify(cs, shop, fake_shopify, ret: dict, shopify_refund: str) -> None:
+    viewed = cs.get(f"{API}/returns/{ret['id']}").get_json()
+    assert viewed["status"] == "refunded"
+    assert {k: viewed["refund"][k] for k in ("status", "external_ref", "method")} == {
+        "status": "settled", "external_ref": shopify_refund, "method": None}
+    assert viewed["refund"]["settled_by"] == f"shopify:{fake_shopify.domain}"
+    timeline = cs.get(f"{API}/orders/{shop['order_id']}").get_json()["timeline"]
+    [event] = [e for e in timeline if e["kind"] == "refund.settled"]
+    assert f"settled on Shopify: {shopify_refund}" in event["message"]
+    with read_session() as session:
+        [settled] = session.scalars(select(OutboxEvent).where(
+            OutboxEvent.topic == "refund.settled"))
+    assert (settled.payload["refund_id"], settled.payload["external_ref"]) == (
+        ret["refund"]["id"], shopify_refund)
+    assert settled.actor == f"shopify:{fake_shopify.domain}"
+    assert "refund.settled" not in [topic for topic, _ in pushed()]
 
 
 def test_a_refund_whose_answer_was_lost_is_not_refunded_twice(shop, fake_shopify, cs,
                                                               as_role):
     ship_everything(as_role)
     fake_shopify.lose.add("refundCreate")
-    return_a_damaged_jacket(cs, as_role, shop["order_id"])
+    ret = return_a_damaged_jacket(cs, as_role, shop["order_id"])
     d = push_deliveries()[-1]
     assert (d.topic, d.status, d.attempts) == ("refund.created", "pending", 1)
+    # Shopify made it, but we did not hear: still pending here.
+    assert cs.get(f"{API}/returns/{ret['id']}").get_json()["refund"]["status"] == "pending"
     time_passes()
     assert pushed()[-1] == ("refund.created", "delivered")
     # The retry found its marker among the order's refunds and sent nothing.
     assert len(fake_shopify.mutations("refundCreate")) == 1
-    assert len(fake_shopify.orders[ORDER_GID].refunds) == 1
+    [refund] = fake_shopify.orders[ORDER_GID].refunds
     refunds = [t for t in fake_shopify.orders[ORDER_GID].transactions if t["kind"] == "REFUND"]
     assert [t["amountSet"]["shopMoney"]["amount"] for t in refunds] == ["130.00"]
+    # ... and settled our refund with the refund it found, once.
+    assert_settled_on_shopify(cs, shop, fake_shopify, ret, refund["id"])
+    time_passes()  # a later sweep (or a replay of the delivery) changes nothing
+    assert_settled_on_shopify(cs, shop, fake_shopify, ret, refund["id"])
+
+
+def test_a_refund_shopify_refuses_stays_pending(shop, fake_shopify, cs, as_role):
+    ship_everything(as_role)
+    fake_shopify.orders[ORDER_GID].presentment_currency = "EUR"  # paid in another currency
+    ret = return_a_damaged_jacket(cs, as_role, shop["order_id"])
+    d = push_deliveries()[-1]
+    assert (d.topic, d.status) == ("refund.created", "pending")
+    assert "refund it in Shopify by hand" in (d.last_error or "")
+    viewed = cs.get(f"{API}/returns/{ret['id']}").get_json()
+    assert (viewed["status"], viewed["refund"]["status"]) == ("received", "pending")
+    # Refunded by hand in Shopify's admin, and said so here: the push then has nothing to do.
+    settled = cs.post(f"{API}/refunds/{ret['refund']['id']}/settle",
+                      {"external_ref": "gid://shopify/Refund/777", "method": "card"})
+    assert settled.status_code == 200, settled.get_json()
+    time_passes()
+    assert pushed()[-1] == ("refund.created", "delivered")
+    assert fake_shopify.mutations("refundCreate") == []
+    assert cs.get(f"{API}/returns/{ret['id']}").get_json()["refund"]["external_ref"] == \
+        "gid://shopify/Refund/777"
 
 
 @pytest.mark.parametrize("api_version", ["2025-10"])
@@ -468,6 +515,8 @@ def test_before_2026_01_a_refund_goes_without_the_idempotent_directive(shop, fak
     sale = fake_shopify.orders[ORDER_GID].transactions[0]["id"]
     assert create["variables"] == {"input": refund_input(ret, number, sale)}
     assert pushed()[-1] == ("refund.created", "delivered")
+    [refund] = fake_shopify.orders[ORDER_GID].refunds
+    assert_settled_on_shopify(cs, shop, fake_shopify, ret, refund["id"])
 
 
 def test_refunds_and_cancels_shopify_made_are_not_pushed_back(shop, fake_shopify, as_role):
