@@ -5,14 +5,14 @@ Refunds settled before this (Shopify's own refunds, booked settled when recorded
 recording time and the return's author (`shopify:<shop>`) as when and who settled them.
 
 Revision ID: 0017_refund_settlement
-Revises: 0015_stock_sync
+Revises: 0016_pickup_reminder
 Create Date: 2026-12-06 12:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_refund_settlement"
-down_revision = "0015_stock_sync"
+down_revision = "0016_pickup_reminder"
 branch_labels = None
 depends_on = None
 
