@@ -20,7 +20,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from sqlalchemy import select, update
 
-from core.db import read_session, unit_of_work
+from core.db import read_session, unit_of_work, utcnow
 from fulfillment import use_cases
 from fulfillment.models import Fulfillment
 from integrations.outbound.relay import event_body
@@ -207,6 +207,11 @@ def test_a_journey_writes_events_that_match_their_schemas(client, as_role, chann
     ok(soho.post(f"{API}/transfers/{moving['id']}/receive", {}))
     waiting = work(late, "pickup")
     ok(soho.post(f"{API}/fulfillments/{waiting['id']}/ready-for-pickup"))
+    with unit_of_work() as uow:  # two and a half days pass: the customer is reminded
+        uow.session.execute(update(Fulfillment).where(Fulfillment.id == waiting["id"])
+                            .values(pickup_expires_at=utcnow() + dt.timedelta(hours=12)))
+        uow.commit()
+    assert use_cases.remind_expiring_pickups() == 1
     with unit_of_work() as uow:  # three days pass
         uow.session.execute(update(Fulfillment).where(Fulfillment.id == waiting["id"])
                             .values(pickup_expires_at=dt.datetime(2000, 1, 1)))
