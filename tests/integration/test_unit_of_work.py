@@ -111,7 +111,10 @@ def test_a_deadlocked_use_case_is_retried_and_leaves_no_trace_of_its_first_attem
         other.commit()
         cancelling.result(timeout=60)
 
-    assert attempts == [2] and after == [2]  # the first attempt never reached its commit
+    # Only the attempt that committed ran its joined work and after-commit actions. Usually the
+    # second; on a loaded machine the retry can take the order row before the other
+    # transaction's queued lock is granted and deadlock once more (a third attempt).
+    assert len(attempts) == 1 and attempts[0] >= 2 and after == attempts
     kinds = _kinds(order_id)[events_before:]
     assert kinds == ["order.lines_cancelled"]
     assert _topics(order_id).count("order.updated") == 1
