@@ -60,6 +60,10 @@ class ApiKeyLocation(Base):
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling: an API key, or a staff user signed in to the web pages (`user_id` set,
+    `key_id` 0: such a principal owns no Idempotency-Key records and creates no channel
+    orders). Both go through the same role and location rules below."""
+
     key_id: int
     name: str
     role: str
@@ -68,6 +72,7 @@ class Principal:
     location: str | None = None
     channel: str | None = None
     locations: frozenset[str] = frozenset()
+    user_id: int | None = None
 
     def __post_init__(self) -> None:
         locations = frozenset(self.locations) | ({self.location} if self.location else set())
@@ -78,6 +83,8 @@ class Principal:
     @property
     def actor(self) -> str:
         """How this caller is named in the ledger and on timelines."""
+        if self.user_id is not None:
+            return f"user:{self.user_id}:{self.name}"
         return f"key:{self.key_id}:{self.name}"
 
     @property
@@ -95,6 +102,27 @@ class Principal:
         return not self.locations or location_code in self.locations
 
 
+def check_scope(role: str, locations: Iterable[str], *, what: str,
+                roles: tuple[str, ...] = ROLES) -> list[str]:
+    """The one rule for which roles work at which locations, for API keys and staff users
+    alike: the distinct, stripped location codes for `role`, or InvalidInput naming the field.
+    wms and store need their location(s); admin acts everywhere and channels at no node, so
+    they take none; cs may be limited to some. (Whether a code exists is the caller's check:
+    core knows no locations.)"""
+    if role not in roles:
+        raise InvalidInput("role", f"must be one of {', '.join(roles)}")
+    codes = sorted({c.strip() for c in locations if c and c.strip()})
+    if role in ROLES_NEEDING_LOCATION and not codes:
+        raise InvalidInput("location", f"a {role} {what} needs the location(s) it works at")
+    if role in ROLES_WITHOUT_LOCATION and codes:
+        raise InvalidInput("location", f"a {role} {what} has no location "
+                           + ("(it acts everywhere)" if role == "admin" else
+                              "(use --channel to scope a channel key)"))
+    if any(len(c) > 40 for c in codes):
+        raise InvalidInput("location", "location codes have at most 40 characters")
+    return codes
+
+
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -104,17 +132,7 @@ def create_api_key(role: str, *, name: str, location_code: str | None = None,
     """Store a new key's hash and return the key itself: the only time it exists in clear.
     `locations` (and/or the single `location_code`) are where a wms or store key works;
     the caller checks that they exist (core knows no locations)."""
-    if role not in ROLES:
-        raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")
-    codes = sorted({c.strip() for c in [*locations, location_code or ""] if c and c.strip()})
-    if role in ROLES_NEEDING_LOCATION and not codes:
-        raise InvalidInput("location", f"a {role} key needs the location(s) it works at")
-    if role in ROLES_WITHOUT_LOCATION and codes:
-        raise InvalidInput("location", f"a {role} key has no location "
-                           + ("(it acts everywhere)" if role == "admin" else
-                              "(use --channel to scope a channel key)"))
-    if any(len(c) > 40 for c in codes):
-        raise InvalidInput("location", "location codes have at most 40 characters")
+    codes = check_scope(role, [*locations, location_code or ""], what="key")
     if channel and role != "channel":
         raise InvalidInput("channel", "only channel keys belong to a sales channel")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -184,7 +202,8 @@ def require_location(location_code: str) -> None:
     """403 unless the current caller may act at `location_code`."""
     principal = current_principal()
     if not principal.may_act_at(location_code):
+        who = "this key" if principal.user_id is None else f"user '{principal.name}'"
         raise Forbidden(
-            f"this key acts at {principal.scope}, not at '{location_code}'",
-            fields={"location": [f"outside this key's scope ({principal.scope})"]},
+            f"{who} acts at {principal.scope}, not at '{location_code}'",
+            fields={"location": [f"outside the scope of {who} ({principal.scope})"]},
         )

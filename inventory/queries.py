@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from core.db import read_session
@@ -40,6 +40,29 @@ def get_location(code: str) -> dict:
 def get_item(sku: str) -> dict:
     with read_session() as session:
         return item_view(ledger.item_by_sku(session, sku, field=None))
+
+
+def find_items(text: str, limit: int = 20) -> list[dict]:
+    """Items for what someone typed or scanned: the item whose SKU it is (as typed or in
+    upper case, by the unique index) first, then those whose name or SKU contains every word
+    of it, in any case ("alpine jack" finds "Alpine Jacket - Black, M"), by name; at most
+    `limit`. Part-of-name matching scans the catalogue (fine for tens of thousands of items)."""
+    term = text.strip()
+    words = term.lower().split()
+    if not words:
+        return []
+    with read_session() as session:
+        exact = session.scalars(select(Item).where(
+            or_(Item.sku == term, Item.sku == term.upper())).limit(1)).first()
+        matches = session.scalars(
+            select(Item).where(and_(*(
+                or_(func.lower(Item.name).contains(word, autoescape=True),
+                    func.lower(Item.sku).contains(word, autoescape=True))
+                for word in words)))
+            .order_by(Item.name, Item.sku).limit(limit)).all()
+    found = [exact] if exact is not None else []
+    found += [item for item in matches if exact is None or item.id != exact.id]
+    return [item_view(item) for item in found[:limit]]
 
 
 def list_items(limit: int, cursor: str | None) -> dict:

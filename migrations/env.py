@@ -5,7 +5,8 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import core.auth
-import core.idempotency  # noqa: F401
+import core.idempotency
+import core.signin  # noqa: F401  (and core.staff: the staff users)
 import fulfillment.models  # noqa: F401
 import integrations.models
 import integrations.outbound.models

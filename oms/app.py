@@ -9,7 +9,9 @@ from pathlib import Path
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+import web
 from core import jobs
 from core.db import init_database
 from core.http import OmsApi, register_error_handlers
@@ -19,6 +21,8 @@ from fulfillment import order_port
 from integrations import outbound as outbound_integration
 from integrations import shopify as shopify_integration
 from integrations import stock as stock_integration
+from integrations.outbound import api as outbound_api
+from integrations.shopify import webhooks as shopify_webhooks
 from inventory import api as inventory_api
 from inventory import cli as inventory_cli
 from inventory import jobs as inventory_jobs
@@ -97,6 +101,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     stock_integration.register(app, api)
     shopify_integration.document(api.spec, app)
     catalogue.document(api.spec)  # last: every package has registered its topics by now
+    # The staff pages. Every other blueprint authenticates each request itself (API keys,
+    # Shopify's HMAC), never by cookie, so cross-site forms cannot act through it: no CSRF.
+    web.init_app(app, csrf_exempt=[
+        inventory_api.blp, oms_api.blp, fulfillment_api.blp, returns_api.blp, outbound_api.blp,
+        shopify_webhooks.bp, health.blp])
+    if settings.trusted_proxies:
+        # Behind N proxies: believe their X-Forwarded-For (the sign-in throttle's client
+        # address) and X-Forwarded-Proto (Secure cookies in the "auto" mode).
+        app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
+                                x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     register_error_handlers(app)
 
     @app.get("/api/v1/docs-assets/<path:filename>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 
@@ -11,9 +12,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from core import jobs
-from core.auth import ROLES, create_api_key
+from core.auth import ROLES, check_scope, create_api_key
 from core.db import read_session
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
+from core.staff import STAFF_ROLES, check_username, create_staff_user, find_user
 from inventory import ledger
 from oms.domain import CHANNELS
 
@@ -46,6 +48,64 @@ def create_api_key_cmd(role: str, locations: tuple[str, ...], name: str | None,
     click.echo(f"Created a key with role {role}{scope}. Store it now: only its hash is kept.",
                err=True)
     click.echo(key)
+
+
+@cli.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
+@click.option("--location", default=None, metavar="CODE",
+              help="the home store: required for store users (a store's code); a cs user "
+                   "may be limited to one location; refused for admin")
+def create_user_cmd(username: str, role: str, location: str | None) -> None:
+    """Create a staff user who signs in to the web pages. Asks for the password twice, or
+    reads it (one line) from standard input when that is not a terminal."""
+    try:
+        name = check_user_to_create(username, role, location)
+    except DomainError as exc:
+        raise click.UsageError(exc.message) from exc
+    password = read_password()
+    try:
+        user = create_staff_user(name, role, password, location)
+    except DomainError as exc:
+        raise click.UsageError(exc.message) from exc
+    at = f" at {user.location_code}" if user.location_code else ""
+    click.echo(f"Created user {user.username}: {role}{at}.")
+
+
+def check_user_to_create(username: str, role: str, location: str | None) -> str:
+    """Everything but the password, before asking for it: the username's form and that it is
+    free, the role's location rule (the API keys' rule), and that the location exists (a
+    store's for store staff)."""
+    name = check_username(username)
+    if find_user(name) is not None:
+        raise InvalidInput("username", f"'{name}' is taken")
+    codes = check_scope(role, [location or ""], what="user", roles=STAFF_ROLES)
+    with read_session() as session:
+        for code in codes:
+            found = ledger.location_by_code(session, code, field="location")
+            if role == "store" and found.kind != "store":
+                raise InvalidInput("location", f"'{code}' is a {found.kind}, not a store")
+    return name
+
+
+def read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    if not line:
+        raise click.UsageError("no password on standard input")
+    return line.rstrip("\r\n")
+
+
+@cli.command("demo-users")
+def demo_users_cmd() -> None:
+    """One demo staff user per role, each with a new password, printed (only hashes are
+    kept, so a second run changes the passwords rather than showing the old ones)."""
+    from oms.demo import ensure_demo_users
+
+    for user in ensure_demo_users():
+        at = f" at {user.location}" if user.location else ""
+        click.echo(f"{user.role:<6} {user.username:<12} {user.password}{at}")
 
 
 @cli.command("demo")

@@ -17,6 +17,22 @@ def default_database_url() -> str:
     return f"sqlite:///{path}"
 
 
+def local_secret_key(path: Path | None = None) -> str:
+    """The Flask secret when OMS_SECRET_KEY is unset: made once and kept in var/secret-key
+    (mode 0600), so sessions survive a restart and every gunicorn worker on this host signs
+    the same cookies. Several hosts must share OMS_SECRET_KEY instead."""
+    path = path or PROJECT_ROOT / "var" / "secret-key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        key = secrets.token_hex(32)
+        out.write(key + "\n")
+    return key
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
@@ -30,15 +46,21 @@ class Settings:
     embedded_worker: bool = True
     log_level: str = "INFO"
     order_policy: Any = None  # oms.policy.OrderPolicy; None: read from the environment
+    # Session cookie `Secure` flag: "auto" (when the request came over HTTPS), "1", "0".
+    secure_cookies: str = "auto"
+    # Proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none).
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
             database_url=os.environ.get("OMS_DATABASE_URL") or default_database_url(),
             redis_url=os.environ.get("OMS_REDIS_URL") or None,
-            secret_key=os.environ.get("OMS_SECRET_KEY") or secrets.token_hex(32),
+            secret_key=os.environ.get("OMS_SECRET_KEY") or local_secret_key(),
             embedded_worker=_flag("OMS_EMBEDDED_WORKER", True),
             log_level=os.environ.get("OMS_LOG_LEVEL", "INFO"),
+            secure_cookies=os.environ.get("OMS_SECURE_COOKIES", "auto").strip().lower(),
+            trusted_proxies=int(os.environ.get("OMS_TRUSTED_PROXIES", "0") or 0),
         )
 
     @property

@@ -4,11 +4,14 @@ counts, so a second run records no movement."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from core.db import read_session
+from core.staff import create_staff_user, find_user, set_password
 from inventory import importer, services
 from inventory.models import Item, Location, Movement
 from oms import demo_data
@@ -50,3 +53,30 @@ def load_demo(progress: Callable[[str], None] = lambda _msg: None) -> str:
     return (f"demo retailer '{demo_data.DEMO_RETAILER['name']}': {len(locations)} locations, "
             f"{len(items)} SKUs, {report.rows} stock rows ({report.changed} changed, "
             f"{report.unchanged} unchanged)")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    location: str | None
+    password: str
+
+
+# One per role: store staff at the demo's SoHo store, a CS rep, an admin.
+DEMO_USERS = (("demo-store", "store", "store-nyc-soho"), ("demo-cs", "cs", None),
+              ("demo-admin", "admin", None))
+
+
+def ensure_demo_users() -> list[DemoUser]:
+    """Create the demo users, or give the existing ones new passwords: only a hash is kept,
+    so a password can be shown only when it is set. Safe to run again."""
+    users = []
+    for username, role, location in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        if find_user(username) is None:
+            create_staff_user(username, role, password, location)
+        else:
+            set_password(username, password)
+        users.append(DemoUser(username, role, location, password))
+    return users

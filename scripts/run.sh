@@ -9,9 +9,13 @@ bind="${OMS_BIND:-127.0.0.1:8000}"
 .venv/bin/flask db upgrade
 .venv/bin/flask oms demo
 key=$(.venv/bin/flask oms create-api-key --role admin --name "make-run" | tail -n 1)
+# One staff user per role for the web pages; each run gives them new passwords.
+users=$(.venv/bin/flask oms demo-users | sed 's/^/                /')
 cat <<MSG
 
   Omnichannel OMS on http://$bind  (database: ${OMS_DATABASE_URL:-var/oms.sqlite3})
+  Staff pages:  http://$bind/   sign in as (role, username, password):
+$users
   API docs:     http://$bind/api/v1/docs
   OpenAPI:      http://$bind/api/v1/openapi.json
   Admin key:    $key

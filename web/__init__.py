@@ -1,0 +1,110 @@
+"""The staff web pages: server-rendered Jinja templates on the same use cases and queries as
+the API, signed in as staff users (see web/README.md for how to add a page).
+
+`init_app` is called by the composition root (`oms.app.create_app`) with the blueprints that
+authenticate otherwise (API keys, webhook signatures): those are exempt from CSRF; every other
+POST, PUT, PATCH or DELETE in the app needs the form's token.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from flask import Blueprint, Flask, g, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from core.db import is_transient
+from core.errors import DomainError, Unauthorized
+from web import session as staff_session
+from web import signin, stock  # noqa: F401  (their views register on the blueprint)
+from web.pages import NAV, ROLE_LABELS, bp
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+# Script, styles and forms only from this site; no framing (clickjacking).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def init_app(app: Flask, *, csrf_exempt: Iterable[Blueprint]) -> None:
+    staff_session.configure(app)
+    # Before CSRFProtect's own check, so that a refused form's page still shows who is in.
+    app.before_request(load_user)
+    # The token lives as long as the session: a tablet left on a form all shift still posts.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    for blueprint in csrf_exempt:
+        csrf.exempt(blueprint)
+    app.register_blueprint(bp)
+
+
+def load_user() -> None:
+    if request.blueprint == bp.name:
+        staff_session.load_user()
+
+
+@bp.after_request
+def page_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "web.static":
+        # Pages show stock and names: not for shared caches or the back button after sign-out.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.app_template_filter("km")
+def km(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.1f} km" if value < 100 else f"{value:,.0f} km"
+
+
+@bp.context_processor
+def layout() -> dict:
+    principal = g.get("principal")
+    nav = [entry for entry in NAV if principal is not None and entry.visible_to(principal)]
+    return {"nav": nav, "staff": g.get("staff"), "role_labels": ROLE_LABELS}
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(err: CSRFError) -> ResponseReturnValue:
+    return error_page(400, "This form cannot be accepted",
+                      "It was not sent from this site's own page, or the page is older than "
+                      "your sign-in. Nothing was changed. Go back, reload the page and try "
+                      "again.", detail=err.description)
+
+
+@bp.errorhandler(DomainError)
+def domain_error(err: DomainError) -> ResponseReturnValue:
+    if isinstance(err, Unauthorized):
+        return error_page(401, "Please sign in", "Your session has ended. Sign in again.")
+    titles = {403: "Not allowed", 404: "Not found", 409: "Not possible now"}
+    return error_page(err.status, titles.get(err.status, "Cannot do that"), err.message)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(err: HTTPException) -> ResponseReturnValue:
+    return error_page(err.code or 500, err.name, err.description or "")
+
+
+@bp.errorhandler(Exception)
+def unexpected(err: Exception) -> ResponseReturnValue:
+    if is_transient(err):
+        return error_page(503, "Busy", "The system was busy; nothing was changed. "
+                                       "Try again in a moment.")
+    log.exception("unhandled error on a web page")
+    return error_page(500, "Something went wrong", "The error has been logged. Nothing more "
+                                                   "can be said here; try again or ask support.")
+
+
+def error_page(status: int, title: str, message: str, *,
+               detail: str | None = None) -> ResponseReturnValue:
+    return render_template("web/error.html", status=status, title=title, message=message,
+                           detail=detail), status
