@@ -25,6 +25,7 @@ from flask import Blueprint, g, redirect, request, url_for
 
 from core.auth import Principal
 from core.errors import Forbidden, Unauthorized
+from core.http import find_unstorable
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/web-static")
@@ -114,3 +115,13 @@ def local_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def storable(_form: Any, field: Any) -> None:
+    """A WTForms validator for every text field that reaches a query: text no database can
+    store (a NUL character, which PostgreSQL refuses, or a lone surrogate) is the field's
+    error, not a 500."""
+    from wtforms.validators import ValidationError
+
+    if isinstance(field.data, str) and find_unstorable(field.data) is not None:
+        raise ValidationError("contains characters that cannot be used")

@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length
 from core import signin
 from core.staff import MAX_PASSWORD
 from web import session as staff_session
-from web.pages import bp, home_url, local_path, signed_in_principal
+from web.pages import bp, home_url, local_path, signed_in_principal, storable
 
 # The one answer to a wrong username, a wrong password, both, or an inactive user.
 WRONG = "Wrong username or password."
@@ -20,7 +20,7 @@ WRONG = "Wrong username or password."
 
 class SignInForm(FlaskForm):
     username = StringField("Username", validators=[
-        InputRequired("Enter your username."), Length(max=100)],
+        InputRequired("Enter your username."), Length(max=100), storable],
         render_kw={"autocomplete": "username", "autocapitalize": "none",
                    "spellcheck": "false"})
     password = PasswordField("Password", validators=[

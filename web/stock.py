@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional
 
 from core.auth import Principal, current_principal, require_location
 from inventory import queries as inventory_queries
-from web.pages import page
+from web.pages import page, storable
 
 MATCHES_SHOWN = 20
 NEARBY_STORES_SHOWN = 8
@@ -24,7 +24,8 @@ class StockLookupForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it changes nothing, so there is nothing to forge
 
-    q = SearchField("SKU, product name or barcode", validators=[Optional(), Length(max=200)])
+    q = SearchField("SKU, product name or barcode",
+                    validators=[Optional(), Length(max=200), storable])
     location = SelectField("Store", validate_choice=True, choices=[], default="")
 
 

@@ -90,3 +90,37 @@ def test_only_the_staff_pages_take_cookies_so_only_they_need_a_csrf_token(app):
         assert exempt == (not rule.endpoint.startswith("web.")), rule.rule
         if exempt:
             assert rule.rule.startswith(("/api/v1/", "/webhooks/")), rule.rule
+
+
+def _token(client, path: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                     client.get(path).text).group(1)
+
+
+def test_bad_input_on_the_pages_is_a_page_naming_the_field_never_a_500(app, network):
+    from core.staff import create_staff_user
+
+    create_staff_user("ana.store", "store", PASSWORD, "store-soho")
+    client = app.test_client()
+    empty = client.post("/sign-in", data={"csrf_token": _token(client, "/sign-in")})
+    assert empty.status_code == 422 and "Enter your username." in empty.text
+    nul = client.post("/sign-in", data={"csrf_token": _token(client, "/sign-in"),
+                                        "username": "ana\x00", "password": PASSWORD})
+    assert nul.status_code == 422 and "cannot be used" in nul.text
+    signed_in = client.post("/sign-in", data={"csrf_token": _token(client, "/sign-in"),
+                                              "username": "ana.store", "password": PASSWORD})
+    assert signed_in.status_code == 302
+    for query, status in [("?q=%00", 422), ("?q=" + "x" * 201, 422),
+                          ("?q=JKT-1&location=%00", 403), ("?q=JKT-1", 200)]:
+        answer = client.get("/stock" + query)
+        assert answer.status_code == status, query
+        assert answer.mimetype == "text/html"
+    cs = create_staff_user("carla", "cs", PASSWORD)
+    assert cs.role == "cs"
+    client.post("/sign-out", data={"csrf_token": _token(client, "/stock")})
+    client.post("/sign-in", data={"csrf_token": _token(client, "/sign-in"),
+                                  "username": "carla", "password": PASSWORD})
+    unknown = client.get("/stock?q=JKT-1&location=store-nowhere")
+    assert unknown.status_code == 422 and "Not a valid choice" in unknown.text
