@@ -84,19 +84,25 @@ def _check_lease(lease_seconds: int) -> None:
 
 # ------------------------------------------------------------------ pick lists
 
-def pick_list(location: str, limit: int) -> list[dict]:
-    """Open work at a location, oldest first (pickups waiting for transfers included). A read:
+def pick_list(location: str, limit: int, methods: tuple[str, ...] | None = None) -> list[dict]:
+    """Open work at a location, oldest first (pickups waiting for transfers included), of
+    every method or only `methods` (a store's pickups apart from its parcels). A read:
     arrived transfers are promoted by claims, by receiving them and by the periodic job."""
     with read_session() as session:
-        rows = session.scalars(
-            select(Fulfillment).where(Fulfillment.location_code == location,
-                                      Fulfillment.status.in_(OPEN_AT_NODE))
-            .options(selectinload(Fulfillment.lines))
-            .order_by(Fulfillment.id).limit(limit)).all()
+        stmt = select(Fulfillment).where(Fulfillment.location_code == location,
+                                         Fulfillment.status.in_(OPEN_AT_NODE))
+        if methods is not None:
+            stmt = stmt.where(Fulfillment.method.in_(methods))
+        rows = session.scalars(stmt.options(selectinload(Fulfillment.lines))
+                               .order_by(Fulfillment.id).limit(limit)).all()
         return [_listed(f) for f in rows]
 
 
-def claim(location: str, limit: int, lease_seconds: int, principal: Principal) -> list[dict]:
+def claim(location: str, limit: int, lease_seconds: int, principal: Principal, *,
+          fulfillment_id: int | None = None) -> list[dict]:
+    """Lease up to `limit` unclaimed fulfillments at `location` to the caller, oldest first;
+    with `fulfillment_id`, that one only (a store associate takes the parcel they are about
+    to pick; nothing when someone else holds it or it is no longer open)."""
     _check_lease(lease_seconds)
     if not principal.may_act_at(location):
         raise Forbidden(f"this key may not work at {location}",
@@ -104,7 +110,8 @@ def claim(location: str, limit: int, lease_seconds: int, principal: Principal) -
 
     def run(uow: UnitOfWork) -> list[dict]:
         promote_arrivals(uow, location)
-        claimed = work.claim(uow.session, location, limit, lease_seconds, principal.actor)
+        claimed = work.claim(uow.session, location, limit, lease_seconds, principal.actor,
+                             only=fulfillment_id)
         for f in claimed:
             orders().note(uow, f.order_id, "fulfillment.claimed",
                           f"{f.method} at {f.location_code} claimed by {principal.name} "

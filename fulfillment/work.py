@@ -54,19 +54,22 @@ def lock(session: Session, fulfillment_id: int) -> Fulfillment:
 
 
 def claim(session: Session, location: str, limit: int, lease_seconds: int, claimer: str,
-          now: dt.datetime | None = None) -> list[Fulfillment]:
+          now: dt.datetime | None = None, *, only: int | None = None) -> list[Fulfillment]:
     """Atomically take up to `limit` unclaimed (or lease-expired) pending fulfillments at
-    `location`, oldest first. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets concurrent pollers
-    pass over each other's rows; on SQLite the write transaction already holds the database's
-    write lock (BEGIN IMMEDIATE), so pollers take turns. Either way no two get the same one."""
+    `location` (or just fulfillment `only`), oldest first. On PostgreSQL, `FOR UPDATE SKIP
+    LOCKED` lets concurrent pollers pass over each other's rows; on SQLite the write
+    transaction already holds the database's write lock (BEGIN IMMEDIATE), so pollers take
+    turns. Either way no two get the same one."""
     now = now or utcnow()
-    ids = list(session.scalars(
-        select(Fulfillment.id)
-        .where(Fulfillment.location_code == location, Fulfillment.status == "pending",
-               Fulfillment.method.in_(CLAIMABLE_METHODS),
-               or_(Fulfillment.lease_expires_at.is_(None), Fulfillment.lease_expires_at < now))
-        .order_by(Fulfillment.id).limit(limit)
-        .with_for_update(skip_locked=True, key_share=True)))
+    stmt = (select(Fulfillment.id)
+            .where(Fulfillment.location_code == location, Fulfillment.status == "pending",
+                   Fulfillment.method.in_(CLAIMABLE_METHODS),
+                   or_(Fulfillment.lease_expires_at.is_(None),
+                       Fulfillment.lease_expires_at < now)))
+    if only is not None:
+        stmt = stmt.where(Fulfillment.id == only)
+    ids = list(session.scalars(stmt.order_by(Fulfillment.id).limit(limit)
+                               .with_for_update(skip_locked=True, key_share=True)))
     if not ids:
         return []
     session.execute(update(Fulfillment).where(Fulfillment.id.in_(ids)).values(

@@ -28,6 +28,7 @@ from returns.order_port import (
     OrderForReturn,
     ReturnableLine,
 )
+from returns.use_cases import store_has_all
 
 HANDED_OVER = ("shipped", "picked_up")
 
@@ -143,11 +144,9 @@ def _exchange_method(session: Session, request: ExchangeRequest
                      ) -> tuple[str, str | None, str | None, orders.Address | None]:
     """Carry-out from the store where the customer stands when it has every new item (and
     nothing is owed); otherwise the customer's choice: ship, or pick up."""
-    if request.store and request.hand_over_now:
-        free = snapshot.availability(session, [ln.sku for ln in request.lines])
-        if all(free.get(ln.sku, {}).get(request.store, 0) >= ln.quantity
-               for ln in request.lines):
-            return "carry_out", request.store, None, None
+    if request.store and request.hand_over_now and \
+            store_has_all(session, request.store, request.lines):
+        return "carry_out", request.store, None, None
     if request.method == "pickup":
         store = request.pickup_location or request.store
         if store is None:

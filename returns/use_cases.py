@@ -15,15 +15,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.auth import Principal
-from core.db import Joined, UnitOfWork, run_in_unit_of_work, utcnow
+from core.db import Joined, UnitOfWork, read_session, run_in_unit_of_work, utcnow
 from core.errors import Conflict, Forbidden, InsufficientStock, InvalidInput, NotFound
-from core.money import ZERO, RefundParts, balance, refund_shipping, total_of
+from core.money import Balance, RefundParts, balance, refund_shipping, total_of
 from inventory import ledger, snapshot
 from inventory.ledger import Cause
+from inventory.models import Location
 from returns import order_port, policy
 from returns.errors import ReturnRuleBroken
 from returns.models import REFUND_METHODS, Refund, Return, ReturnLine
-from returns.order_port import ExchangeLine, ExchangeRequest, OrderForReturn
+from returns.order_port import (
+    ExchangeLine,
+    ExchangeRequest,
+    OrderForReturn,
+    ReturnableLine,
+)
 from returns.policy import DISPOSITIONS, REASONS
 
 OVERRIDE_ROLES = ("admin", "cs")
@@ -88,10 +94,22 @@ def check_location(principal: Principal | None, location: str) -> None:
 # ------------------------------------------------------------------ authorise
 
 def create_return(cmd: CreateReturn, principal: Principal | None, *,
+                  receive_now: Sequence[ReceiveLineInput] = (),
                   joined: Joined = ()) -> int:
-    """Authorise a return (and place its exchange order): one unit of work. The id."""
-    return run_in_unit_of_work(lambda uow: authorise(uow, cmd, principal), joined=joined,
-                               retry_lost_stock=True)
+    """Authorise a return (and place its exchange order): one unit of work. The id.
+
+    `receive_now`: the units are in the associate's hands at the return's counter, so they
+    are received there (restocked or damaged, `receive_in`) in the same unit of work: the
+    customer standing there never leaves a return half done. A return found again by its
+    `external_ref` (the same form sent twice) is answered, not received twice."""
+    def work(uow: UnitOfWork) -> int:
+        return_id, new = _authorise(uow, cmd, principal)
+        if new and receive_now:
+            receive_in(uow, cmd.order_id, return_id, receive_now, principal,
+                       actor=cmd.actor, source=cmd.source)
+        return return_id
+
+    return run_in_unit_of_work(work, joined=joined, retry_lost_stock=True)
 
 
 def _existing(session: Session, external_ref: str | None) -> Return | None:
@@ -100,17 +118,28 @@ def _existing(session: Session, external_ref: str | None) -> Return | None:
     return session.scalars(select(Return).where(Return.external_ref == external_ref)).first()
 
 
-def authorise(uow: UnitOfWork, cmd: CreateReturn, principal: Principal | None) -> int:
-    """The building block: the return authorised inside the caller's unit of work (the order
-    is locked here, first). A return with the same `external_ref` is that one (its id)."""
-    session = uow.session
-    side = order_port.orders()
-    try:
-        order = side.lock(uow, cmd.order_id)
-    except NotFound:   # named in the body, not the path: a 422 naming it
-        raise InvalidInput("order_id", f"unknown order {cmd.order_id}") from None
-    if (found := _existing(session, cmd.external_ref)) is not None:
-        return found.id
+@dataclass(frozen=True)
+class PricedLine:
+    """A line of a return request that passed the rules, with what it gives back."""
+
+    line: ReturnableLine
+    wanted: ReturnLineInput
+    units: list[int]                 # the unit positions it is priced on
+    refund: RefundParts
+
+
+@dataclass(frozen=True)
+class ReturnPrice:
+    lines: tuple[PricedLine, ...]
+    overridden: tuple[str, ...]      # lines past the window, let through by an override
+    refund_shipping: bool
+    shipping: RefundParts            # zero unless `refund_shipping`
+    total: Decimal
+
+
+def _check_request(session: Session, order: OrderForReturn, cmd: CreateReturn,
+                   principal: Principal | None) -> Location:
+    """Who may return what where; the location it comes back to."""
     check_may_return(principal, order)
     location = ledger.location_by_code(session, cmd.location, field="location")
     check_location(principal, location.code)
@@ -125,17 +154,19 @@ def authorise(uow: UnitOfWork, cmd: CreateReturn, principal: Principal | None) -
         raise InvalidInput("lines", "a return needs at least one line")
     if len(cmd.lines) > MAX_RETURN_LINES:
         raise InvalidInput("lines", f"at most {MAX_RETURN_LINES} lines")
+    return location
+
+
+def price_return(session: Session, order: OrderForReturn, cmd: CreateReturn) -> ReturnPrice:
+    """The return rules per line (each a ReturnRuleBroken naming `lines.N.*`) and what exactly
+    these units give back: authorising a return and showing its refund before it is confirmed
+    use this one function, so what the counter shows is what is refunded."""
     rules = policy.current()
     window = rules.window_for(order.channel)
     now = utcnow()
     seen: set[int] = set()
     overridden: list[str] = []
-    ret = Return(order_id=order.order_id, order_number=order.number, channel=order.channel,
-                 customer_id=order.customer_id, currency=order.currency,
-                 location_code=location.code, status="authorised",
-                 source=cmd.channel_source, external_ref=cmd.external_ref, note=cmd.note,
-                 created_by=cmd.actor, refund_total=ZERO)
-    parts: list[RefundParts] = []
+    priced: list[PricedLine] = []
     for i, wanted in enumerate(cmd.lines):
         line = order.line(wanted.line_id)
         if line is None:
@@ -172,29 +203,57 @@ def authorise(uow: UnitOfWork, cmd: CreateReturn, principal: Principal | None) -
         # What was paid for exactly these units: the lowest unit positions no other return
         # holds (a cancelled return frees its positions for the next one).
         units = free_units(session, line.line_id, line.quantity)[:wanted.quantity]
-        refund = line.paid.refund_units(units)
-        parts.append(refund)
+        priced.append(PricedLine(line, wanted, units, line.paid.refund_units(units)))
+    reasons = {ln.reason for ln in cmd.lines}
+    with_shipping = bool(rules.refunds_shipping(reasons) and not order.shipping_refunded
+                         and order.shipping)
+    shipping = refund_shipping(order.shipping) if with_shipping else RefundParts.zero()
+    total = total_of([*(p.refund for p in priced), shipping]).total
+    return ReturnPrice(tuple(priced), tuple(overridden), with_shipping, shipping, total)
+
+
+def authorise(uow: UnitOfWork, cmd: CreateReturn, principal: Principal | None) -> int:
+    """The building block: the return authorised inside the caller's unit of work (the order
+    is locked here, first). A return with the same `external_ref` is that one (its id)."""
+    return _authorise(uow, cmd, principal)[0]
+
+
+def _authorise(uow: UnitOfWork, cmd: CreateReturn,
+               principal: Principal | None) -> tuple[int, bool]:
+    """`authorise`, also saying whether the return is new (False: found by `external_ref`)."""
+    session = uow.session
+    side = order_port.orders()
+    try:
+        order = side.lock(uow, cmd.order_id)
+    except NotFound:   # named in the body, not the path: a 422 naming it
+        raise InvalidInput("order_id", f"unknown order {cmd.order_id}") from None
+    if (found := _existing(session, cmd.external_ref)) is not None:
+        return found.id, False
+    location = _check_request(session, order, cmd, principal)
+    price = price_return(session, order, cmd)
+    ret = Return(order_id=order.order_id, order_number=order.number, channel=order.channel,
+                 customer_id=order.customer_id, currency=order.currency,
+                 location_code=location.code, status="authorised",
+                 source=cmd.channel_source, external_ref=cmd.external_ref, note=cmd.note,
+                 created_by=cmd.actor, refund_total=price.total,
+                 refund_shipping=price.refund_shipping)
+    for p in price.lines:
         ret.lines.append(ReturnLine(
-            order_line_id=line.line_id, sku=line.sku, name=line.name, units=units,
-            quantity=wanted.quantity, reason=wanted.reason, returned_before=units[0],
-            refund_subtotal=refund.subtotal, refund_discount=refund.discount,
-            refund_tax=refund.tax, refund_included_tax=refund.included_tax,
-            refund_total=refund.total, restocked=0, damaged=0))
-    if overridden:
+            order_line_id=p.line.line_id, sku=p.line.sku, name=p.line.name, units=p.units,
+            quantity=p.wanted.quantity, reason=p.wanted.reason, returned_before=p.units[0],
+            refund_subtotal=p.refund.subtotal, refund_discount=p.refund.discount,
+            refund_tax=p.refund.tax, refund_included_tax=p.refund.included_tax,
+            refund_total=p.refund.total, restocked=0, damaged=0))
+    if price.overridden:
         assert cmd.override_window_reason is not None
         ret.window_override_reason = cmd.override_window_reason
         ret.window_overridden_by = cmd.actor
-    reasons = {ln.reason for ln in cmd.lines}
-    if rules.refunds_shipping(reasons) and not order.shipping_refunded and order.shipping:
-        ret.refund_shipping = True
-        parts.append(refund_shipping(order.shipping))
-    ret.refund_total = total_of(parts).total
     session.add(ret)
     session.flush()
     moved = [(ln.order_line_id, ln.quantity) for ln in ret.lines]
     what = ", ".join(f"{ln.sku} x{ln.quantity} ({ln.reason})" for ln in ret.lines)
     override = (f"; return window overridden by {cmd.actor}: {cmd.override_window_reason}"
-                if overridden else "")
+                if price.overridden else "")
     side.returned(uow, order.order_id, moved, kind="return.authorised",
                   message=f"return R-{ret.id} authorised, back to {location.code}: {what}; "
                           f"refund {ret.refund_total} {order.currency}{override}",
@@ -203,10 +262,63 @@ def authorise(uow: UnitOfWork, cmd: CreateReturn, principal: Principal | None) -
                         "refund_total": f"{ret.refund_total:.2f}",
                         "lines": [{"line_id": lid, "quantity": q} for lid, q in moved],
                         **({"window_override": cmd.override_window_reason}
-                           if overridden else {})})
+                           if price.overridden else {})})
     if cmd.exchange is not None:
         _exchange(uow, ret, order, location.code, location.kind, cmd)
-    return ret.id
+    return ret.id, True
+
+
+@dataclass(frozen=True)
+class ExchangePreview:
+    total: Decimal                   # the new items at catalogue prices
+    balance: Balance                 # who pays whom, and how much
+    in_store: bool                   # the return's store has every new item to hand over
+
+
+@dataclass(frozen=True)
+class ReturnQuote:
+    """What a return would be, before it is confirmed: nothing is written."""
+
+    order: OrderForReturn
+    location: str
+    price: ReturnPrice
+    exchange: ExchangePreview | None
+
+
+def quote_return(cmd: CreateReturn, principal: Principal | None) -> ReturnQuote:
+    """The refund (and an exchange's balance) a return would have, by the same rules and
+    pricing as `authorise` (a 4xx naming the field when it breaks one), read without a lock:
+    the return itself re-checks everything when it is confirmed."""
+    side = order_port.orders()
+    with read_session() as session:
+        order = side.describe(session, cmd.order_id)
+        if order is None:
+            raise InvalidInput("order_id", f"unknown order {cmd.order_id}")
+        location = _check_request(session, order, cmd, principal)
+        price = price_return(session, order, cmd)
+        exchange = None
+        if cmd.exchange is not None:
+            lines = _exchange_lines(cmd.exchange)
+            quote = side.quote_exchange(session, lines)
+            exchange = ExchangePreview(
+                total=quote.total, balance=balance(price.total, quote.total),
+                in_store=(location.kind == "store"
+                          and store_has_all(session, location.code, lines)))
+        return ReturnQuote(order=order, location=location.code, price=price,
+                           exchange=exchange)
+
+
+def store_has_all(session: Session, store: str, lines: Sequence[ExchangeLine]) -> bool:
+    """The store has every new item of an exchange available: the customer standing there
+    takes them home now (`oms.returns_port` places the carry-out sale on this rule)."""
+    free = snapshot.availability(session, [ln.sku for ln in lines])
+    return all(free.get(ln.sku, {}).get(store, 0) >= ln.quantity for ln in lines)
+
+
+def _exchange_lines(ex: ExchangeInput) -> tuple[ExchangeLine, ...]:
+    for i, ln in enumerate(ex.lines):
+        ledger.check_quantity(ln.quantity, field=f"exchange_lines.{i}.quantity")
+    return ex.lines
 
 
 def _exchange(uow: UnitOfWork, ret: Return, order: OrderForReturn, location: str,
@@ -217,9 +329,7 @@ def _exchange(uow: UnitOfWork, ret: Return, order: OrderForReturn, location: str
     assert cmd.exchange is not None
     side = order_port.orders()
     ex = cmd.exchange
-    for i, ln in enumerate(ex.lines):
-        ledger.check_quantity(ln.quantity, field=f"exchange_lines.{i}.quantity")
-    quote = side.quote_exchange(uow.session, ex.lines)
+    quote = side.quote_exchange(uow.session, _exchange_lines(ex))
     diff = balance(ret.refund_total, quote.total)
     store = location if location_kind == "store" else None
     ret.exchange_total = quote.total
