@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from core.db import is_transient
 from core.errors import DomainError, Unauthorized
 from web import session as staff_session
-from web import signin, stock  # noqa: F401  (their views register on the blueprint)
+from web import signin, stock, store  # noqa: F401  (their views register on the blueprint)
 from web.pages import NAV, ROLE_LABELS, bp
 
 log = logging.getLogger(__name__)
