@@ -133,10 +133,10 @@ def time_left(value: str | dt.datetime | None, now: dt.datetime | None = None) -
     minutes = seconds // 60
     if minutes < 60:
         return f"{max(minutes, 1)} min"
-    hours, minutes = divmod(minutes, 60)
+    hours, rest = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {minutes} min" if minutes and hours < 10 else f"{hours} h"
-    return f"{hours // 24} days"
+        return f"{hours} h {rest} min" if rest and hours < 10 else f"{hours} h"
+    return f"{round(minutes / 1440)} days"   # a 72-hour window just started: "3 days"
 
 
 @bp.app_template_filter("line_list")

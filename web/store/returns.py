@@ -44,10 +44,11 @@ VIEW_ROLES = ("store", "cs")
 TAKE_IN_ROLES = ("store",)
 PAY_ROLES = ("store", "cs")    # the API's for an exchange's payment
 FOUND_SHOWN = 10
-REASON_LABELS = {"wrong_size": "Wrong size", "damaged": "Damaged or faulty",
-                 "wrong_item": "Wrong item sent", "not_as_described": "Not as described",
-                 "changed_mind": "Changed their mind", "other": "Other"}
-DISPOSITION_LABELS = {"restock": "Back on the shelf", "damaged": "Damaged: write off"}
+# Short enough for a select in a 768 px wide table.
+REASON_LABELS = {"wrong_size": "Wrong size", "damaged": "Damaged", "wrong_item": "Wrong item",
+                 "not_as_described": "Not as described", "changed_mind": "Changed mind",
+                 "other": "Other"}
+DISPOSITION_LABELS = {"restock": "Restock here", "damaged": "Write off"}
 TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
