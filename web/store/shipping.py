@@ -67,6 +67,9 @@ def shipping() -> ResponseReturnValue:
 
 @page("/store/shipping/<int(max=2147483647):fulfillment_id>", roles=VIEW_ROLES)
 def parcel(fulfillment_id: int) -> ResponseReturnValue:
+    f = use_cases.get(fulfillment_id, current_principal())   # 403 at another store
+    if f["method"] == "pickup":   # handed over at the counter, not shipped
+        return redirect(back_to("web.pickup", f["location"], fulfillment_id=fulfillment_id))
     return render_parcel(fulfillment_id)
 
 
