@@ -141,6 +141,12 @@ def test_the_lists_refresh_without_a_reload_and_expiring_pickups_stand_apart(
     assert re.search(r"Expires in 4 h \d+ min", soon.inner_text())
     assert card(page, "Ready for pickup", first["number"]).count() == 0
     shoot(page, "store-pickups-expiring")
+    # "Soon" is when the customer is reminded (OMS_PICKUP_REMINDER_HOURS, 24 by default).
+    monkeypatch.setenv("OMS_PICKUP_REMINDER_HOURS", "2")
+    page.reload()
+    assert card(page, "Ready for pickup", first["number"]).count() == 1
+    assert "Nothing expires in the next 2 hours." in page.inner_text("#pickup-lists")
+    monkeypatch.delenv("OMS_PICKUP_REMINDER_HOURS")
 
     # Finding a customer at the counter by name narrows the lists.
     bopis(channel, "P-2", name="Lee Park")

@@ -26,8 +26,9 @@ from web.store.common import back_to, check_with, chosen_store, parse_time, stor
 VIEW_ROLES = ("store", "cs")
 # The API's roles for ready-for-pickup and pickup: store staff at their store (and admin).
 ACT_ROLES = ("store",)
-# A ready pickup whose window ends within this is listed apart, so that the customer can be
-# called before it is cancelled and its stock released.
+# A ready pickup whose window ends within the customer's reminder lead
+# (`OMS_PICKUP_REMINDER_HOURS`) is listed apart, so that the store sees what the customer was
+# reminded of and can call before it is cancelled; with reminders off, within a day.
 EXPIRING_SOON = dt.timedelta(hours=24)
 LISTED = 500
 # How often an open pickups page refreshes its lists (the Flask config value
@@ -126,9 +127,14 @@ def may_act() -> bool:
     return current_principal().role in ("admin", *ACT_ROLES)
 
 
+def expiring_soon() -> dt.timedelta:
+    lead = use_cases.reminder_lead()
+    return lead if lead > dt.timedelta(0) else EXPIRING_SOON
+
+
 def is_expiring(f: dict[str, Any], now: dt.datetime) -> bool:
     expires = parse_time(f.get("pickup_expires_at"))
-    return expires is not None and expires - now <= EXPIRING_SOON
+    return expires is not None and expires - now <= expiring_soon()
 
 
 def pickup_lists(location: str, query: str | None = None) -> dict[str, Any]:
@@ -146,6 +152,7 @@ def pickup_lists(location: str, query: str | None = None) -> dict[str, Any]:
         "expiring": expiring,
         "query": (query or "").strip(),
         "truncated": len(work) == LISTED,
+        "soon_hours": round(expiring_soon().total_seconds() / 3600),
         "now": now,
     }
 
