@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.db import read_session
 from fulfillment.models import Fulfillment
 
 SHIP_TO_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal_code",
@@ -73,3 +75,17 @@ def for_order(session: Session, order_id: int) -> list[dict]:
                            .options(selectinload(Fulfillment.lines))
                            .order_by(Fulfillment.id)).all()
     return [fulfillment_view(f) for f in rows]
+
+
+def pickups_expiring(before: dt.datetime, limit: int = 50) -> dict:
+    """Pickups ready and waiting whose window ends before `before` (also those already past it
+    that the expiry job has not cancelled yet), soonest first: how many, and the first
+    `limit` with who collects and what."""
+    due = (Fulfillment.status == "ready_for_pickup", Fulfillment.pickup_expires_at < before)
+    with read_session() as session:
+        total = session.scalar(select(func.count()).select_from(Fulfillment).where(*due))
+        rows = session.scalars(select(Fulfillment).where(*due)
+                               .options(selectinload(Fulfillment.lines))
+                               .order_by(Fulfillment.pickup_expires_at, Fulfillment.id)
+                               .limit(limit)).all()
+        return {"total": int(total or 0), "items": [fulfillment_view(f) for f in rows]}

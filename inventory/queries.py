@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from core.db import read_session
@@ -227,3 +227,34 @@ def availability(skus: Iterable[str]) -> dict[str, dict[str, int]]:
     """Available-to-promise per SKU per location code: the snapshot routing plans against."""
     with read_session() as session:
         return snapshot.availability(session, skus)
+
+
+def low_stock(threshold: int, location: str | None = None, limit: int = 20) -> dict:
+    """Balances at active locations whose available stock (on hand less reserved and safety
+    stock) is at or below `threshold`: per location how many SKUs are low and how many of
+    them have none available, and the lowest `limit` rows (of `location` when given). Only
+    SKUs a location holds a balance for (has ever held) count there."""
+    free = Balance.on_hand - Balance.reserved - Balance.safety_stock
+    low = (free <= threshold, Location.active.is_(True))
+    with read_session() as session:
+        per_location = session.execute(
+            select(Location.code, Location.name, Location.kind, func.count(),
+                   func.sum(case((free <= 0, 1), else_=0)))
+            .join(Balance, Balance.location_id == Location.id).where(*low)
+            .group_by(Location.code, Location.name, Location.kind)
+            .order_by(func.count().desc(), Location.code)).all()
+        stmt = (select(Balance, Item, Location).join(Item, Item.id == Balance.item_id)
+                .join(Location, Location.id == Balance.location_id).where(*low)
+                .order_by(free, Location.code, Item.sku).limit(limit))
+        if location:
+            stmt = stmt.where(Location.id == ledger.location_by_code(
+                session, location, field="low_at").id)
+        rows = session.execute(stmt).all()
+    return {
+        "threshold": threshold,
+        "locations": [{"location": code, "name": name, "kind": kind, "low": int(n),
+                       "none_available": int(none or 0)}
+                      for code, name, kind, n, none in per_location],
+        "items": [{"sku": item.sku, "name": item.name, **balance_view(b, loc)}
+                  for b, item, loc in rows],
+    }

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.db import read_session
@@ -18,6 +18,7 @@ from inventory import ledger, snapshot
 from oms import money_view, policy
 from oms.customers import search_name
 from oms.identity import normalise_email, phone_search_key, phone_tail_key
+from oms.kpis import Segment
 from oms.models import Customer, CustomerIdentity, CustomerMerge, Order, TimelineEvent
 from returns import queries as return_queries
 
@@ -177,6 +178,7 @@ class OrderFilters:
     created_from: dt.datetime | None = None   # naive UTC, inclusive
     created_to: dt.datetime | None = None     # naive UTC, inclusive
     created_by_key_id: int | None = None
+    segment: Segment | None = None       # the orders behind a KPI figure (oms.kpis)
 
 
 def _filtered(session: Session, stmt, f: OrderFilters):
@@ -194,6 +196,8 @@ def _filtered(session: Session, stmt, f: OrderFilters):
         stmt = stmt.where(Order.created_at <= f.created_to)
     if f.created_by_key_id is not None:
         stmt = stmt.where(Order.created_by_key_id == f.created_by_key_id)
+    if f.segment is not None:
+        stmt = stmt.where(f.segment.condition())
     return stmt
 
 
@@ -213,6 +217,13 @@ def find_orders(q: str | None, limit: int, cursor: str | None,
     more = len(rows) > limit
     return {"items": [order_summary(o) for o in rows[:limit]],
             "next_cursor": encode_cursor(rows[limit - 1].id) if more else None}
+
+
+def count_orders(filters: OrderFilters) -> int:
+    """How many orders a listing narrowed by `filters` holds (every page of it)."""
+    with read_session() as session:
+        stmt = _filtered(session, select(func.count()).select_from(Order), filters)
+        return int(session.scalar(stmt) or 0)
 
 
 def order_ids_matching(session: Session, q: str, limit: int) -> list[int]:

@@ -148,3 +148,11 @@ def redeliver(status: str, since: dt.datetime | None, subscription_id: int | Non
     for delivery_id in relay.due_heads():
         relay.enqueue_delivery(delivery_id)
     return count
+
+
+
+def count_deliveries(status: str) -> int:
+    """How many deliveries have this status (an index range: `ix_integ_deliveries_due`)."""
+    with read_session() as session:
+        return int(session.scalar(select(func.count()).select_from(Delivery)
+                                  .where(Delivery.status == status)) or 0)
