@@ -19,8 +19,8 @@ from werkzeug.wrappers import Response
 
 from core.db import is_transient
 from core.errors import DomainError, Unauthorized
+from web import ops, signin, stock, store  # noqa: F401  (their views register on the blueprint)
 from web import session as staff_session
-from web import signin, stock, store  # noqa: F401  (their views register on the blueprint)
 from web.pages import NAV, ROLE_LABELS, bp
 
 log = logging.getLogger(__name__)
