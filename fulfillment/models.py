@@ -40,6 +40,9 @@ class Fulfillment(Base):
         Index("ix_ful_fulfillments_day", "assigned_on"),
         Index("ix_ful_fulfillments_order", "order_id"),
         Index("ix_ful_fulfillments_location_status", "location_code", "status", "id"),
+        # The operations dashboard: pickups expiring; work made since a period's start.
+        Index("ix_ful_fulfillments_status_expiry", "status", "pickup_expires_at"),
+        Index("ix_ful_fulfillments_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

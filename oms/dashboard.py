@@ -116,5 +116,5 @@ def order_numbers(order_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     with read_session() as session:
-        return dict(session.execute(select(Order.id, Order.number).where(Order.id.in_(ids)))
-                    .tuples().all())
+        return {order_id: number for order_id, number in session.execute(
+            select(Order.id, Order.number).where(Order.id.in_(ids)))}
