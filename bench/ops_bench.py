@@ -229,7 +229,7 @@ def measure(url: str, samples: int) -> None:
                          ("cross_channel_return_share", kpis.cross_channel_return_share),
                          ("value_by_channel_use", kpis.value_by_channel_use)):
             log(timings(f"{name}, {days} days", lambda fn=fn, p=period: fn(p),
-                        max(3, samples // 2)))
+                        max(3, samples // 2 if days < 365 else samples // 4)))
 
 
 def explain(url: str) -> None:
@@ -241,7 +241,7 @@ def explain(url: str) -> None:
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     period = kpis.Period(now - dt.timedelta(days=30), now)
-    stmt = select(func.count()).where(kpis.purchased_in(period), kpis.cross_channel())
+    stmt = select(func.count()).where(kpis.Segment("cross_channel", period).condition())
     sql = str(stmt.select_from(Order).compile(dialect=postgresql.dialect(),
                                               compile_kwargs={"literal_binds": True}))
     with psycopg.connect(conninfo(url)) as conn:

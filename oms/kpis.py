@@ -34,6 +34,8 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -103,32 +105,48 @@ def purchased_in(period: Period) -> ColumnElement[bool]:
                 Order.status != "cancelled", ~_exchange_order())
 
 
-def bopis() -> ColumnElement[bool]:
-    return and_(~bought_in_store(), Order.fulfillment_method == "pickup")
+def bopis(order: Any = Order) -> ColumnElement[bool]:
+    return and_(~bought_in_store(order), order.fulfillment_method == "pickup")
 
 
-def ship_from_store(since: dt.datetime) -> ColumnElement[bool]:
-    """`since`: the period's start. Work and returns are made after their order, so only
-    those made since then can belong to a purchase of the period: an uncorrelated IN that the
-    database hashes once, instead of a lookup per order."""
-    return and_(~bought_in_store(), Order.id.in_(select(Fulfillment.order_id).where(
-        Fulfillment.created_at >= since, Fulfillment.method == "ship",
-        Fulfillment.status.not_in(NOT_DONE), Fulfillment.location_code.in_(_stores()))))
-
-
-def returned_in_store(since: dt.datetime) -> ColumnElement[bool]:
-    return and_(~bought_in_store(), Order.id.in_(select(Return.order_id).where(
-        Return.created_at >= since, Return.status != "cancelled",
-        Return.location_code.in_(_stores()))))
-
-
-def store_to_home() -> ColumnElement[bool]:
+def store_to_home(order: Any = Order) -> ColumnElement[bool]:
     """Bought at a store, shipped to the customer (the endless aisle)."""
-    return and_(bought_in_store(), Order.fulfillment_method == "ship")
+    return and_(bought_in_store(order), order.fulfillment_method == "ship")
 
 
-def cross_channel(since: dt.datetime) -> ColumnElement[bool]:
-    return or_(bopis(), ship_from_store(since), returned_in_store(since), store_to_home())
+# Shipped from a store and returned in a store are sets of order ids, found from the work and
+# the returns, never per order: a database hashes a set once, and joins or semi-joins it
+# (spilling to disk when large) where an IN under an OR would be looked up order by order.
+# `since` is the period's start: work and returns are made after their order, so only those
+# made since then can belong to a purchase of the period, and only orders placed since then
+# (index ranges on each table's `created_at`).
+
+def ship_from_store_ids(since: dt.datetime):
+    bought = aliased(Order)
+    return (select(Fulfillment.order_id.label("order_id"))
+            .join(bought, bought.id == Fulfillment.order_id)
+            .where(bought.created_at >= since, Fulfillment.created_at >= since,
+                   Fulfillment.method == "ship", Fulfillment.status.not_in(NOT_DONE),
+                   Fulfillment.location_code.in_(_stores()), ~bought_in_store(bought)))
+
+
+def returned_in_store_ids(since: dt.datetime):
+    bought = aliased(Order)
+    return (select(Return.order_id.label("order_id"))
+            .join(bought, bought.id == Return.order_id)
+            .where(bought.created_at >= since, Return.created_at >= since,
+                   Return.status != "cancelled", Return.location_code.in_(_stores()),
+                   ~bought_in_store(bought)))
+
+
+def _orders_since(since: dt.datetime, rule: Callable[[Any], ColumnElement[bool]]):
+    bought = aliased(Order)
+    return select(bought.id.label("order_id")).where(bought.created_at >= since, rule(bought))
+
+
+def cross_channel_ids(since: dt.datetime):
+    return union(_orders_since(since, bopis), _orders_since(since, store_to_home),
+                 ship_from_store_ids(since), returned_in_store_ids(since))
 
 
 def returns_in(period: Period) -> ColumnElement[bool]:
@@ -184,13 +202,20 @@ def _counted(condition: ColumnElement[bool]):
 
 
 def cross_channel_purchase_rate(period: Period) -> CrossChannel:
+    shipped = ship_from_store_ids(period.start).distinct().subquery()
+    returned = returned_in_store_ids(period.start).distinct().subquery()
+    by_store, in_store = shipped.c.order_id.is_not(None), returned.c.order_id.is_not(None)
+    cross = or_(bopis(), store_to_home(), by_store, in_store)
     with read_session() as session:
-        row = session.execute(select(
-            func.count(), _counted(cross_channel(period.start)), _counted(bopis()),
-            _counted(ship_from_store(period.start)), _counted(returned_in_store(period.start)),
-            _counted(store_to_home())).where(purchased_in(period))).one()
-    whole, cross, *kinds = (int(n) for n in row)
-    return CrossChannel(Share(cross, whole), *kinds)
+        row = session.execute(
+            select(func.count(), _counted(cross), _counted(bopis()), _counted(by_store),
+                   _counted(in_store), _counted(store_to_home()))
+            .select_from(Order)
+            .outerjoin(shipped, shipped.c.order_id == Order.id)
+            .outerjoin(returned, returned.c.order_id == Order.id)
+            .where(purchased_in(period))).one()
+    whole, cross_n, *kinds = (int(n) for n in row)
+    return CrossChannel(Share(cross_n, whole), *kinds)
 
 
 def bopis_share(period: Period) -> Share:
@@ -252,25 +277,40 @@ def _cents(column) -> ColumnElement[int]:
 def value_by_channel_use(period: Period) -> list[ValueByChannelUse]:
     """Per currency: customers who bought on two or more touchpoints in the period against
     those who bought on one, each with the value of their purchases in the period (the orders'
-    totals, which leave out cancelled units, less every refund on those orders)."""
+    totals, which leave out cancelled units, less every refund on those orders).
+
+    One pass groups the period's purchases by customer (touchpoints, currencies, net cents);
+    a customer who paid in one currency (nearly all) is counted from it, and only those who
+    paid in several are split by currency from their orders again."""
     refunded = (select(Refund.order_id, func.sum(_cents(Refund.amount)).label("cents"))
                 .where(Refund.created_at >= period.start)   # refunds follow their order
                 .group_by(Refund.order_id).subquery())
-    per_customer = (select(Order.customer_id.label("customer_id"), Order.currency,
-                           func.sum(_cents(Order.total)
-                                    - func.coalesce(refunded.c.cents, 0)).label("cents"))
-                    .outerjoin(refunded, refunded.c.order_id == Order.id)
-                    .where(purchased_in(period), Order.customer_id.is_not(None))
-                    .group_by(Order.customer_id, Order.currency).subquery())
-    channels = (select(Order.customer_id.label("customer_id"),
-                       func.count(distinct(touchpoint())).label("n"))
-                .where(purchased_in(period), Order.customer_id.is_not(None))
-                .group_by(Order.customer_id).subquery())
-    multi = channels.c.n >= 2
-    stmt = (select(per_customer.c.currency, multi.label("multi"), func.count(),
-                   func.sum(per_customer.c.cents))
-            .join(channels, channels.c.customer_id == per_customer.c.customer_id)
-            .group_by(per_customer.c.currency, multi))
+    net = _cents(Order.total) - func.coalesce(refunded.c.cents, 0)
+    customers = (select(Order.customer_id.label("customer_id"),
+                        func.count(distinct(touchpoint())).label("n"),
+                        func.count(distinct(Order.currency)).label("currencies"),
+                        func.min(Order.currency).label("currency"),
+                        func.sum(net).label("cents"))
+                 .outerjoin(refunded, refunded.c.order_id == Order.id)
+                 .where(purchased_in(period), Order.customer_id.is_not(None))
+                 .group_by(Order.customer_id).cte("customers"))
+    multi = customers.c.n >= 2   # one expression object: the same bound 2 in GROUP BY
+    one_currency = (select(customers.c.currency, multi.label("multi"),
+                           func.count().label("customers"),
+                           func.sum(customers.c.cents).label("cents"))
+                    .where(customers.c.currencies == 1)
+                    .group_by(customers.c.currency, multi))
+    several = (select(Order.currency, multi.label("multi"),
+                      func.count(distinct(Order.customer_id)), func.sum(net))
+               .join(customers, and_(customers.c.customer_id == Order.customer_id,
+                                     customers.c.currencies > 1))
+               .outerjoin(refunded, refunded.c.order_id == Order.id)
+               .where(purchased_in(period))
+               .group_by(Order.currency, multi))
+    both = union_all(one_currency, several).subquery()
+    stmt = (select(both.c.currency, both.c.multi, func.sum(both.c.customers),
+                   func.sum(both.c.cents))
+            .group_by(both.c.currency, both.c.multi))
     with read_session() as session:
         rows = session.execute(stmt).all()
     groups: dict[str, dict[bool, CustomerValue]] = {}
@@ -290,9 +330,13 @@ class SegmentRule:
     condition: Callable[[Period], ColumnElement[bool]]
 
 
-def _purchases_that(rule: Callable[[dt.datetime], ColumnElement[bool]]
+def _purchases_that(rule: Callable[[], ColumnElement[bool]]
                     ) -> Callable[[Period], ColumnElement[bool]]:
-    return lambda period: and_(purchased_in(period), rule(period.start))
+    return lambda period: and_(purchased_in(period), rule())
+
+
+def _purchases_among(ids: Callable[[dt.datetime], Any]) -> Callable[[Period], ColumnElement[bool]]:
+    return lambda period: and_(purchased_in(period), Order.id.in_(ids(period.start)))
 
 
 def _orders_of_customers(multichannel: bool) -> Callable[[Period], ColumnElement[bool]]:
@@ -317,16 +361,16 @@ def _orders_returned(cross_only: bool) -> Callable[[Period], ColumnElement[bool]
 SEGMENTS: dict[str, SegmentRule] = {
     "purchases": SegmentRule("Purchases", purchased_in),
     "remote": SegmentRule("Remote purchases (not bought in a store)",
-                          _purchases_that(lambda _since: ~bought_in_store())),
-    "cross_channel": SegmentRule("Cross-channel purchases", _purchases_that(cross_channel)),
+                          _purchases_that(lambda: ~bought_in_store())),
+    "cross_channel": SegmentRule("Cross-channel purchases", _purchases_among(cross_channel_ids)),
     "bopis": SegmentRule("Bought online, picked up in store (BOPIS)",
-                         _purchases_that(lambda _since: bopis())),
+                         _purchases_that(bopis)),
     "ship_from_store": SegmentRule("Bought remotely, shipped from a store",
-                                   _purchases_that(ship_from_store)),
+                                   _purchases_among(ship_from_store_ids)),
     "returned_in_store": SegmentRule("Bought remotely, returned in a store",
-                                     _purchases_that(returned_in_store)),
+                                     _purchases_among(returned_in_store_ids)),
     "store_to_home": SegmentRule("Bought in a store, shipped to the customer",
-                                 _purchases_that(lambda _since: store_to_home())),
+                                 _purchases_that(store_to_home)),
     "multichannel_customers": SegmentRule("Purchases of customers on two or more channels",
                                           _orders_of_customers(True)),
     "single_channel_customers": SegmentRule("Purchases of customers on one channel",

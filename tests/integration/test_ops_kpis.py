@@ -268,3 +268,26 @@ def test_pickups_expiring_before_a_time(orders):
     due = fulfillment_queries.pickups_expiring(D(2026, 3, 10), limit=1)
     assert due["total"] == 2
     assert [f["customer"]["name"] for f in due["items"]] == ["a"]
+
+
+def test_a_customer_who_paid_in_two_currencies_counts_in_each(network):
+    """April: Hal bought on the web in USD (10.00) and at a till in EUR (20.00): on two
+    channels, counted in both currencies; Ivy bought once on the web in USD (5.00)."""
+    with unit_of_work() as uow:
+        s = uow.session
+        hal, ivy = Customer(name="Hal"), Customer(name="Ivy")
+        s.add_all([hal, ivy])
+        s.flush()
+        _order(s, "h1", customer=hal, channel="web", method="ship", total="10.00",
+               at=D(2026, 4, 2))
+        _order(s, "h2", customer=hal, channel="pos", method="carry_out", total="20.00",
+               at=D(2026, 4, 3), location="store-soho", currency="EUR")
+        _order(s, "i1", customer=ivy, channel="web", method="ship", total="5.00",
+               at=D(2026, 4, 4))
+        uow.commit()
+    eur, usd = kpis.value_by_channel_use(kpis.Period(D(2026, 4, 1), D(2026, 5, 1)))
+    assert (eur.currency, eur.multichannel, eur.single_channel.customers) == (
+        "EUR", kpis.CustomerValue(1, Decimal("20.00")), 0)
+    assert (usd.currency, usd.multichannel, usd.single_channel) == (
+        "USD", kpis.CustomerValue(1, Decimal("10.00")), kpis.CustomerValue(1, Decimal("5.00")))
+    assert usd.ratio == Decimal("2.00")
