@@ -21,6 +21,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from core.db import utcnow
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 DEFAULT_DAYS = 7           # the period shown when none is chosen: the last 7 days
 CHART_HOURS = 7 * 24
 MAX_PERIOD_DAYS = 3660     # ten years: a period is a query range, not a loop
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)   # dates a period may name
 LOW_STOCK_DEFAULT = 2
 SHOWN = 10                 # rows per panel; each panel links to the full list
 ORDERS_PER_PAGE = 50
@@ -116,7 +118,11 @@ class PeriodForm(FlaskForm):
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
 
+    def validate_start(self, field: DateField) -> None:
+        within_range(field.data)
+
     def validate_end(self, field: DateField) -> None:
+        within_range(field.data)
         if self.start.data and field.data:
             if field.data < self.start.data:
                 raise ValidationError("must be on or after the first day")
@@ -124,11 +130,17 @@ class PeriodForm(FlaskForm):
                 raise ValidationError(f"at most {MAX_PERIOD_DAYS} days")
 
     def days(self) -> Days:
+        """The days asked for: both ends, or a week from the one given, or the last week."""
         default = Days.default()
         last = self.end.data or (self.start.data + dt.timedelta(days=DEFAULT_DAYS - 1)
                                  if self.start.data else default.last)
         first = self.start.data or last - dt.timedelta(days=DEFAULT_DAYS - 1)
         return Days(first, last)
+
+
+def within_range(day: dt.date | None) -> None:
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise ValidationError(f"must be between {EARLIEST} and {LATEST}")
 
 
 # ------------------------------------------------------------------ the dashboard
@@ -235,17 +247,17 @@ def ops_retry_delivery(delivery_id: int) -> ResponseReturnValue:
 
 # ------------------------------------------------------------------ the orders behind a figure
 
-SEGMENT_CHOICES = [("", "Any order"), *((name, rule.label) for name, rule
-                                        in kpis.SEGMENTS.items())]
+SEGMENT_CHOICES = [SelectChoice("", "Any order"),
+                   *(SelectChoice(name, rule.label) for name, rule in kpis.SEGMENTS.items())]
 
 
 class OrderListForm(PeriodForm):
     segment = SelectField("Which orders", choices=SEGMENT_CHOICES, default="")
-    status = SelectField("Status", choices=[("", "Any status"),
-                                            *((s, s.replace("_", " ")) for s in ORDER_STATUSES)],
-                         default="")
-    channel = SelectField("Channel", choices=[("", "Any channel"), *((c, c) for c in CHANNELS)],
-                          default="")
+    status = SelectField("Status", choices=[
+        SelectChoice("", "Any status"),
+        *(SelectChoice(s, s.replace("_", " ")) for s in ORDER_STATUSES)], default="")
+    channel = SelectField("Channel", choices=[
+        SelectChoice("", "Any channel"), *(SelectChoice(c) for c in CHANNELS)], default="")
     cursor = HiddenField(validators=[Optional(), Length(max=40), storable])
 
 
