@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -179,13 +180,19 @@ def timings(label: str, call: Callable[[], object], samples: int) -> str:
 
 
 def signed_in_client(url: str):
-    from core.staff import create_staff_user
+    from sqlalchemy import select
+
+    from core.db import read_session
+    from core.staff import StaffUser, create_staff_user
     from oms.app import create_app
     from oms.config import Settings
 
     app = create_app(Settings(database_url=url, redis_url=None, embedded_worker=False,
                               log_level="WARNING", secret_key="bench" * 8))
-    create_staff_user("bench-admin", "admin", PASSWORD)
+    with read_session() as session:
+        known = session.scalar(select(StaffUser.id).where(StaffUser.username == "bench-admin"))
+    if known is None:
+        create_staff_user("bench-admin", "admin", PASSWORD)
     client = app.test_client()
     page = client.get("/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
@@ -256,6 +263,9 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="100,000 orders, 8 samples")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="with OMS_BENCH_DATABASE_URL and --keep-db: time the database a "
+                             "previous --keep-db run left (no seeding)")
     add_database_arguments(parser, "oms_bench_ops")
     args = parser.parse_args()
     check_database_arguments(parser, args)
@@ -263,14 +273,19 @@ def main() -> None:
         args.orders, args.samples = 100_000, 8
     started = time.perf_counter()
     with services(args.keep_db, args.db_name) as svc:
-        url = recreate_database(svc.server, args.db_name)
-        for line in machine_facts(url, ("shared_buffers", "work_mem", "jit")):
-            log(line)
         from core.db import get_database, init_database
         from oms.migrate import upgrade
 
-        upgrade(url)
-        seed(url, args.orders)
+        if args.measure_only:
+            url = make_url(svc.server).set(database=args.db_name).render_as_string(
+                hide_password=False)
+        else:
+            url = recreate_database(svc.server, args.db_name)
+        for line in machine_facts(url, ("shared_buffers", "work_mem", "jit")):
+            log(line)
+        if not args.measure_only:
+            upgrade(url)
+            seed(url, args.orders)
         init_database(url)
         try:
             measure(url, args.samples)

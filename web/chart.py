@@ -89,6 +89,8 @@ def line_chart(slots: Sequence[dt.datetime], series: Sequence[tuple[str, str, Se
     steps = tick_count(top_value)
     y_ticks = tuple(Tick(y(top_value * k / steps), f"{top_value * k // steps}")
                     for k in range(steps + 1))
-    x_ticks = tuple(Tick(x(i), f"{at:%a} {at.day}") for i, at in enumerate(slots)
-                    if at.hour == 0 and at.minute == 0)
+    # A day's label sits right of its line: none where it would run off the plot (the last
+    # slot is labelled "now" by the template instead).
+    x_ticks = tuple(Tick(x(i), f"{at:%a} {at.day}" if x(i) < WIDTH - RIGHT - 60 else "")
+                    for i, at in enumerate(slots) if at.hour == 0 and at.minute == 0)
     return LineChart(WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, tuple(drawn), y_ticks, x_ticks)

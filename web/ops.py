@@ -157,12 +157,12 @@ def ops_dashboard() -> ResponseReturnValue:
         "web/ops/dashboard.html", form=form, days=days, today=today(),
         waiting=dashboard.waiting_counts(), holds=order_queries.holds_summary(),
         held=dashboard.held_orders(SHOWN), backorders=dashboard.backorders(SHOWN),
-        expiring=fulfillment_queries.pickups_expiring(midnight_utc(today()
-                                                                   + dt.timedelta(days=1))),
+        expiring=fulfillment_queries.pickups_expiring(
+            midnight_utc(today() + dt.timedelta(days=1)), limit=SHOWN),
         deliveries=failed_deliveries(),
         low=inventory_queries.low_stock(low_stock_threshold(), low_at, limit=SHOWN * 2),
         low_at=low_at, matrix=status_matrix(days), chart=hourly_chart(),
-        kpi=kpi_figures(days), zone_name=business_zone().key,
+        kpi=kpi_figures(days), zone_name=business_zone().key, low_locations_shown=SHOWN + 2,
         now_iso=utcnow().isoformat() + "Z"), 200 if valid else 422
 
 
@@ -305,12 +305,22 @@ def list_heading(form: OrderListForm) -> str:
 # ------------------------------------------------------------------ template helpers
 
 @bp.app_template_filter("local_time")
-def local_time(value: dt.datetime | str | None, fmt: str = "%b %d, %H:%M") -> str:
+def local_time(value: dt.datetime | str | None, fmt: str | None = None) -> str:
+    """A stored time (naive UTC, or ISO with Z) in the business's zone; the year only when
+    it is not this year's."""
     if value is None:
         return ""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value.removesuffix("Z"))
-    return local(value).strftime(fmt)
+    moment = local(value)
+    if fmt is None:
+        fmt = "%b %d, %H:%M" if moment.year == today().year else "%b %d %Y, %H:%M"
+    return moment.strftime(fmt)
+
+
+@bp.app_template_filter("thousands")
+def thousands(value: int | None) -> str:
+    return f"{value or 0:,}"
 
 
 @bp.app_template_filter("words")
