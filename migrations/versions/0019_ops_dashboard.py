@@ -1,15 +1,15 @@
 """ops dashboard: indexes for its reads at millions of orders (pickups ready and expiring,
 work and returns made since a period's start)
 
-Revision ID: 0017_ops_dashboard
-Revises: 0016_staff_users
+Revision ID: 0019_ops_dashboard
+Revises: 0018_staff_users
 Create Date: 2026-12-06 12:00:00
 """
 from alembic import op
 
-revision = "0017_ops_dashboard"
-# Other branches may add a 0017 too: re-chained when they land.
-down_revision = "0016_staff_users"
+revision = "0019_ops_dashboard"
+# Other branches may add one after 0018 too: re-chained when they land.
+down_revision = "0018_staff_users"
 branch_labels = None
 depends_on = None
 
