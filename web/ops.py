@@ -43,7 +43,7 @@ EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)   # dates a period
 LOW_STOCK_DEFAULT = 2
 SHOWN = 10                 # rows per panel; each panel links to the full list
 ORDERS_PER_PAGE = 50
-ORDER_PAGE_ENDPOINT = "web.order"   # the customer-service order page, when it is installed
+ORDER_PAGE_ENDPOINT = "web.cs_order"   # the customer-service order page, when it is installed
 
 # Operations is an admin's home page.
 HOME["admin"] = "web.ops_dashboard"
