@@ -57,10 +57,29 @@ def fulfillment_view(f: Fulfillment) -> dict:
     }
 
 
+TRACKING_MIN_LENGTH = 6  # shorter text is not worth a look-up (no carrier's number is)
+
+
+def tracking_forms(typed: str) -> list[str]:
+    """What a tracking number read out on the phone may be stored as: as typed, and upper-case
+    without spaces or dashes ("1z 999 aa1" -> "1Z999AA1"). Carriers print them in capitals,
+    often grouped, and a node records what it scanned; each form is one equality on the
+    `tracking_number` index, so no function index is needed."""
+    as_typed = typed.strip()
+    if len(as_typed) < TRACKING_MIN_LENGTH or len(as_typed) > 100:
+        return []
+    compact = "".join(ch for ch in as_typed if ch not in " -").upper()
+    return list(dict.fromkeys((as_typed, compact)))
+
+
 def orders_with_tracking(session: Session, tracking_number: str) -> list[int]:
-    """Order ids whose parcels carry this tracking number (for order search)."""
+    """Order ids whose parcels carry this tracking number, in any case and grouping (for
+    order search)."""
+    forms = tracking_forms(tracking_number)
+    if not forms:
+        return []
     return list(session.scalars(select(Fulfillment.order_id).where(
-        Fulfillment.tracking_number == tracking_number.strip()).distinct()))
+        Fulfillment.tracking_number.in_(forms)).distinct()))
 
 
 def orders_with_work_at(location_code: str):

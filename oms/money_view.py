@@ -146,6 +146,34 @@ def open_paid_line(line: OpenLine, taxes_included: bool) -> PaidLine | None:
                     tax=parts.tax, taxes_included=whole.taxes_included)
 
 
+@dataclass(frozen=True)
+class LineAmounts:
+    """What a line's units came to, for customer service: the line as ordered, its cancelled
+    units and its returned units, by the same unit parts that totals and refunds use."""
+
+    paid: Decimal
+    cancelled: Decimal
+    returned: Decimal
+
+    @property
+    def kept(self) -> Decimal:
+        """What the customer still pays for: neither cancelled nor returned."""
+        return self.paid - self.cancelled - self.returned
+
+
+def line_amounts(line: OpenLine, taxes_included: bool,
+                 returned_units: Sequence[int] = ()) -> LineAmounts:
+    """Cancelled units are the line's last units (as `open_paid_line` takes them off the
+    totals); returned units are the positions the returns hold (`returned_units`, from
+    returns.queries.held_positions), so the returned amount is exactly what those returns
+    refund for the line, odd cents included."""
+    whole = paid_line(line, taxes_included)
+    kept = line.quantity - (line.cancelled or 0)
+    cancelled = total_of(whole.unit_amounts()[kept:]).total
+    returned = whole.refund_units(returned_units).total if returned_units else ZERO
+    return LineAmounts(paid=whole.paid, cancelled=cancelled, returned=returned)
+
+
 def open_totals(order: TotalsOrder) -> OrderTotals:
     """The order's totals over its units not cancelled; shipping while any unit is."""
     included = bool(order.taxes_included)

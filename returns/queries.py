@@ -4,15 +4,18 @@ the returns desk's lookup (what a return needs of an order, and no more)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.db import read_session
 from core.errors import NotFound
 from returns import order_port
-from returns.models import Refund, Return
+from returns.models import Refund, Return, ReturnLine
 from returns.order_port import OrderForReturn
+from returns.use_cases import held_units
 
 
 def _iso(value) -> str | None:
@@ -119,6 +122,40 @@ def refund_location(refund_id: int) -> str | None:
 def location_of(return_id: int) -> str | None:
     with read_session() as session:
         return session.scalar(select(Return.location_code).where(Return.id == return_id))
+
+
+def held_positions(session: Session, order_id: int) -> dict[int, list[int]]:
+    """Per order line, the unit positions its returns hold (authorised or received, not
+    cancelled): what `oms.money_view.line_amounts` prices the returned units on."""
+    held: dict[int, list[int]] = {}
+    for line in session.scalars(select(ReturnLine).join(Return).where(
+            Return.order_id == order_id, Return.status != "cancelled")):
+        held.setdefault(line.order_line_id, []).extend(held_units(line))
+    return held
+
+
+def refunded_total(session: Session, order_ids: Select[Any]) -> Decimal:
+    """Every refund recorded for returns of these orders (pending or settled: what the
+    customer gets or got back), from a subquery of order ids."""
+    return session.scalar(
+        select(func.coalesce(func.sum(Refund.amount), 0)).join(Return, Return.id ==
+                                                                 Refund.return_id)
+        .where(Return.order_id.in_(order_ids))) or Decimal("0")
+
+
+def exchange_orders(order_ids: Select[Any]) -> Select[Any]:
+    """A subquery: the exchange orders placed for returns of these orders (paid for by the
+    return's refund, not by the customer)."""
+    return select(Return.exchange_order_id).where(Return.order_id.in_(order_ids),
+                                                  Return.exchange_order_id.is_not(None))
+
+
+def exchange_top_ups(session: Session, order_ids: Select[Any]) -> Decimal:
+    """What customers paid on top for exchanges dearer than what they returned (placed)."""
+    return session.scalar(
+        select(func.coalesce(func.sum(Return.exchange_difference), 0)).where(
+            Return.order_id.in_(order_ids), Return.exchange_balance == "owed",
+            Return.exchange_state == "placed")) or Decimal("0")
 
 
 def returnable_view(order: OrderForReturn) -> dict:

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from core.db import is_transient
 from core.errors import DomainError, Unauthorized
-from web import ops, signin, stock, store  # noqa: F401  (their views register on the blueprint)
+from web import cs, ops, signin, stock, store  # noqa: F401  (their views register)
 from web import session as staff_session
 from web.pages import NAV, ROLE_LABELS, bp
 

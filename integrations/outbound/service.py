@@ -13,6 +13,7 @@ from core.errors import Conflict, NotFound
 from core.http import MAX_BIG_ID, decode_cursor, encode_cursor
 from integrations.outbound import relay
 from integrations.outbound.models import (
+    DELIVERY_STATUSES,
     Delivery,
     DeliveryAttempt,
     Subscription,
@@ -105,6 +106,44 @@ def get_delivery(delivery_id: int) -> dict[str, Any]:
         return delivery_view(d)
 
 
+ORDER_DELIVERIES_SHOWN = 500
+
+
+def destination_of(s: Subscription) -> dict[str, Any]:
+    """Who a subscription delivers to, for people: a Shopify shop (the order pushes) or a
+    webhook receiver (a POS, a WMS, anything else), with its location scope."""
+    if relay.is_shopify(s.url):
+        return {"kind": "shopify", "name": s.url.removeprefix("shopify://")}
+    return {"kind": "webhook", "name": s.description or s.url}
+
+
+def deliveries_for_order(order_id: int) -> list[dict[str, Any]]:
+    """The outbound sync of one order: for each subscription that has deliveries of the
+    order's events, the subscription, its destination, counts per status and the deliveries
+    (oldest event first, with their attempts). Delivered rows are pruned after the retention
+    period, so an old order may show only what failed. Reads the chain index by naming every
+    subscription (its leading column): there are few subscriptions and many deliveries."""
+    with read_session() as session:
+        subs = {s.id: s for s in session.scalars(select(Subscription).order_by(Subscription.id))}
+        if not subs:
+            return []
+        rows = session.scalars(
+            select(Delivery).options(selectinload(Delivery.history))
+            .where(Delivery.subscription_id.in_(list(subs)), Delivery.aggregate == "order",
+                   Delivery.aggregate_id == order_id)
+            .order_by(Delivery.outbox_id, Delivery.subscription_id)
+            .limit(ORDER_DELIVERIES_SHOWN)).all()
+        grouped: dict[int, list[dict[str, Any]]] = {}
+        for d in rows:
+            grouped.setdefault(d.subscription_id, []).append(delivery_view(d))
+    return [{"subscription": subscription_view(subs[sub_id]),
+             "destination": destination_of(subs[sub_id]),
+             "counts": {status: sum(1 for d in items if d["status"] == status)
+                        for status in DELIVERY_STATUSES},
+             "deliveries": items}
+            for sub_id, items in grouped.items()]
+
+
 def _replay(d: Delivery, now: dt.datetime) -> None:
     d.status, d.attempts, d.next_attempt_at = "pending", 0, now
     d.budget_started_at, d.lease_until, d.delivered_at = now, None, None
@@ -126,6 +165,16 @@ def retry(delivery_id: int) -> dict[str, Any]:
 
     run_in_unit_of_work(work)
     return get_delivery(delivery_id)
+
+
+def retry_for_order(order_id: int, delivery_id: int) -> dict[str, Any]:
+    """`retry`, for a delivery of this order's events only (404 otherwise): what the order's
+    page offers customer service, who may not list or retry the whole dead-letter queue. A
+    delivery's order never changes, so reading it first and retrying after is safe."""
+    found = get_delivery(delivery_id)
+    if (found["aggregate"], found["aggregate_id"]) != ("order", order_id):
+        raise NotFound(f"delivery {delivery_id} is not one of order {order_id}'s")
+    return retry(delivery_id)
 
 
 def redeliver(status: str, since: dt.datetime | None, subscription_id: int | None) -> int:

@@ -182,6 +182,7 @@ def test_store_staff_look_from_their_own_store_only_cs_choose_one(page, live_ser
     follow(page, page.get_by_role("button", name="Sign out"))
     sign_in(page, live_server, "carla")
     assert "Customer service" in page.locator("header").inner_text()
+    page.goto(f"{live_server}/stock")  # a cs user lands on the order search (web/cs.py)
     page.get_by_label("Store", exact=True).select_option("store-chicago")
     look_up(page, "JKT-1")
     assert here_count(page) == "5 here"
