@@ -154,8 +154,8 @@ class ReturnForm(FlaskForm):
     exchange_method = RadioField("If the new item is not at that location",
                                  choices=[("ship", "Ship it to the order's address"),
                                           ("pickup", "Pick it up at a store")],
-                                 default="ship")
-    pickup_location = SelectField("Pickup store", choices=[], validate_choice=True)
+                                 default="ship", validators=[Optional()])
+    pickup_location = SelectField("Pickup store", choices=[], default="", validate_choice=True)
 
 
 # ------------------------------------------------------------------ template helpers
@@ -416,12 +416,10 @@ def cs_cancel_order(order_id: int) -> ResponseReturnValue:
 def cs_cancel_lines(order_id: int) -> ResponseReturnValue:
     form = CancelLinesForm(prefix="lines")
     valid = form.validate_on_submit()
-    view = cs_view.order_page(order_id)
-    open_units = {ln["line_id"]: ln["ordered"] - ln["cancelled"] - ln["fulfilled"]
-                  for ln in view["lines"]}
-    wanted, errors = units_asked(request.form, open_units, "lines-qty-")
+    wanted, errors = units_asked(request.form, "lines-qty-")
     if not valid or errors:
-        return order_page(order_id, status=422, problem_at="lines", field_errors=errors,
+        return order_page(order_id, status=422, problem_at="lines",
+                          problem=errors.pop("lines-qty-", None), field_errors=errors,
                           lines=form)
     principal = current_principal()
     try:
@@ -434,27 +432,27 @@ def cs_cancel_lines(order_id: int) -> ResponseReturnValue:
     return see_order(order_id)
 
 
-def units_asked(form: Mapping[str, str], limits: Mapping[int, int],
+def units_asked(form: Mapping[str, str],
                 prefix: str) -> tuple[list[tuple[int, int]], dict[str, str]]:
-    """(line id, units) for each line whose `<prefix><line id>` field asks for some, and an
-    error per field that is not a whole number within the line's limit (keyed by the field's
-    name). Nothing asked at all is an error on the first field."""
+    """(line id, units) for each `<prefix><line id>` field that asks for some, in the form's
+    order, and an error per field that is not a whole number (keyed by its name); nothing
+    asked at all is an error keyed by `prefix`. How many a line may give is the use case's
+    rule (its refusal names the field, see `form_errors`), not checked twice here."""
     wanted: list[tuple[int, int]] = []
     errors: dict[str, str] = {}
-    for line_id, limit in limits.items():
-        name = f"{prefix}{line_id}"
-        raw = (form.get(name) or "").strip()
-        if raw in ("", "0"):
+    for name in form:
+        if not name.startswith(prefix):
             continue
-        if not raw.isdigit() or len(raw) > 7:
+        line_id, raw = name[len(prefix):], (form.get(name) or "").strip()
+        if not line_id.isdigit() or len(line_id) > 10:
+            errors[name] = "Not a line of this order."
+        elif raw.isdigit() and len(raw) <= 7:
+            if int(raw):
+                wanted.append((int(line_id), int(raw)))
+        elif raw:
             errors[name] = "Enter a whole number of units."
-        elif int(raw) > limit:
-            errors[name] = f"At most {limit}."
-        else:
-            wanted.append((line_id, int(raw)))
     if not wanted and not errors:
-        first = next(iter(limits), None)
-        errors[f"{prefix}{first}"] = "Enter how many units, on at least one line."
+        errors[prefix] = "Enter how many units, on at least one line."
     return wanted, errors
 
 
@@ -536,18 +534,14 @@ def set_return_choices(form: ReturnForm) -> None:
 @post_action(ORDER + "/return", roles=ROLES)
 def cs_create_return(order_id: int) -> ResponseReturnValue:
     form = ReturnForm()
-    order = return_queries.returnable(order_id)
     set_return_choices(form)  # before validating: the choices it checks against
     valid = form.validate_on_submit()
-    limits = {ln["line_id"]: ln["returnable"] for ln in order["lines"] if ln["returnable"]}
-    wanted, errors = units_asked(request.form, limits, "qty-") if limits else ([], {})
+    wanted, errors = units_asked(request.form, "qty-")
     reasons = {line_id: request.form.get(f"reason-{line_id}", "") for line_id, _ in wanted}
     for line_id, reason in reasons.items():
         if reason not in REASONS:
             errors[f"reason-{line_id}"] = "Choose why it comes back."
     exchange = exchange_asked(form, errors)
-    if not limits:
-        errors["qty-"] = "Nothing on this order has been handed over yet: nothing to return."
     if not valid or errors:
         return return_page(order_id, form, status=422, field_errors=errors)
     principal = current_principal()

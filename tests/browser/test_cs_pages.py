@@ -120,11 +120,12 @@ def test_cancel_a_line_then_a_bad_quantity_is_refused_naming_the_line(page, live
     page.get_by_label("Alpine Jacket (up to 1)").fill("5")
     with page.expect_response(lambda r: r.url.endswith("/cancel-lines")) as answer:
         page.get_by_role("button", name="Cancel these units").click()
-    assert answer.value.status == 422
+    assert answer.value.status == 409  # the use case's rule, named at the field
     field = page.get_by_label("Alpine Jacket (up to 1)")
-    assert field.get_attribute("aria-invalid") == "true"
+    assert field.get_attribute("aria-invalid") == "true" and field.input_value() == "5"
     assert page.locator(f"#{field.get_attribute('aria-describedby')}").inner_text() == \
-        "At most 1."
+        "at most 1"
+    assert "only 1 unit(s) can still be cancelled" in page.get_by_role("alert").inner_text()
     assert_ledger_clean()
 
 
