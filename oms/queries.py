@@ -283,17 +283,27 @@ def _identity_matches(q: str):
     return select(CustomerIdentity.customer_id).where(or_(*keys))
 
 
+IDENTITY_MATCHES_MAX = 1000  # a phone tail shared by more people than this is no lead
+
+
 def search_customers(q: str, limit: int) -> list[dict]:
     q = q.strip()
     if not q:
         raise InvalidInput("q", "must not be empty")
     with read_session() as session:
+        # Identities and the customer of an order number (with or without its prefix) are
+        # looked up first, each on its own index, and only their ids join the OR: as
+        # IN (subquery) arms, PostgreSQL gave up on the name indexes and walked every
+        # customer backwards by id (measured: 20 ms at 20,000 customers, growing with them).
+        found = set(session.scalars(_identity_matches(q).limit(IDENTITY_MATCHES_MAX)))
+        found |= set(session.scalars(select(Order.customer_id).where(
+            Order.number.in_(_order_numbers(q)), Order.customer_id.is_not(None))))
         terms: list[ColumnElement[bool]] = [
-            Customer.id.in_(_identity_matches(q)),
-            # the customer of an order number (with or without its prefix)
-            Customer.id.in_(select(Order.customer_id).where(
-                Order.number.in_(_order_numbers(q)))),
             *_name_terms(Customer.name_search, Customer.surname_search, q)]
+        if found:
+            terms.append(Customer.id.in_(sorted(found)))
+        if not terms:
+            return []
         rows = session.scalars(select(Customer).where(or_(*terms), Customer.merged_into_id
                                                       .is_(None))
                                .order_by(Customer.id.desc()).limit(limit)).all()

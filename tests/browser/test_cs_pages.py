@@ -208,6 +208,14 @@ def test_who_may_open_the_customer_service_pages(page, live_server, scene):
     assert page.get_by_role("heading", name="Not allowed").is_visible()
 
 
+def pickup_order(as_role, external_id: str, skus: list[str]) -> dict:
+    return cs_scene.ok(as_role("channel").post(f"{API}/orders", {
+        "channel": "web", "external_id": external_id, "currency": "USD",
+        "customer": {"email": "ana.lopez@example.com", "name": "Ana Lopez"},
+        "lines": [{"sku": sku, "quantity": 1, "unit_price": "99.00"} for sku in skus],
+        "fulfillment": {"method": "pickup", "pickup_location": "store-soho"}}), 201)
+
+
 def shots(page, name: str, width: int) -> None:
     page.screenshot(path=str(SHOTS / f"cs-{name}-{width}.png"), full_page=True)
     assert _serious(page) == [], name
@@ -234,6 +242,11 @@ def test_cs_pages_pass_axe_and_are_photographed_at_tablet_and_desktop_width(
     cs_scene.ok(cs.post(f"{API}/orders/{busy['id']}/notes", {
         "channel": "phone", "text": "Customer called: the boots are too tight, sending them "
                                     "back to the Chicago store."}), 201)
+    ready = pickup_order(as_role, "W-BOPIS-1", ["JKT-1"])
+    soho = as_role("store", "store-soho")
+    cs_scene.ok(soho.post(f"{API}/fulfillments/{ready['fulfillments'][0]['id']}"
+                          "/ready-for-pickup", {}))
+    travelling = pickup_order(as_role, "W-BOPIS-2", ["JKT-1", "BOOT-1"])  # boots from DC East
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     outside: list[str] = []
@@ -249,6 +262,12 @@ def test_cs_pages_pass_axe_and_are_photographed_at_tablet_and_desktop_width(
         page.get_by_text("Cancel some units").click()
         page.get_by_text("Re-route", exact=True).click()
         shots(page, "order-actions", width)
+        page.goto(f"{live_server}/orders/{ready['id']}")
+        assert "collect by" in page.locator("#fulfillment").inner_text()
+        shots(page, "order-pickup-ready", width)
+        page.goto(f"{live_server}/orders/{travelling['id']}")
+        assert "Transfer from DC East to SoHo" in page.locator("#fulfillment").inner_text()
+        shots(page, "order-pickup-transfer", width)
         page.goto(f"{live_server}/orders/{busy['id']}/return")
         shots(page, "return", width)
         page.goto(f"{live_server}/customers/{scene.jon}")
