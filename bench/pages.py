@@ -255,9 +255,47 @@ SELECT d.id, d.created_at, 503, d.last_error, 41
 FROM integ_deliveries AS d WHERE d.status = 'failed' ORDER BY d.id
 """
 
+# One unit of line 1 returned, received and refunded on every 20th order (those fulfilled
+# with g mod 20 = 7): 50,000 returns at 1M orders.
+SEED_RETURNS = f"""
+INSERT INTO ret_returns (id, order_id, order_number, channel, customer_id, currency,
+                         location_code, status, source, refund_shipping, refund_total,
+                         created_by, created_at, updated_at, received_at)
+SELECT (g - 7) / 20 + 1, g, 'NW-' || (100000 + g), (%(channels)s::text[])[1 + g %% 20],
+       1 + (g::bigint * 48271 %% %(customers)s), 'USD', 'dc-columbus', 'refunded', 'api',
+       false, {PRICE_1}, 'key:1:cs', ts, ts, ts
+FROM (SELECT g, timestamp '2024-01-09' + g * interval '30 seconds' AS ts
+      FROM generate_series(7, %(orders)s, 20) AS g) AS s
+ORDER BY 1
+"""
+
+SEED_RETURN_LINES = """
+INSERT INTO ret_return_lines (return_id, order_line_id, sku, name, quantity, restocked,
+                              damaged, reason, returned_before, refund_subtotal,
+                              refund_discount, refund_tax, refund_included_tax, refund_total,
+                              cancelled, units)
+SELECT r.id, ln.id, ln.sku, ln.name, 1, 1, 0, 'wrong_size', 0, ln.unit_price, 0, 0, 0,
+       ln.unit_price, 0, '[0]'
+FROM ret_returns AS r JOIN oms_order_lines AS ln ON ln.order_id = r.order_id AND ln.line_no = 1
+ORDER BY r.id
+"""
+
+SEED_REFUNDS = """
+INSERT INTO ret_refunds (return_id, order_id, currency, amount, subtotal, discount, tax,
+                         included_tax, shipping, exchange_applied, status, created_at)
+SELECT id, order_id, 'USD', refund_total, refund_total, 0, 0, 0, 0, 0, 'pending', received_at
+FROM ret_returns ORDER BY id
+"""
+
+MARK_RETURNED = """
+UPDATE oms_order_lines AS ln SET returned = 1
+FROM ret_returns AS r WHERE ln.order_id = r.order_id AND ln.line_no = 1
+"""
+
 SEEDED = ("oms_customers", "oms_customer_identities", "oms_orders", "oms_order_lines",
           "ful_fulfillments", "ful_fulfillment_lines", "oms_timeline", "integ_subscriptions",
-          "oms_outbox", "integ_deliveries", "integ_delivery_attempts")
+          "oms_outbox", "integ_deliveries", "integ_delivery_attempts", "ret_returns",
+          "ret_return_lines", "ret_refunds")
 
 
 def seed(url: str, size: Size) -> dict[str, Any]:
@@ -286,7 +324,10 @@ def seed(url: str, size: Size) -> dict[str, Any]:
                                  ("timeline", SEED_TIMELINE),
                                  ("subscription", SEED_SUBSCRIPTION),
                                  ("outbox", SEED_OUTBOX), ("deliveries", SEED_DELIVERIES),
-                                 ("attempts", SEED_ATTEMPTS)]:
+                                 ("attempts", SEED_ATTEMPTS), ("returns", SEED_RETURNS),
+                                 ("return lines", SEED_RETURN_LINES),
+                                 ("refunds", SEED_REFUNDS),
+                                 ("lines marked returned", MARK_RETURNED)]:
             with timed(label):
                 conn.execute(statement, params)
             conn.commit()
@@ -377,6 +418,8 @@ def targets(size: Size, customers: int, rng: random.Random) -> dict[str, list[tu
         "search: no query (newest)": [("/search", f">NW-{100000 + size.orders}<")] * len(ids),
         "order page": [(f"/orders/{g}", f"Order NW-{100000 + g}") for g in ids],
         "customer page": [(f"/customers/{c}", "Lifetime value") for c in custs],
+        "order page, returned": [(f"/orders/{g - g % 20 + 7}", "Return R-")
+                                 for g in ids if g - g % 20 + 7 <= size.orders],
     }
 
 

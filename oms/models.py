@@ -37,12 +37,13 @@ def _prefix_index(name: str, column: str, *more: str) -> Index:
 class Customer(Base):
     __tablename__ = "oms_customers"
     __table_args__ = (
+        _prefix_index("ix_oms_customers_name_search", "name_search"),
         _prefix_index("ix_oms_customers_surname_search", "surname_search"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
-    name_search: Mapped[str | None] = mapped_column(String(200), index=True)
+    name_search: Mapped[str | None] = mapped_column(String(200))
     surname_search: Mapped[str | None] = mapped_column(String(200))  # last word of the name
     # Set when this customer was merged into another; its identities and orders moved there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("oms_customers.id"))

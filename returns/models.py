@@ -63,6 +63,7 @@ class Return(Base):
         Index("ix_ret_returns_customer", "customer_id", "id"),
         Index("ix_ret_returns_location_status", "location_code", "status", "id"),
         Index("ix_ret_returns_created_at", "created_at"),   # returns made in a period
+        Index("ix_ret_returns_exchange_order", "exchange_order_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
