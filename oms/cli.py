@@ -110,11 +110,14 @@ def demo_users_cmd() -> None:
 
 @cli.command("demo")
 def demo_cmd() -> None:
-    """Load the demo retailer (idempotent: a second run changes nothing)."""
+    """Load the demo retailer and a week of its orders (idempotent: a second run changes
+    nothing)."""
     from oms.demo import load_demo
+    from oms.demo_orders import load_orders
 
     report = load_demo(progress=lambda msg: click.echo(msg, err=True))
     click.echo(report)
+    click.echo(load_orders(progress=lambda msg: click.echo(msg, err=True)).summary())
 
 
 @cli.command("worker")
