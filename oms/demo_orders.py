@@ -40,7 +40,7 @@ from returns.models import Refund, Return
 from returns.order_port import ExchangeLine
 
 SEED = 7
-GENERAL_ORDERS = 200
+GENERAL_ORDERS = 250
 SOHO = "store-nyc-soho"
 ACTOR = "demo-loader"
 UNKNOWN_SKU = "NW-JKT-ALP-GRN-M"  # a colour the catalogue does not have (yet): held
@@ -159,6 +159,9 @@ class Loaded:
 # ------------------------------------------------------------------ the plan (pure)
 
 def people(rng: random.Random, count: int) -> list[Person]:
+    """Customers with distinct names and numbers: 555-0100..0199 are the numbers reserved for
+    fiction, so at most 100, each with its own last seven digits (CS finds them by those)."""
+    assert count <= 100
     out: list[Person] = []
     used: set[str] = set()
     while len(out) < count:
@@ -169,15 +172,8 @@ def people(rng: random.Random, count: int) -> list[Person]:
         address = rng.randrange(len(ADDRESSES))
         area = rng.choice(ADDRESSES[address][4])
         out.append(Person(f"{first} {last}", _email(rng, first, last, len(out)), area,
-                          f"555{100 + len(out) % 100:04d}", address))
-    # Numbers are 555-0100..0199 per area code: make each person's (area, number) unique.
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for p in out:
-        if (p.area, p.number) not in seen:
-            seen.add((p.area, p.number))
-            unique.append(p)
-    return unique
+                          f"555{100 + len(out):04d}", address))
+    return out
 
 
 def _email(rng: random.Random, first: str, last: str, n: int) -> str:
@@ -233,12 +229,13 @@ def _lines(rng: random.Random, shelf: Shelf, choices: Sequence[str], code: str |
 
 def _placed_age(rng: random.Random, now: dt.datetime) -> float:
     """Hours ago, within the last 7 days, busier in the US afternoon and evening."""
-    day = rng.randrange(7)
+    day, other_day = rng.randrange(7), rng.randrange(1, 7)
     hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
     start = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=day)
     at = start.replace(hour=hour) + dt.timedelta(minutes=rng.randrange(60))
     if at > now - dt.timedelta(minutes=15):
-        at -= dt.timedelta(days=6)   # today's hours still to come: the same hour a week ago
+        # Today's hours still to come: that hour on one of the six days before.
+        at -= dt.timedelta(days=other_day)
     return (now - at).total_seconds() / 3600
 
 
@@ -373,7 +370,7 @@ def plan_orders(now: dt.datetime) -> list[Plan]:
     """The demo's orders; the same list for the same seed (ages are hours before `now`)."""
     rng = random.Random(SEED)
     shelf = Shelf()
-    persons = people(rng, 140)
+    persons = people(rng, 100)
     special = _special(rng, shelf, persons)
     general = [_general(rng, shelf, persons, now, n) for n in range(GENERAL_ORDERS)]
     # Placed oldest first, so order numbers grow with time as they would have.
