@@ -65,6 +65,10 @@ SURNAMES = (
     "Alvarez", "Sato", "Jensen", "Moreau", "Bianchi", "Castillo", "Whitfield", "Abernathy",
     "Delgado", "Nakamura", "Petrov", "Hughes", "Osei",
 )
+# The README's walkthroughs place orders for these: no demo customer is them (or shares
+# their email or number), so trying a walkthrough never merges into a demo customer.
+README_PEOPLE = frozenset({"Ana Lopez", "ana.lopez@example.com", "+16145550134", "Sam Reed",
+                           "sam.reed@example.com", "+12125550188"})
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
 
 # (line1, city, region, postal code, area codes): where customers live, near the stores.
@@ -171,8 +175,10 @@ def people(rng: random.Random, count: int) -> list[Person]:
         used.add(f"{first} {last}")
         address = rng.randrange(len(ADDRESSES))
         area = rng.choice(ADDRESSES[address][4])
-        out.append(Person(f"{first} {last}", _email(rng, first, last, len(out)), area,
-                          f"555{100 + len(out):04d}", address))
+        person = Person(f"{first} {last}", _email(rng, first, last, len(out)), area,
+                        f"555{100 + len(out):04d}", address)
+        if not {person.name, person.email, person.phone(4)} & README_PEOPLE:
+            out.append(person)
     return out
 
 
@@ -243,7 +249,8 @@ def _external(channel: str, n: int, rng: random.Random,
               store: str | None) -> tuple[str, str | None]:
     """The channel's own order id and name, shaped like each channel's."""
     if channel == "shopify":
-        return f"{5830192000000 + n * 7919}", f"#{1001 + n}"
+        # Names from #3001: the README's Shopify walkthrough sends #1042.
+        return f"{5830192000000 + n * 7919}", f"#{3001 + n}"
     if channel == "web":
         return f"W{310400 + n}", None
     if channel == "marketplace":
