@@ -233,16 +233,15 @@ def _lines(rng: random.Random, shelf: Shelf, choices: Sequence[str], code: str |
     return tuple(lines)
 
 
-def _placed_age(rng: random.Random, now: dt.datetime) -> float:
-    """Hours ago, within the last 7 days, busier in the US afternoon and evening."""
-    day, other_day = rng.randrange(7), rng.randrange(1, 7)
-    hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
-    start = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=day)
-    at = start.replace(hour=hour) + dt.timedelta(minutes=rng.randrange(60))
-    if at > now - dt.timedelta(minutes=15):
-        # Today's hours still to come: that hour on one of the six days before.
-        at -= dt.timedelta(days=other_day)
-    return (now - at).total_seconds() / 3600
+def _placed_age(clock: random.Random, now: dt.datetime) -> float:
+    """Hours ago, within the last 7 x 24 hours (what the dashboard's chart shows), busier in
+    the US afternoon and evening. A clock of its own: the rest of the plan does not depend on
+    the hour it is loaded at."""
+    while True:
+        age = clock.uniform(0.25, 7 * 24 - 0.5)
+        hour = (now - dt.timedelta(hours=age)).hour
+        if clock.random() * max(HOUR_WEIGHTS) < HOUR_WEIGHTS[hour]:
+            return age
 
 
 def _external(channel: str, n: int, rng: random.Random,
@@ -262,11 +261,10 @@ def _external(channel: str, n: int, rng: random.Random,
     return f"AISLE-{4100 + n}", None
 
 
-def _general(rng: random.Random, shelf: Shelf, persons: list[Person], now: dt.datetime,
+def _general(rng: random.Random, shelf: Shelf, persons: list[Person], age: float,
              n: int) -> Plan:
     channel = rng.choices([c for c, _ in CHANNEL_MIX], weights=[w for _, w in CHANNEL_MIX])[0]
     person = rng.choice(persons[:30]) if rng.random() < 0.3 else rng.choice(persons)
-    age = _placed_age(rng, now)
     stores = [s["code"] for s in demo_data.STORES if s["code"] != SOHO]
     if channel == "pos":
         store = rng.choice(stores[:12])
@@ -379,7 +377,9 @@ def plan_orders(now: dt.datetime) -> list[Plan]:
     shelf = Shelf()
     persons = people(rng, 100)
     special = _special(rng, shelf, persons)
-    general = [_general(rng, shelf, persons, now, n) for n in range(GENERAL_ORDERS)]
+    clock = random.Random(f"{SEED}:clock")
+    general = [_general(rng, shelf, persons, _placed_age(clock, now), n)
+               for n in range(GENERAL_ORDERS)]
     # Placed oldest first, so order numbers grow with time as they would have.
     return sorted([p for p in general if p.lines] + special, key=lambda p: -p.ages[0])
 
