@@ -276,18 +276,21 @@ def _general(rng: random.Random, shelf: Shelf, persons: list[Person], age: float
     if channel in ("web", "shopify") and rng.random() < 0.25:
         store = rng.choice(stores)
         lines = _lines(rng, shelf, shelf.at(store), store, most=2)
+        # Drawn whatever the age, so the plan's later orders do not depend on the clock.
+        ready_after, collected_after = rng.uniform(1, 6), rng.uniform(20, 48)
         ages: tuple[float, ...]
         if age > 50:
-            story, ages = "picked_up", (age, age - rng.uniform(1, 6), age - rng.uniform(20, 48))
+            story, ages = "picked_up", (age, age - ready_after, age - collected_after)
         elif age > 8:
-            story, ages = "ready", (age, age - rng.uniform(1, 6))
+            story, ages = "ready", (age, age - ready_after)
         else:
             story, ages = "open", (age,)
         return Plan(f"g{n}", channel, ext, "pickup", lines, person, rng.randrange(6), story,
                     ages, location=store, channel_name=name)
     lines = _lines(rng, shelf, shelf.in_warehouses(), None)
+    lag = rng.random()
     if age > 8:
-        story, ages = "shipped", (age, age - rng.uniform(2, min(30, age - 1)))
+        story, ages = "shipped", (age, age - (2 + lag * (min(30, age - 1) - 2)))
     else:
         story, ages = "open", (age,)
     shipping = Decimal("0.00") if sum(ln.price * ln.quantity for ln in lines) >= 99 \

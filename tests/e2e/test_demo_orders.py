@@ -80,3 +80,14 @@ def test_demo_orders_load_once_through_the_use_cases(app, as_role):
     assert work.status_code == 200, work.get_json()
     methods = {f["method"] for f in work.get_json()["items"]}
     assert methods >= {"ship", "pickup"}, methods
+
+
+def test_the_demo_plan_is_the_same_whatever_the_hour_of_loading():
+    from oms.demo_orders import plan_orders
+
+    def content(now: dt.datetime) -> list:
+        return sorted((p.channel, p.external_id, p.lines, p.person) for p in plan_orders(now))
+
+    morning = dt.datetime(2026, 12, 1, 1, 0)
+    assert content(morning) == content(morning + dt.timedelta(hours=13, minutes=7))
+    assert 150 <= len(content(morning)) <= 300
