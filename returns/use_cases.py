@@ -468,12 +468,17 @@ def receive(return_id: int, lines: Sequence[ReceiveLineInput], principal: Princi
 
 
 def _order_of(return_id: int) -> int:
+    return _order_id_of(Return, return_id, "return")
+
+
+def _order_id_of(model: type[Return] | type[Refund], row_id: int, what: str) -> int:
+    """The order a return or refund belongs to (never changes: read before locking)."""
     from core.db import read_session
 
     with read_session() as session:
-        order_id = session.scalar(select(Return.order_id).where(Return.id == return_id))
+        order_id = session.scalar(select(model.order_id).where(model.id == row_id))
     if order_id is None:
-        raise NotFound(f"unknown return {return_id}")
+        raise NotFound(f"unknown {what} {row_id}")
     return order_id
 
 
@@ -618,13 +623,7 @@ def settle_refund(cmd: SettleRefund, principal: Principal | None, *,
 
 
 def _order_of_refund(refund_id: int) -> int:
-    from core.db import read_session
-
-    with read_session() as session:
-        order_id = session.scalar(select(Refund.order_id).where(Refund.id == refund_id))
-    if order_id is None:
-        raise NotFound(f"unknown refund {refund_id}")
-    return order_id
+    return _order_id_of(Refund, refund_id, "refund")
 
 
 def _lock_refund(session: Session, refund_id: int) -> Refund:

@@ -24,7 +24,8 @@ class DeliverySettings:
     sweep_seconds: int = 30
 
 
-def _num(name: str, default: float) -> float:
+def env_number(name: str, default: float) -> float:
+    """A number from the environment; unset or empty is the default."""
     raw = os.environ.get(name)
     return float(raw) if raw not in (None, "") else default
 
@@ -32,12 +33,12 @@ def _num(name: str, default: float) -> float:
 def current() -> DeliverySettings:
     d = DeliverySettings()
     return DeliverySettings(
-        timeout=_num("OMS_DELIVERY_TIMEOUT", d.timeout),
-        backoff=_num("OMS_DELIVERY_BACKOFF_SECONDS", d.backoff),
-        max_backoff=_num("OMS_DELIVERY_MAX_BACKOFF_SECONDS", d.max_backoff),
-        max_attempts=int(_num("OMS_DELIVERY_MAX_ATTEMPTS", d.max_attempts)),
-        max_age_hours=_num("OMS_DELIVERY_MAX_AGE_HOURS", d.max_age_hours),
-        retention_days=_num("OMS_DELIVERY_RETENTION_DAYS", d.retention_days),
-        lease_margin=_num("OMS_DELIVERY_LEASE_MARGIN_SECONDS", d.lease_margin),
-        sweep_seconds=max(1, int(_num("OMS_DELIVERY_SWEEP_SECONDS", d.sweep_seconds))),
+        timeout=env_number("OMS_DELIVERY_TIMEOUT", d.timeout),
+        backoff=env_number("OMS_DELIVERY_BACKOFF_SECONDS", d.backoff),
+        max_backoff=env_number("OMS_DELIVERY_MAX_BACKOFF_SECONDS", d.max_backoff),
+        max_attempts=int(env_number("OMS_DELIVERY_MAX_ATTEMPTS", d.max_attempts)),
+        max_age_hours=env_number("OMS_DELIVERY_MAX_AGE_HOURS", d.max_age_hours),
+        retention_days=env_number("OMS_DELIVERY_RETENTION_DAYS", d.retention_days),
+        lease_margin=env_number("OMS_DELIVERY_LEASE_MARGIN_SECONDS", d.lease_margin),
+        sweep_seconds=max(1, int(env_number("OMS_DELIVERY_SWEEP_SECONDS", d.sweep_seconds))),
     )

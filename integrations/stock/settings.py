@@ -3,8 +3,9 @@ each use (README, "Stock changes")."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from integrations.outbound.settings import env_number
 
 
 @dataclass(frozen=True)
@@ -22,17 +23,13 @@ class StockSettings:
     sku_recheck_hours: float = 24.0
 
 
-def _num(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return float(raw) if raw not in (None, "") else default
-
-
 def current() -> StockSettings:
     d = StockSettings()
     return StockSettings(
-        publish_seconds=max(1, int(_num("OMS_STOCK_PUBLISH_SECONDS", d.publish_seconds))),
-        lookback_seconds=max(0.0, _num("OMS_STOCK_LOOKBACK_SECONDS", d.lookback_seconds)),
-        reconcile_seconds=max(0, int(_num("OMS_STOCK_RECONCILE_SECONDS",
-                                          d.reconcile_seconds))),
-        sku_recheck_hours=max(0.0, _num("OMS_SHOPIFY_SKU_RECHECK_HOURS", d.sku_recheck_hours)),
+        publish_seconds=max(1, int(env_number("OMS_STOCK_PUBLISH_SECONDS", d.publish_seconds))),
+        lookback_seconds=max(0.0, env_number("OMS_STOCK_LOOKBACK_SECONDS", d.lookback_seconds)),
+        reconcile_seconds=max(0, int(env_number("OMS_STOCK_RECONCILE_SECONDS",
+                                                d.reconcile_seconds))),
+        sku_recheck_hours=max(0.0, env_number("OMS_SHOPIFY_SKU_RECHECK_HOURS",
+                                              d.sku_recheck_hours)),
     )
