@@ -66,10 +66,23 @@ class Database:
             )
         self._writer = self.engine.execution_options(oms_write=True)
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        event.listen(self.sessions, "before_flush", _refuse_read_session_writes)
         self.write_sessions = sessionmaker(bind=self._writer, expire_on_commit=False)
+        # Per-process memo of lookups that cannot change while this database lives (the id of a
+        # SKU or of a location code: neither is ever renamed or deleted). Building blocks keep
+        # their tables here under a name of their own; whoever wipes the database clears it.
+        self.memo: dict[str, dict[Any, Any]] = {}
+
+    def memo_table(self, name: str) -> dict[Any, Any]:
+        return self.memo.setdefault(name, {})
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _refuse_read_session_writes(session: Session, _context: Any, _instances: Any) -> None:
+    # A read session ends with COMMIT (see read_session), so it must have nothing to write.
+    raise RuntimeError("a read session must not write: open a unit of work")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -235,10 +248,13 @@ def run_in_unit_of_work(work: Callable[[UnitOfWork], T], *, joined: Joined = (),
 
 @contextmanager
 def read_session() -> Iterator[Session]:
-    """A read-only session; never commits."""
+    """A read-only session. It ends with COMMIT, not ROLLBACK (the same for a transaction that
+    wrote nothing): psycopg forgets every prepared statement of the connection on ROLLBACK, and
+    PostgreSQL would then plan the hot statements again on every request."""
     session = get_database().sessions()
     try:
         yield session
+        session.commit()
     finally:
         # close() rolls back whatever was not committed and detaches objects without
         # expiring them, so results read inside the block stay usable after it.

@@ -50,6 +50,7 @@ def backend(database_url: str) -> str:
 
 
 def _truncate(database: Database) -> None:
+    database.memo.clear()  # ids start again from 1
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.engine.begin() as conn:
         if database.is_sqlite:
