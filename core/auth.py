@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import secrets
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from cachetools import TTLCache
 from flask import g, request
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, read_session, unit_of_work, utcnow
+from core.db import Base, get_database, read_session, unit_of_work, utcnow
 from core.errors import Forbidden, InvalidInput, Unauthorized
 from core.http import check_api_input
 
@@ -147,13 +150,61 @@ def create_api_key(role: str, *, name: str, location_code: str | None = None,
     return key
 
 
+def revoke_api_key(key_or_prefix: str) -> str:
+    """Revoke a key, named by the key itself or by the prefix shown for it (`oms_AbC123`,
+    unique or refused). This process forgets it at once, others within AUTH_CACHE_SECONDS.
+    Returns the key's name."""
+    value = key_or_prefix.strip()
+    with unit_of_work() as uow:
+        rows = uow.session.scalars(select(ApiKey).where(
+            ApiKey.revoked_at.is_(None),
+            (ApiKey.key_hash == hash_key(value)) | (ApiKey.display_prefix == value))).all()
+        if not rows:
+            raise InvalidInput("key", "no key in use has this key or prefix")
+        if len(rows) > 1:
+            raise InvalidInput("key", "several keys have this prefix: give the whole key")
+        [row] = rows
+        row.revoked_at = utcnow()
+        digest, name = row.key_hash, row.name
+        uow.commit()
+    memo = get_database().memo.get(_PRINCIPALS)
+    if memo is not None:
+        with _principals_lock:
+            memo.pop(digest, None)
+    return name
+
+
+# A key's principal is remembered by each process for this long, so that a request costs no
+# query for its key: a key revoked (revoked_at set, by SQL: there is no API for it) is refused
+# by every process within this many seconds. Unknown keys are never remembered.
+AUTH_CACHE_SECONDS = float(os.environ.get("OMS_AUTH_CACHE_SECONDS", "10"))
+_PRINCIPALS = "core.auth.principals"
+_principals_lock = threading.Lock()
+
+
 def authenticate(key: str) -> Principal | None:
-    """The key's principal with its locations (one query), or None if unknown or revoked."""
+    """The key's principal with its locations, or None if unknown or revoked: from this
+    process's memo when it looked the key up in the last AUTH_CACHE_SECONDS, else one query."""
+    digest = hash_key(key)
+    memo = get_database().memo_table(
+        _PRINCIPALS, lambda: TTLCache(maxsize=10_000, ttl=AUTH_CACHE_SECONDS))
+    with _principals_lock:  # TTLCache is not thread-safe (gunicorn runs threads)
+        principal = memo.get(digest)
+    if principal is not None:
+        return principal
+    principal = _principal_of(digest)
+    if principal is not None and AUTH_CACHE_SECONDS > 0:
+        with _principals_lock:
+            memo[digest] = principal
+    return principal
+
+
+def _principal_of(digest: str) -> Principal | None:
     with read_session() as session:
         rows = session.execute(
             select(ApiKey, ApiKeyLocation.location_code)
             .outerjoin(ApiKeyLocation, ApiKeyLocation.key_id == ApiKey.id)
-            .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+            .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
         ).all()
     if not rows:
         return None

@@ -71,10 +71,14 @@ class Database:
         # Per-process memo of lookups that cannot change while this database lives (the id of a
         # SKU or of a location code: neither is ever renamed or deleted). Building blocks keep
         # their tables here under a name of their own; whoever wipes the database clears it.
-        self.memo: dict[str, dict[Any, Any]] = {}
+        self.memo: dict[str, Any] = {}
 
-    def memo_table(self, name: str) -> dict[Any, Any]:
-        return self.memo.setdefault(name, {})
+    def memo_table(self, name: str, factory: Callable[[], Any] = dict) -> Any:
+        """This process's memo `name` for this database (made by `factory` the first time)."""
+        table = self.memo.get(name)
+        if table is None:
+            table = self.memo[name] = factory()
+        return table
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -145,6 +149,7 @@ class UnitOfWork:
     - `joined`: work that must commit together with the use case's effect, handed in
       explicitly by the caller (an `Idempotency-Key` record, the settling of an inbound
       event); each runs just before the commit;
+    - `before_commit`: writes a building block batches until the end (events);
     - `after_commit`: actions for after the commit (enqueue a job, notify), run only once the
       transaction is durable, never for a rolled-back attempt;
     - `events`: the kinds of the timeline events and outbox topics recorded in it, in order
@@ -160,6 +165,7 @@ class UnitOfWork:
         self.memo: dict[str, Any] = {}
         self._joined = list(joined)
         self._after_commit: list[Callable[[], None]] = []
+        self._before_commit: list[Callable[[UnitOfWork], None]] = []
         self.committed = False
 
     @property
@@ -173,6 +179,11 @@ class UnitOfWork:
     def after_commit(self, action: Callable[[], None]) -> None:
         self._after_commit.append(action)
 
+    def before_commit(self, write: Callable[[UnitOfWork], None]) -> None:
+        """A building block's writes it batches until the end (events, as multi-row inserts):
+        run after the joined work, just before the commit."""
+        self._before_commit.append(write)
+
     def record(self, kind: str) -> None:
         self.events.append(kind)
 
@@ -181,6 +192,8 @@ class UnitOfWork:
             raise RuntimeError("a unit of work commits once")
         for work in self._joined:
             work(self)
+        for write in self._before_commit:
+            write(self)
         self.session.commit()
         self.committed = True
         for action in self._after_commit:

@@ -110,3 +110,14 @@ class FulfillmentLine(Base):
     transfer_id: Mapped[int | None] = mapped_column(Integer)
 
     fulfillment: Mapped[Fulfillment] = relationship(back_populates="lines")
+
+
+class CapacityCounter(Base):
+    """Work given to a node on a day, against its daily capacity (fulfillment.capacity)."""
+
+    __tablename__ = "ful_capacity_counters"
+    __table_args__ = (CheckConstraint("assigned >= 0", name="assigned_not_negative"),)
+
+    location_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    assigned: Mapped[int] = mapped_column(Integer)

@@ -8,18 +8,17 @@ again in a fresh transaction, this time ahead of newcomers on the same items.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork
 from core.errors import Conflict, InsufficientStock, InvalidInput
-from fulfillment import holding
+from fulfillment import capacity, holding
 from fulfillment.models import OPEN_STATUSES, Fulfillment, FulfillmentLine
 from fulfillment.queries import label_address
 from fulfillment.routing import (
@@ -95,29 +94,13 @@ class Placement:
     fulfillments: list[Fulfillment] = field(default_factory=list)
 
 
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
-def assigned_today(session: Session, codes: Iterable[str] | None = None) -> dict[str, int]:
-    """Fulfillments assigned per node today (not cancelled or rejected): capacity used."""
-    stmt = (select(Fulfillment.location_code, func.count())
-            .where(Fulfillment.assigned_on == today(),
-                   Fulfillment.status.not_in(("cancelled", "rejected")),
-                   Fulfillment.method != "pickup")
-            .group_by(Fulfillment.location_code))
-    if codes is not None:
-        stmt = stmt.where(Fulfillment.location_code.in_(list(codes)))
-    return dict(session.execute(stmt).all())
-
-
 def routing_nodes(session: Session, locations: list[Location] | None = None) -> list[Node]:
     """The active nodes as routing sees them; capacity left today only where there is a
     limit (counting a node without one would read all of its day's work for nothing)."""
     if locations is None:
         locations = snapshot.active_locations(session)
     limited = [loc.code for loc in locations if loc.daily_capacity is not None]
-    used = assigned_today(session, limited) if limited else {}
+    used = capacity.used_today(session, limited)
     return [
         Node(code=loc.code, kind=loc.kind, latitude=loc.latitude, longitude=loc.longitude,
              ships=loc.ships, pickup=loc.pickup, priority=loc.priority,
@@ -178,6 +161,9 @@ def place(uow: UnitOfWork, demand: Demand, cost: CostModel, cause: Cause) -> Pla
     chosen = plan(session, demand, cost, locations)
     by_id = {str(ln.line_id): ln for ln in demand.lines}
     _reserve(session, chosen, by_id, items, {loc.code: loc.id for loc in locations}, cause)
+    # Before the fulfillments are written (a node's first counter of the day counts them).
+    _take_capacity(session, chosen, {loc.code: loc.daily_capacity for loc in locations
+                                     if loc.daily_capacity is not None})
     placement = Placement(plan=chosen, attempts=1)
     for a in chosen.allocations:
         line_id = int(a.line_id)
@@ -187,31 +173,24 @@ def place(uow: UnitOfWork, demand: Demand, cost: CostModel, cause: Cause) -> Pla
     for ref, qty in chosen.unfillable:
         placement.unfillable[int(ref)] = qty
     placement.fulfillments = _record_fulfillments(session, demand, chosen, by_id)
-    # Last, so that the capacity lock is held for as short a time as possible.
-    _check_capacity(session, chosen, {loc.code for loc in locations
-                                      if loc.daily_capacity is not None})
     return placement
 
 
-def _check_capacity(session: Session, chosen: RoutingPlan, limited_nodes: set[str]) -> None:
-    """Daily capacity is a hard limit: once the plan's fulfillments are recorded, its nodes
-    with a limit are locked (only those: orders for unlimited nodes never wait here) and
-    their day's work is counted again, ours included, so concurrent orders cannot each take
-    the last slot. Over the limit raises CapacityTaken and the caller plans again."""
+def _take_capacity(session: Session, chosen: RoutingPlan, limits: dict[str, int]) -> None:
+    """Daily capacity is a hard limit: the plan's nodes with a limit take one unit of today's
+    counter per fulfillment (fulfillment.capacity), locked until the commit, so concurrent
+    orders cannot each take the last slot. Over the limit raises CapacityTaken and the caller
+    plans again (its snapshot then shows the node full)."""
     wanted: dict[str, int] = defaultdict(int)
     for node, kind in {(a.node, a.kind) for a in chosen.allocations}:
-        if kind != "pickup" and node in limited_nodes:
+        if kind != "pickup" and node in limits:
             wanted[node] += 1
     if not wanted:
         return
-    capacity = snapshot.lock_for_assignment(session, wanted)
-    limited = {code: cap for code, cap in capacity.items() if cap is not None}
-    if not limited:
-        return
-    used = assigned_today(session, limited)  # our own new fulfillments are counted too
-    for code, cap in sorted(limited.items()):
-        if used.get(code, 0) > cap:
-            raise CapacityTaken(f"{code}: today's capacity of {cap} was taken while planning")
+    full = capacity.take(session, wanted, limits)
+    if full is not None:
+        raise CapacityTaken(f"{full}: today's capacity of {limits[full]} was taken while "
+                            "planning")
 
 
 def _reserve(session: Session, chosen: RoutingPlan, by_id: dict[str, DemandLine],
@@ -243,7 +222,7 @@ def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
         fulfillment = Fulfillment(
             order_id=demand.order_id, order_number=demand.order_number, location_code=node,
             method=method, transfer_to=transfer_to,
-            status="awaiting_transfer" if awaiting else "pending", assigned_on=today(),
+            status="awaiting_transfer" if awaiting else "pending", assigned_on=capacity.today(),
             channel=demand.channel, customer_name=demand.customer_name,
             customer_phone=demand.customer_phone,
             ship_to=ship_to if method == "ship" else None,

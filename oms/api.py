@@ -112,7 +112,9 @@ def create_order(data: dict):
         raise Forbidden(f"this key pushes orders for channel '{principal.channel}' only",
                         fields={"channel": [f"must be '{principal.channel}' for this key"]})
     placed = orders.place_order(to_command(data, principal), joined=joined_work())
-    return queries.get_order(placed.order_id), 201 if placed.created else 200
+    if placed.order is None:  # an existing order (200), or a new one held before routing
+        return queries.get_order(placed.order_id), 201 if placed.created else 200
+    return queries.new_order_view(placed.order, placed.fulfillments, placed.timeline), 201
 
 
 @blp.route("/orders", methods=["GET"])

@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from core import jobs
-from core.auth import ROLES, check_scope, create_api_key
+from core.auth import ROLES, check_scope, create_api_key, revoke_api_key
 from core.db import read_session
 from core.errors import DomainError, InvalidInput
 from core.staff import STAFF_ROLES, check_username, create_staff_user, find_user
@@ -48,6 +48,18 @@ def create_api_key_cmd(role: str, locations: tuple[str, ...], name: str | None,
     click.echo(f"Created a key with role {role}{scope}. Store it now: only its hash is kept.",
                err=True)
     click.echo(key)
+
+
+@cli.command("revoke-api-key")
+@click.argument("key_or_prefix")
+def revoke_api_key_cmd(key_or_prefix: str) -> None:
+    """Revoke an API key, named by the key or the prefix shown for it. Running processes
+    refuse it within OMS_AUTH_CACHE_SECONDS (10)."""
+    try:
+        name = revoke_api_key(key_or_prefix)
+    except DomainError as exc:
+        raise click.UsageError(exc.message) from exc
+    click.echo(f"Revoked key '{name}'.")
 
 
 @cli.command("create-user")
@@ -166,17 +178,19 @@ def worker_cmd(queues: str, burst: bool) -> None:
 
 @cli.command("verify")
 def verify() -> None:
-    """Check the order lines against their work and the ledger (and the ledger itself);
-    exit 1 if anything drifted."""
+    """Check the order lines against their work and the ledger (and the ledger itself), and
+    today's capacity counters against a count of the work; exit 1 if anything drifted."""
+    from fulfillment import capacity
     from inventory.invariants import find_drift
     from oms.invariants import find_line_drift
 
     with read_session() as session:
-        drifts = [*map(str, find_drift(session)), *map(str, find_line_drift(session))]
+        drifts = [*map(str, find_drift(session)), *map(str, find_line_drift(session)),
+                  *capacity.drift(session)]
     for drift in drifts:
         click.echo(f"DRIFT {drift}", err=True)
     if drifts:
         click.echo(f"{len(drifts)} drift(s) found", err=True)
         raise SystemExit(1)
     click.echo("orders OK: every line's counts add up and match its open work and the ledger; "
-               "ledger OK")
+               "today's capacity counters match the work; ledger OK")

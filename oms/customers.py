@@ -50,6 +50,9 @@ def resolve(uow: UnitOfWork, seen: SeenIdentity, *, actor: str, source: str) -> 
     keys = seen.keys()
     if not keys:
         return None
+    known = _known_customer(session, keys, seen)
+    if known is not None:
+        return known
     for _ in range(3):
         try:
             with session.begin_nested():
@@ -59,12 +62,31 @@ def resolve(uow: UnitOfWork, seen: SeenIdentity, *, actor: str, source: str) -> 
     raise Conflict("customer identities kept changing concurrently; retry")
 
 
+def _known_customer(session: Session, keys: list[tuple[str, str]],
+                    seen: SeenIdentity) -> Customer | None:
+    """A returning customer, in one read and without a savepoint: every identity is known and
+    they all belong to one customer that needs nothing from this order (the common case).
+    None when anything would be written (new identities, a merge, a name to fill in)."""
+    rows = session.execute(
+        select(CustomerIdentity.kind, CustomerIdentity.value, Customer)
+        .join(Customer, Customer.id == CustomerIdentity.customer_id)
+        .where(_any_identity(keys))).all()
+    owners = {customer.id: customer for _, _, customer in rows}
+    if len(owners) != 1 or {(k, v) for k, v, _ in rows} != set(keys):
+        return None
+    [customer] = owners.values()
+    if seen.name and not customer.name:
+        return None
+    return customer
+
+
 def _resolve_once(uow: UnitOfWork, keys: list[tuple[str, str]], seen: SeenIdentity, *,
                   actor: str, source: str) -> Customer:
     session = uow.session
     owners = sorted(set(session.scalars(
         select(CustomerIdentity.customer_id).where(
             _any_identity(keys)))))
+    have: set[tuple[str, str]] = set()
     if not owners:
         customer = Customer(name=seen.name, name_search=search_name(seen.name))
         session.add(customer)
@@ -78,8 +100,8 @@ def _resolve_once(uow: UnitOfWork, keys: list[tuple[str, str]], seen: SeenIdenti
                   reason=f"an order from {source} links their identities")
         if seen.name and not customer.name:
             customer.name, customer.name_search = seen.name, search_name(seen.name)
-    have = {(i.kind, i.value) for i in session.scalars(
-        select(CustomerIdentity).where(CustomerIdentity.customer_id == customer.id))}
+        have = {(i.kind, i.value) for i in session.scalars(
+            select(CustomerIdentity).where(CustomerIdentity.customer_id == customer.id))}
     for kind, value in keys:
         if (kind, value) not in have:
             session.add(CustomerIdentity(customer_id=customer.id, kind=kind, value=value,

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
+
 from core import jobs
-from core.db import UnitOfWork
+from core.db import UnitOfWork, utcnow
 from oms.models import Customer, Order, OutboxEvent, TimelineEvent
+
+# The unit of work's events not written yet (uow.memo): all are written just before its commit,
+# one multi-row INSERT per table, instead of one ORM flush per event along the way.
+PENDING = "oms.events.pending"
 
 
 def order_payload(order: Order) -> dict[str, Any]:
@@ -45,13 +51,12 @@ def record(uow: UnitOfWork, order: Order | None, kind: str, message: str, *, act
            customer: Customer | None = None, contact_channel: str | None = None) -> None:
     """One timeline event; with `topic`, also the outbox row that carries it outside. Both
     are written in the caller's unit of work, which lists them in `uow.events`."""
-    session = uow.session
     uow.record(kind)
-    session.add(TimelineEvent(
+    _pending(uow).timeline.append(TimelineEvent(
         order_id=order.id if order else None,
         customer_id=customer.id if customer else (order.customer_id if order else None),
         kind=kind, message=message, actor=actor, source=source,
-        contact_channel=contact_channel, data=data,
+        contact_channel=contact_channel, data=data, created_at=utcnow(),
     ))
     if topic and order is not None:
         publish(uow, order, topic, actor=actor, data=data)
@@ -66,9 +71,9 @@ def publish(uow: UnitOfWork, order: Order, topic: str, *, actor: str,
     shapes are in `oms.event_schemas`)."""
     uow.record(f"outbox:{topic}")
     _announce_outbox(uow)
-    uow.session.add(OutboxEvent(topic=topic, aggregate="order", aggregate_id=order.id,
-                                payload={**order_payload(order), **(data or {})},
-                                actor=actor))
+    _pending(uow).outbox.append(dict(topic=topic, aggregate="order", aggregate_id=order.id,
+                                     payload={**order_payload(order), **(data or {})},
+                                     actor=actor))
 
 
 def record_outbox(uow: UnitOfWork, *, topic: str, aggregate: str, aggregate_id: int,
@@ -78,5 +83,55 @@ def record_outbox(uow: UnitOfWork, *, topic: str, aggregate: str, aggregate_id: 
     `record`'s (the relay orders deliveries per aggregate and id)."""
     uow.record(f"outbox:{topic}")
     _announce_outbox(uow)
-    uow.session.add(OutboxEvent(topic=topic, aggregate=aggregate, aggregate_id=aggregate_id,
-                                payload=payload, actor=actor))
+    _pending(uow).outbox.append(dict(topic=topic, aggregate=aggregate,
+                                     aggregate_id=aggregate_id, payload=payload, actor=actor))
+
+
+class _Pending:
+    def __init__(self) -> None:
+        self.timeline: list[TimelineEvent] = []
+        self.written: list[TimelineEvent] = []
+        self.outbox: list[dict[str, Any]] = []
+
+
+def _pending(uow: UnitOfWork) -> _Pending:
+    pending = uow.memo.get(PENDING)
+    if pending is None:
+        pending = uow.memo[PENDING] = _Pending()
+        uow.before_commit(write_pending)
+    return pending
+
+
+def write_pending(uow: UnitOfWork) -> None:
+    """Write the events recorded so far (run before the commit; a building block that must
+    read its own events back within the transaction may call it earlier). Timeline rows get
+    their ids, for views built from them without reading them back."""
+    pending: _Pending | None = uow.memo.get(PENDING)
+    if pending is None:
+        return
+    session = uow.session
+    if pending.timeline:
+        rows = [{c: getattr(e, c) for c in _TIMELINE_COLUMNS} for e in pending.timeline]
+        ids = session.scalars(insert(TimelineEvent).returning(
+            TimelineEvent.id, sort_by_parameter_order=True), rows).all()
+        for event, event_id in zip(pending.timeline, ids, strict=True):
+            event.id = event_id
+        pending.written.extend(pending.timeline)
+        pending.timeline = []
+    if pending.outbox:
+        now = utcnow()
+        session.execute(insert(OutboxEvent), [{**row, "delivered": False, "created_at": now}
+                                              for row in pending.outbox])
+        pending.outbox = []
+
+
+def recorded(uow: UnitOfWork, order_id: int) -> list[TimelineEvent]:
+    """The timeline events this unit of work recorded for an order (ids set once written)."""
+    pending: _Pending | None = uow.memo.get(PENDING)
+    if pending is None:
+        return []
+    return [e for e in pending.written + pending.timeline if e.order_id == order_id]
+
+
+_TIMELINE_COLUMNS = ("order_id", "customer_id", "kind", "message", "actor", "source",
+                     "contact_channel", "data", "created_at")

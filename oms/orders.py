@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from fulfillment import event_data, planning
 from fulfillment.models import Fulfillment
 from fulfillment.routing.model import DISTANCE_ESTIMATED, Reason
-from inventory import ledger
+from inventory import ledger, snapshot
 from inventory.ledger import Cause
 from oms import customers, events, money_view, policy
 from oms.customers import SeenIdentity
@@ -43,7 +43,7 @@ from oms.domain import (
     unplaced_units,
 )
 from oms.identity import normalise_email, normalise_phone
-from oms.models import Order, OrderLine
+from oms.models import Order, OrderLine, TimelineEvent
 from oms.money_view import ShippingInput, TaxLineInput
 
 MAX_LINES = 200
@@ -111,6 +111,10 @@ class PlaceOrder:
 class Placed:
     order_id: int
     created: bool
+    # A new order's rows as its unit of work wrote them (for the answer, without reading back).
+    order: Order | None = None
+    fulfillments: tuple[Fulfillment, ...] = ()
+    timeline: tuple[TimelineEvent, ...] = ()
 
 
 def _cause(order: Order, actor: str, note: str | None = None) -> Cause:
@@ -122,7 +126,9 @@ def find_by_external(session: Session, channel: str, external_id: str) -> Order 
                                                Order.external_id == external_id)).first()
 
 
-def _validate(session: Session, cmd: PlaceOrder) -> None:
+def _validate(session: Session, cmd: PlaceOrder, known_skus: Mapping[str, int]) -> None:
+    """The command names things that exist and can take it; `known_skus` are the catalogue's
+    ids of its SKUs (what placing looked up anyway)."""
     if cmd.channel not in CHANNELS:
         raise InvalidInput("channel", f"must be one of {', '.join(CHANNELS)}")
     if not cmd.lines:
@@ -131,7 +137,8 @@ def _validate(session: Session, cmd: PlaceOrder) -> None:
         raise InvalidInput("lines", f"at most {MAX_LINES} lines")
     for i, line in enumerate(cmd.lines):
         ledger.check_quantity(line.quantity, field=f"lines.{i}.quantity")
-        ledger.item_by_sku(session, line.sku, field=f"lines.{i}.sku")
+        if line.sku not in known_skus:
+            raise InvalidInput(f"lines.{i}.sku", f"unknown SKU '{line.sku}'")
         if line.unit_price < 0:
             raise InvalidInput(f"lines.{i}.unit_price", "must not be negative")
     if cmd.method == "pickup":
@@ -182,22 +189,29 @@ def place_order(cmd: PlaceOrder, *, joined: Joined = ()) -> Placed:
 
 def _place(uow: UnitOfWork, cmd: PlaceOrder) -> Placed:
     session = uow.session
-    existing = find_by_external(session, cmd.channel, cmd.external_id)
-    if existing is not None:
-        return Placed(existing.id, created=False)
-    _validate(session, cmd)
-    order = _insert(uow, cmd)
+    existing_id, new_id = _existing_or_next_id(session, cmd.channel, cmd.external_id)
+    if existing_id is not None:
+        return Placed(existing_id, created=False)
+    skus = {line.sku for line in cmd.lines}
+    # Routing takes the allocation guard on the items anyway (lock order step 2): taking it
+    # here looks the SKUs up for validation in the same statement.
+    known = (snapshot.item_ids(session, skus) if cmd.method == "carry_out"
+             else planning.guard_items(uow, skus))
+    _validate(session, cmd, known)
+    order = _insert(uow, cmd, new_id)
+    work: list[Fulfillment] = []
     if cmd.method == "carry_out":
         _sell_at_counter(uow, order, cmd.actor, cmd.source)
     elif uow.attempt < STOCK_ATTEMPTS:
-        route_order(uow, order, actor=cmd.actor, source=cmd.source,
-                    bopis_policy=cmd.bopis_policy)
+        work = route_order(uow, order, actor=cmd.actor, source=cmd.source,
+                           bopis_policy=cmd.bopis_policy)
     else:
         events.record(uow, order, "routing.deferred",
                       f"stock kept changing under {uow.attempt - 1} routing attempts; "
                       "the re-routing job will place this order",
                       actor=cmd.actor, source=cmd.source)
-    return Placed(order.id, created=True)
+    return Placed(order.id, created=True, order=order, fulfillments=tuple(work),
+                  timeline=tuple(events.recorded(uow, order.id)))
 
 
 def price(cmd: PlaceOrder) -> money_view.Pricing:
@@ -219,13 +233,28 @@ def priced_lines(cmd: PlaceOrder, pricing: money_view.Pricing) -> list[OrderLine
             for i, (ln, m) in enumerate(zip(cmd.lines, pricing.lines, strict=True))]
 
 
-def _insert(uow: UnitOfWork, cmd: PlaceOrder) -> Order:
+def _existing_or_next_id(session: Session, channel: str,
+                         external_id: str) -> tuple[int | None, int | None]:
+    """The id of the order this channel already sent with this id, or else (PostgreSQL) the
+    id the new order will have, in one round trip: the order's number is made from its id,
+    and knowing it first writes the order in one INSERT instead of an INSERT and an UPDATE.
+    A duplicate sent concurrently still fails on the unique (channel, external_id) index."""
+    found = select(Order.id).where(Order.channel == channel, Order.external_id == external_id)
+    if session.get_bind().dialect.name != "postgresql":
+        return session.scalar(found), None
+    row = session.execute(select(found.scalar_subquery(),
+                                 func.nextval("oms_orders_id_seq"))).one()
+    return row[0], row[1]
+
+
+def _insert(uow: UnitOfWork, cmd: PlaceOrder, new_id: int | None = None) -> Order:
     session = uow.session
     pricing = price(cmd)
     customer = customers.resolve(uow, cmd.customer, actor=cmd.actor, source=cmd.source)
     seen = cmd.customer
     order = Order(
-        number=f"pending-{uuid.uuid4().hex}", channel=cmd.channel,
+        id=new_id, channel=cmd.channel,
+        number=(order_number(new_id) if new_id is not None else f"pending-{uuid.uuid4().hex}"),
         external_id=cmd.external_id, channel_name=cmd.channel_name, status="received",
         customer_id=customer.id if customer else None,
         email=normalise_email(seen.email),
@@ -242,8 +271,8 @@ def _insert(uow: UnitOfWork, cmd: PlaceOrder) -> Order:
     money_view.refresh_totals(order)
     session.add(order)
     session.flush()  # a concurrent duplicate of (channel, external_id) fails here
-    order.number = f"{policy.current().number_prefix}-{100000 + order.id}"
-    session.flush()
+    if new_id is None:
+        order.number = order_number(order.id)
     events.record(uow, order, "order.received",
                   f"order {order.number} received from {cmd.channel} "
                   f"({cmd.channel_name or cmd.external_id}), {len(order.lines)} line(s), "
@@ -257,6 +286,11 @@ def _insert(uow: UnitOfWork, cmd: PlaceOrder) -> Order:
                                                  "computed": f"{m.computed:.2f}"}
                                        for m in pricing.mismatches}})
     return order
+
+
+def order_number(order_id: int) -> str:
+    """What people read and type: the prefix and the id past 100000 (`NW-100042`)."""
+    return f"{policy.current().number_prefix}-{100000 + order_id}"
 
 
 def _sell_at_counter(uow: UnitOfWork, order: Order, actor: str, source: str) -> None:
@@ -297,13 +331,13 @@ def _destination(order: Order) -> tuple[tuple[float, float] | None, bool, str | 
 
 def route_order(uow: UnitOfWork, order: Order, *, actor: str, source: str,
                 exclude: frozenset[str] = frozenset(), bopis_policy: str | None = None,
-                quiet_if_unchanged: bool = False) -> None:
+                quiet_if_unchanged: bool = False) -> list[Fulfillment]:
     """Place every unplaced or backordered unit of the order (a building block inside the
     caller's unit of work): reserve at the chosen nodes, record fulfillments, roll the status
     up. `quiet_if_unchanged` (periodic retries) writes no event when nothing moved. Raises
     InsufficientStock when stock moved under the plan: the caller runs its use case again in
     a fresh unit of work (`run_in_unit_of_work(retry_lost_stock=True)`), whose next attempt
-    is placed ahead of newcomers on its items."""
+    is placed ahead of newcomers on its items. Returns the fulfillments it recorded."""
     if order.status == "on_hold":  # oms.holds releases it first, when what it names exists
         raise Conflict(f"order {order.number} is on hold ({order.hold_reason}); release the "
                        "hold first", hold_code=order.hold_code)
@@ -314,17 +348,17 @@ def route_order(uow: UnitOfWork, order: Order, *, actor: str, source: str,
         line.backordered = 0  # backorders are re-decided on every routing
     wanted = [ln for ln in order.lines if unplaced_units(ln) > 0]
     if not wanted:
-        return
+        return []
     destination, estimated, estimate_source = (None, False, None)
     if order.fulfillment_method == "ship" or order.ship_to:
         destination, estimated, estimate_source = _destination(order)
     if order.fulfillment_method == "ship" and destination is None:
         if quiet_if_unchanged and status_before == "needs_attention":
-            return
+            return []
         roll_up(uow, order, actor, source, "order.needs_attention",
                 "cannot route: the address has no coordinates and no known postal code, "
                 "city or country", routed=True)
-        return
+        return []
     demand = planning.Demand(
         order_id=order.id, order_number=order.number,
         lines=tuple(planning.DemandLine(ln.id, ln.sku, unplaced_units(ln), ln.demand_ref,
@@ -360,6 +394,7 @@ def route_order(uow: UnitOfWork, order: Order, *, actor: str, source: str,
         roll_up(uow, order, actor, source, None, summary, routed=True,
                 data={"routing": order.routing})
     announce_work(uow, order, placement.fulfillments, actor=actor)
+    return placement.fulfillments
 
 
 def shipping_method(order: Order) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -14,6 +15,7 @@ from core.db import read_session
 from core.errors import InvalidInput, NotFound
 from core.http import decode_cursor, encode_cursor
 from fulfillment import queries as fulfillment_queries
+from fulfillment.models import Fulfillment
 from inventory import ledger, snapshot
 from oms import money_view, policy
 from oms.customers import search_name
@@ -76,6 +78,30 @@ def order_summary(order: Order) -> dict:
 def order_view(session: Session, order: Order) -> dict:
     timeline = session.scalars(select(TimelineEvent).where(TimelineEvent.order_id == order.id)
                                .order_by(TimelineEvent.id)).all()
+    return compose_order_view(
+        order, lines=with_catalogue_names(session, [line_view(order, ln) for ln in order.lines]),
+        fulfillments=fulfillment_queries.for_order(session, order.id),
+        returns=return_queries.for_order(session, order.id), timeline=timeline)
+
+
+def new_order_view(order: Order, fulfillments: Sequence[Fulfillment],
+                   timeline: Sequence[TimelineEvent]) -> dict:
+    """The view of an order its own use case has just placed, built from the rows it wrote
+    (in hand after the commit) instead of reading them back: a new order has no returns, and
+    its fulfillments and timeline are those the use case recorded. The same as `get_order`
+    would give (a test compares them)."""
+    lines = [line_view(order, ln) for ln in order.lines]
+    if any(not ln["name"] for ln in lines):
+        with read_session() as session:
+            lines = with_catalogue_names(session, lines)
+    return compose_order_view(
+        order, lines=lines, returns=[], timeline=timeline,
+        fulfillments=[fulfillment_queries.fulfillment_view(f)
+                      for f in sorted(fulfillments, key=lambda f: f.id)])
+
+
+def compose_order_view(order: Order, *, lines: list[dict], fulfillments: list[dict],
+                       returns: list[dict], timeline: Sequence[TimelineEvent]) -> dict:
     return {
         **order_summary(order),
         "taxes_included": bool(order.taxes_included),
@@ -85,9 +111,9 @@ def order_view(session: Session, order: Order) -> dict:
         "totals": money_view.totals_view(order),
         "fulfillment": {"method": order.fulfillment_method, "location": order.location_code,
                         "address": order.ship_to},
-        "lines": with_catalogue_names(session, [line_view(order, ln) for ln in order.lines]),
-        "fulfillments": fulfillment_queries.for_order(session, order.id),
-        "returns": return_queries.for_order(session, order.id),
+        "lines": lines,
+        "fulfillments": fulfillments,
+        "returns": returns,
         "routing": order.routing,
         "timeline": [event_view(e) for e in timeline],
         "updated_at": _iso(order.updated_at),

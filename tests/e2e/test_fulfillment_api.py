@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from core.db import unit_of_work
-from fulfillment.models import Fulfillment
+from core.db import read_session, unit_of_work
+from fulfillment import capacity
+from fulfillment.models import CapacityCounter, Fulfillment
 from inventory import services
 from tests.support import (
     CAUSE,
@@ -374,6 +375,55 @@ def test_daily_capacity_sends_work_elsewhere(channel):
     assert open_fulfillments(first)[0]["location"] == "dc-east"
     assert open_fulfillments(second)[0]["location"] == "dc-central"
     assert any(r["code"] == "capacity" for r in second["routing"]["reasons"])
+
+
+def counter(location: str) -> int | None:
+    with read_session() as session:
+        return session.scalar(select(CapacityCounter.assigned).where(
+            CapacityCounter.location_code == location, CapacityCounter.day == capacity.today()))
+
+
+def test_capacity_given_back_by_a_rejection_or_a_cancel_is_taken_again(as_role, channel, cs):
+    """Today's counter goes down when counted work is rejected or cancelled (the trigger),
+    so the node takes the next order; it always equals a count of the day's work."""
+    services.receive("JKT-1", "dc-east", 10, CAUSE)
+    services.receive("JKT-1", "dc-central", 10, CAUSE)
+    set_daily_capacity("dc-east", 2)
+    first, second = place(channel, "W-1"), place(channel, "W-2")
+    assert counter("dc-east") == 2
+    assert open_fulfillments(place(channel, "W-3"))[0]["location"] == "dc-central"
+    [work] = open_fulfillments(first)
+    ok(as_role("wms", "dc-east").post(f"{API}/fulfillments/{work['id']}/reject",
+                                      {"reason": "no pickers today"}))
+    assert counter("dc-east") == 1
+    assert open_fulfillments(place(channel, "W-4"))[0]["location"] == "dc-east"
+    ok(cs.post(f"{API}/orders/{second['id']}/cancel", {"reason": "customer asked"}))
+    assert counter("dc-east") == 1
+    assert open_fulfillments(place(channel, "W-5"))[0]["location"] == "dc-east"
+    assert counter("dc-east") == 2
+    with read_session() as session:
+        assert capacity.drift(session) == []
+
+
+def test_a_days_first_counter_starts_from_work_written_without_routing(channel):
+    """Fulfillments written by SQL (an import, a bulk seed) before the day's first routed
+    order at a node are counted when its counter starts."""
+    services.receive("JKT-1", "dc-east", 10, CAUSE)
+    services.receive("JKT-1", "dc-central", 10, CAUSE)
+    set_daily_capacity("dc-east", 3)
+    with unit_of_work() as uow:
+        uow.session.add_all(Fulfillment(order_id=900 + i, order_number=f"X-{i}",
+                                        location_code="dc-east", method="ship",
+                                        assigned_on=capacity.today()) for i in range(2))
+        uow.session.add(Fulfillment(order_id=999, order_number="X-9", location_code="dc-east",
+                                    method="ship", status="cancelled",
+                                    assigned_on=capacity.today()))
+        uow.commit()
+    assert open_fulfillments(place(channel, "W-1"))[0]["location"] == "dc-east"
+    assert counter("dc-east") == 3
+    assert open_fulfillments(place(channel, "W-2"))[0]["location"] == "dc-central"
+    with read_session() as session:
+        assert capacity.drift(session) == []
 
 
 def test_work_claimed_by_another_poller_is_theirs_to_ship(as_role, channel):

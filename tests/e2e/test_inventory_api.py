@@ -9,13 +9,15 @@ checked to be below 500, and the ledger's invariants are checked after every tes
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 
-from core.auth import ApiKey, create_api_key, hash_key
-from core.db import read_session, unit_of_work, utcnow
+from core import auth
+from core.auth import ApiKey, create_api_key, hash_key, revoke_api_key
+from core.db import get_database, read_session, unit_of_work, utcnow
 from core.errors import InvalidInput
 from inventory import services
 from inventory.models import Item, Location, Transfer
@@ -123,14 +125,28 @@ def test_missing_or_bad_credentials_are_401(client, headers, method, path):
     assert movement_count() == 0
 
 
-def test_a_revoked_key_is_401(as_role):
+def test_a_revoked_key_is_401_at_once_in_the_process_that_revoked_it(as_role):
+    caller = as_role("admin")
+    assert ok(caller.get(f"{API}/locations"))  # remembered by this process from now on
+    revoke_api_key(caller.key[:10])
+    error_of(caller.post(MOVEMENTS, movement()), 401, code="unauthorized")
+    with pytest.raises(InvalidInput):
+        revoke_api_key(caller.key)  # not in use any more
+    assert movement_count() == 0
+
+
+def test_a_key_revoked_elsewhere_is_401_once_the_auth_memo_expires(as_role, monkeypatch):
+    monkeypatch.setattr(auth, "AUTH_CACHE_SECONDS", 0.3)
+    get_database().memo.clear()  # the memo is made with the TTL of its first use
     caller = as_role("admin")
     assert ok(caller.get(f"{API}/locations"))
-    with unit_of_work() as uow:
+    with unit_of_work() as uow:  # another process revoking it (no memo of ours touched)
         session = uow.session
         session.execute(update(ApiKey).where(ApiKey.key_hash == hash_key(caller.key))
                         .values(revoked_at=utcnow()))
         uow.commit()
+    assert ok(caller.get(f"{API}/locations"))  # still remembered here
+    time.sleep(0.4)
     error_of(caller.post(MOVEMENTS, movement()), 401, code="unauthorized")
     assert movement_count() == 0
 

@@ -425,3 +425,27 @@ def test_bad_orders_are_422_naming_the_field_and_write_nothing(channel, mutate, 
     assert field in response.get_json()["error"]["fields"], response.get_json()
     assert orders_count() == 0
     assert movement_count() == before
+
+
+# ------------------------------------------------------------------ the answer to an intake
+
+@pytest.mark.parametrize("scene", ["split", "pickup_after_transfer", "carry_out", "backorder",
+                                   "nameless_lines"])
+def test_the_new_orders_answer_is_what_reading_it_back_gives(channel, scene):
+    """The 201 body is built from the rows the use case wrote, not read back: it must be
+    exactly what GET gives for the same order (ids, times, names, work, timeline)."""
+    services.receive("JKT-1", "dc-east", 3, CAUSE)
+    services.receive("BOOT-1", "dc-central", 3, CAUSE)
+    services.receive("JKT-1", "store-soho", 3, CAUSE)
+    named = [{"sku": "JKT-1", "quantity": 2, "unit_price": "120.00", "name": "Jacket as sent"},
+             {"sku": "BOOT-1", "quantity": 1, "unit_price": "160.00"}]
+    body = {
+        "split": order(lines=named),
+        "pickup_after_transfer": order(method="pickup", pickup_location="store-brooklyn"),
+        "carry_out": order(method="carry_out", location="store-soho"),
+        "backorder": order(lines=[{"sku": "BOOT-1", "quantity": 9, "unit_price": "160.00"}]),
+        "nameless_lines": order(lines=[{"sku": "BOOT-1", "quantity": 1, "unit_price": "1.00"}]),
+    }[scene]
+    created = placed(channel.post(f"{API}/orders", body))
+    assert created["timeline"] and all(e["id"] for e in created["timeline"])
+    assert created == placed(channel.get(f"{API}/orders/{created['id']}"), 200)
