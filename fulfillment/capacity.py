@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from sqlalchemy import func, literal, select, true, update
+from sqlalchemy import and_, case, func, literal, select, true, update
 from sqlalchemy.orm import Session
 
 from fulfillment.models import CapacityCounter, Fulfillment
+from inventory.models import Location
 
 NOT_COUNTED_STATUSES = ("cancelled", "rejected")
 
@@ -40,7 +42,11 @@ def _counted(day: dt.date, codes: Iterable[str]):
     """The rule of what uses capacity, as SQL: the day's work at these nodes, not pickups,
     not cancelled or rejected (the trigger in migration 0021 says the same)."""
     return (Fulfillment.assigned_on == day, Fulfillment.location_code.in_(list(codes)),
-            Fulfillment.method != "pickup", Fulfillment.status.not_in(NOT_COUNTED_STATUSES))
+            *_uses_capacity())
+
+
+def _uses_capacity():
+    return (Fulfillment.method != "pickup", Fulfillment.status.not_in(NOT_COUNTED_STATUSES))
 
 
 def count_assigned(session: Session, day: dt.date, codes: Iterable[str]) -> dict[str, int]:
@@ -54,20 +60,47 @@ def count_assigned(session: Session, day: dt.date, codes: Iterable[str]) -> dict
         .group_by(Fulfillment.location_code)).all())
 
 
-def used_today(session: Session, codes: Iterable[str]) -> dict[str, int]:
-    """Work given today per node, for planning (a read: the lock comes with `take`). One
-    indexed read of the counters; nodes without one yet today are counted."""
-    codes = sorted(set(codes))
-    if not codes:
-        return {}
+def active_nodes(session: Session) -> list[NodeRow]:
+    """The active locations as routing needs them, each with the work it was given today
+    (`used`, for the nodes with a limit; None for the others), in code order: one read.
+    A limited node without a counter yet today is counted (PostgreSQL evaluates the count
+    only for those)."""
     day = today()
-    used = dict(session.execute(
-        select(CapacityCounter.location_code, CapacityCounter.assigned)
-        .where(CapacityCounter.day == day, CapacityCounter.location_code.in_(codes))).all())
-    missing = [c for c in codes if c not in used]
-    if missing:
-        used.update(count_assigned(session, day, missing))
-    return used
+    counted = (select(func.count()).where(Fulfillment.assigned_on == day,
+                                          Fulfillment.location_code == Location.code,
+                                          *_uses_capacity())
+               .correlate(Location).scalar_subquery())
+    used = case((Location.daily_capacity.is_(None), None),
+                (CapacityCounter.assigned.is_not(None), CapacityCounter.assigned),
+                else_=counted)
+    rows = session.execute(
+        select(Location.id, Location.code, Location.kind, Location.latitude,
+               Location.longitude, Location.ships, Location.pickup, Location.priority,
+               Location.daily_capacity, used.label("used"))
+        .outerjoin(CapacityCounter, and_(CapacityCounter.location_code == Location.code,
+                                         CapacityCounter.day == day))
+        .where(Location.active.is_(True)).order_by(Location.code)).all()
+    return [NodeRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    id: int
+    code: str
+    kind: str
+    latitude: float
+    longitude: float
+    ships: bool
+    pickup: bool
+    priority: int
+    daily_capacity: int | None
+    used: int | None
+
+    @property
+    def capacity_left(self) -> int | None:
+        if self.daily_capacity is None:
+            return None
+        return max(0, self.daily_capacity - (self.used or 0))
 
 
 def take(session: Session, wanted: Mapping[str, int], limits: Mapping[str, int]) -> str | None:

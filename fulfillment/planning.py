@@ -34,7 +34,7 @@ from inventory import ledger, snapshot
 from inventory.ledger import Cause
 
 if TYPE_CHECKING:
-    from inventory.models import Location
+    pass
 
 
 class CapacityTaken(InsufficientStock):
@@ -94,19 +94,13 @@ class Placement:
     fulfillments: list[Fulfillment] = field(default_factory=list)
 
 
-def routing_nodes(session: Session, locations: list[Location] | None = None) -> list[Node]:
-    """The active nodes as routing sees them; capacity left today only where there is a
-    limit (counting a node without one would read all of its day's work for nothing)."""
-    if locations is None:
-        locations = snapshot.active_locations(session)
-    limited = [loc.code for loc in locations if loc.daily_capacity is not None]
-    used = capacity.used_today(session, limited)
+def routing_nodes(nodes: list[capacity.NodeRow]) -> list[Node]:
+    """The active nodes as routing sees them, with the capacity left today where there is a
+    limit."""
     return [
-        Node(code=loc.code, kind=loc.kind, latitude=loc.latitude, longitude=loc.longitude,
-             ships=loc.ships, pickup=loc.pickup, priority=loc.priority,
-             capacity_left=(None if loc.daily_capacity is None
-                            else max(0, loc.daily_capacity - used.get(loc.code, 0))))
-        for loc in locations
+        Node(code=n.code, kind=n.kind, latitude=n.latitude, longitude=n.longitude,
+             ships=n.ships, pickup=n.pickup, priority=n.priority, capacity_left=n.capacity_left)
+        for n in nodes
     ]
 
 
@@ -122,11 +116,13 @@ def _request(demand: Demand) -> RoutingRequest:
 
 
 def plan(session: Session, demand: Demand, cost: CostModel,
-         locations: list[Location] | None = None) -> RoutingPlan:
+         nodes: list[capacity.NodeRow] | None = None) -> RoutingPlan:
     """Route against a fresh snapshot, without reserving (also used for dry runs)."""
+    if nodes is None:
+        nodes = capacity.active_nodes(session)
     stock = snapshot.availability(session, {ln.sku for ln in demand.lines})
     try:
-        return route(_request(demand), routing_nodes(session, locations), stock, cost)
+        return route(_request(demand), routing_nodes(nodes), stock, cost)
     except RoutingError as exc:  # a request routing cannot take is the caller's input
         raise InvalidInput("fulfillment", str(exc)) from exc
 
@@ -157,13 +153,13 @@ def place(uow: UnitOfWork, demand: Demand, cost: CostModel, cause: Cause) -> Pla
     same items (see `ledger.guard_allocation`)."""
     session = uow.session
     items = guard_items(uow, {ln.sku for ln in demand.lines})
-    locations = snapshot.active_locations(session)
-    chosen = plan(session, demand, cost, locations)
+    nodes = capacity.active_nodes(session)
+    chosen = plan(session, demand, cost, nodes)
     by_id = {str(ln.line_id): ln for ln in demand.lines}
-    _reserve(session, chosen, by_id, items, {loc.code: loc.id for loc in locations}, cause)
+    _reserve(session, chosen, by_id, items, {n.code: n.id for n in nodes}, cause)
     # Before the fulfillments are written (a node's first counter of the day counts them).
-    _take_capacity(session, chosen, {loc.code: loc.daily_capacity for loc in locations
-                                     if loc.daily_capacity is not None})
+    _take_capacity(session, chosen, {n.code: n.daily_capacity for n in nodes
+                                     if n.daily_capacity is not None})
     placement = Placement(plan=chosen, attempts=1)
     for a in chosen.allocations:
         line_id = int(a.line_id)

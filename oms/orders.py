@@ -189,7 +189,8 @@ def place_order(cmd: PlaceOrder, *, joined: Joined = ()) -> Placed:
 
 def _place(uow: UnitOfWork, cmd: PlaceOrder) -> Placed:
     session = uow.session
-    existing_id, new_id = _existing_or_next_id(session, cmd.channel, cmd.external_id)
+    existing_id, ids = _existing_or_new_ids(session, cmd.channel, cmd.external_id,
+                                            len(cmd.lines))
     if existing_id is not None:
         return Placed(existing_id, created=False)
     skus = {line.sku for line in cmd.lines}
@@ -198,7 +199,7 @@ def _place(uow: UnitOfWork, cmd: PlaceOrder) -> Placed:
     known = (snapshot.item_ids(session, skus) if cmd.method == "carry_out"
              else planning.guard_items(uow, skus))
     _validate(session, cmd, known)
-    order = _insert(uow, cmd, new_id)
+    order = _insert(uow, cmd, ids)
     work: list[Fulfillment] = []
     if cmd.method == "carry_out":
         _sell_at_counter(uow, order, cmd.actor, cmd.source)
@@ -210,6 +211,8 @@ def _place(uow: UnitOfWork, cmd: PlaceOrder) -> Placed:
                       f"stock kept changing under {uow.attempt - 1} routing attempts; "
                       "the re-routing job will place this order",
                       actor=cmd.actor, source=cmd.source)
+    if ids is not None:
+        session.add(order)  # written now, as routed: one INSERT per table, no UPDATE after
     return Placed(order.id, created=True, order=order, fulfillments=tuple(work),
                   timeline=tuple(events.recorded(uow, order.id)))
 
@@ -229,32 +232,47 @@ def priced_lines(cmd: PlaceOrder, pricing: money_view.Pricing) -> list[OrderLine
     return [OrderLine(line_no=i + 1, external_id=ln.external_id, sku=ln.sku, name=ln.name,
                       quantity=ln.quantity, unit_price=ln.unit_price, discount=m.discount,
                       tax=m.tax, tax_lines=m.tax_lines or None,
-                      discount_allocations=m.discount_allocations)
+                      discount_allocations=m.discount_allocations,
+                      allocated=0, backordered=0, fulfilled=0, cancelled=0, returned=0)
             for i, (ln, m) in enumerate(zip(cmd.lines, pricing.lines, strict=True))]
 
 
-def _existing_or_next_id(session: Session, channel: str,
-                         external_id: str) -> tuple[int | None, int | None]:
+@dataclass(frozen=True)
+class _NewIds:
+    order_id: int
+    line_ids: tuple[int, ...]
+
+
+def _existing_or_new_ids(session: Session, channel: str, external_id: str,
+                         lines: int) -> tuple[int | None, _NewIds | None]:
     """The id of the order this channel already sent with this id, or else (PostgreSQL) the
-    id the new order will have, in one round trip: the order's number is made from its id,
-    and knowing it first writes the order in one INSERT instead of an INSERT and an UPDATE.
-    A duplicate sent concurrently still fails on the unique (channel, external_id) index."""
+    ids the new order and its lines will have, in one round trip. Knowing them first, the
+    order is written once, at the end, as routed (its number is made from its id, its lines'
+    reservations are named after theirs), instead of written, then updated. A duplicate sent
+    concurrently still fails on the unique (channel, external_id) index, at the end."""
     found = select(Order.id).where(Order.channel == channel, Order.external_id == external_id)
     if session.get_bind().dialect.name != "postgresql":
         return session.scalar(found), None
-    row = session.execute(select(found.scalar_subquery(),
-                                 func.nextval("oms_orders_id_seq"))).one()
-    return row[0], row[1]
+    line_ids = select(func.nextval("oms_order_lines_id_seq")).select_from(
+        func.generate_series(1, lines))
+    existing, order_id, line_id_list = session.execute(select(
+        found.scalar_subquery(), func.nextval("oms_orders_id_seq"),
+        func.array(line_ids.scalar_subquery()))).one()
+    if existing is not None:
+        return existing, None
+    return None, _NewIds(order_id, tuple(line_id_list))
 
 
-def _insert(uow: UnitOfWork, cmd: PlaceOrder, new_id: int | None = None) -> Order:
+def _insert(uow: UnitOfWork, cmd: PlaceOrder, ids: _NewIds | None = None) -> Order:
+    """The order and its lines. With `ids` (known ahead) they are not added to the session:
+    the caller adds them once routed; else they are written now."""
     session = uow.session
     pricing = price(cmd)
     customer = customers.resolve(uow, cmd.customer, actor=cmd.actor, source=cmd.source)
     seen = cmd.customer
     order = Order(
-        id=new_id, channel=cmd.channel,
-        number=(order_number(new_id) if new_id is not None else f"pending-{uuid.uuid4().hex}"),
+        id=ids.order_id if ids else None, channel=cmd.channel,
+        number=order_number(ids.order_id) if ids else f"pending-{uuid.uuid4().hex}",
         external_id=cmd.external_id, channel_name=cmd.channel_name, status="received",
         customer_id=customer.id if customer else None,
         email=normalise_email(seen.email),
@@ -269,9 +287,13 @@ def _insert(uow: UnitOfWork, cmd: PlaceOrder, new_id: int | None = None) -> Orde
     )
     order.lines = priced_lines(cmd, pricing)
     money_view.refresh_totals(order)
-    session.add(order)
-    session.flush()  # a concurrent duplicate of (channel, external_id) fails here
-    if new_id is None:
+    if ids is not None:
+        order.created_at = order.updated_at = utcnow()  # the column defaults come at flush
+        for line, line_id in zip(order.lines, ids.line_ids, strict=True):
+            line.id, line.order_id = line_id, ids.order_id
+    else:
+        session.add(order)
+        session.flush()  # a concurrent duplicate of (channel, external_id) fails here
         order.number = order_number(order.id)
     events.record(uow, order, "order.received",
                   f"order {order.number} received from {cmd.channel} "
