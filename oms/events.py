@@ -110,19 +110,23 @@ def write_pending(uow: UnitOfWork) -> None:
     if pending is None:
         return
     session = uow.session
-    if pending.timeline:
-        rows = [{c: getattr(e, c) for c in _TIMELINE_COLUMNS} for e in pending.timeline]
-        ids = session.scalars(insert(TimelineEvent).returning(
-            TimelineEvent.id, sort_by_parameter_order=True), rows).all()
+    timeline = [{c: getattr(e, c) for c in _TIMELINE_COLUMNS} for e in pending.timeline]
+    now = utcnow()
+    outbox = [{**row, "delivered": False, "created_at": now} for row in pending.outbox]
+    both = timeline and outbox and session.get_bind().dialect.name == "postgresql"
+    if timeline:
+        stmt = insert(TimelineEvent).values(timeline).returning(TimelineEvent.id)
+        if both:  # one round trip for both tables: the outbox rows as a data-modifying CTE
+            stmt = stmt.add_cte(insert(OutboxEvent).values(outbox).cte("outbox_rows"))
+        # One multi-row INSERT takes its ids from the sequence in row order.
+        ids = sorted(session.scalars(stmt).all())
         for event, event_id in zip(pending.timeline, ids, strict=True):
             event.id = event_id
         pending.written.extend(pending.timeline)
         pending.timeline = []
-    if pending.outbox:
-        now = utcnow()
-        session.execute(insert(OutboxEvent), [{**row, "delivered": False, "created_at": now}
-                                              for row in pending.outbox])
-        pending.outbox = []
+    if outbox and not both:
+        session.execute(insert(OutboxEvent), outbox)
+    pending.outbox = []
 
 
 def recorded(uow: UnitOfWork, order_id: int) -> list[TimelineEvent]:
