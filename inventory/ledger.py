@@ -10,15 +10,26 @@ these to make stock changes part of their own use case's transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache, lru_cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
+from core.db import get_database, utcnow
 from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from inventory.models import (
     MAX_MOVEMENT_QUANTITY,
@@ -61,6 +72,28 @@ class Cause:
     note: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PostedMovement:
+    """A movement as written (the row of `inv_movements`, id included): what the ledger's
+    operations return. A plain object, not an ORM one: the movement is inserted with one
+    Core statement, and nothing updates a movement afterwards."""
+
+    id: int
+    kind: str
+    item_id: int
+    location_id: int
+    on_hand_delta: int
+    reserved_delta: int
+    in_transit_delta: int
+    counter_location_id: int | None
+    transfer_id: int | None
+    demand_ref: str | None
+    reference: str | None
+    actor: str
+    note: str | None
+    created_at: dt.datetime
+
+
 # ---------------------------------------------------------------- lookups
 
 def _missing(what: str, field: str | None) -> Exception:
@@ -83,6 +116,41 @@ def location_by_code(session: Session, code: str, *,
     return location
 
 
+_ITEM_ID = select(Item.id).where(Item.sku == bindparam("key"))
+_LOCATION_ID = select(Location.id).where(Location.code == bindparam("key"))
+
+
+def _memoized_id(session: Session, table: str, stmt: Any, key: str) -> int | None:
+    """The id for a code, from the per-process memo (`Database.memo_table`) or else from the
+    database. A SKU's or a location code's id never changes while the database lives (neither
+    is renamed or deleted), so a hit needs no round trip; a miss is never remembered (the row
+    may be created later)."""
+    memo = get_database().memo_table(table)
+    found = memo.get(key)
+    if found is None:
+        found = _connection(session).execute(stmt, {"key": key}).scalar()
+        if found is not None:
+            memo[key] = found
+    return found
+
+
+def item_id_by_sku(session: Session, sku: str, *, field: str | None = "sku") -> int:
+    """The item's id (memoised per process): for use cases that need only the id."""
+    found = _memoized_id(session, "inventory.item_id_by_sku", _ITEM_ID, sku)
+    if found is None:
+        raise _missing(f"unknown SKU '{sku}'", field)
+    return found
+
+
+def location_id_by_code(session: Session, code: str, *,
+                        field: str | None = "location") -> int:
+    """The location's id (memoised per process): for use cases that need only the id."""
+    found = _memoized_id(session, "inventory.location_id_by_code", _LOCATION_ID, code)
+    if found is None:
+        raise _missing(f"unknown location '{code}'", field)
+    return found
+
+
 def check_quantity(quantity: object, *, field: str = "quantity", allow_negative: bool = False,
                    allow_zero: bool = False) -> int:
     """The one rule for quantities: whole numbers within MAX_MOVEMENT_QUANTITY."""
@@ -97,6 +165,95 @@ def check_quantity(quantity: object, *, field: str = "quantity", allow_negative:
     return quantity
 
 
+# ---------------------------------------------------------------- the hot path
+#
+# The statements that every stock change runs are built ONCE, here, with bind parameters, and
+# executed on the session's connection. Why: building the guarded UPDATE and the upserts as
+# expressions on every call (and generating their cache keys) cost several times the CPU that
+# PostgreSQL spends executing them. A prebuilt statement hits SQLAlchemy's compiled cache at
+# once, and its SQL text is the same on every call, so psycopg prepares it on the server after
+# a few executions (read sessions end with COMMIT, which keeps prepared statements alive).
+# What they guard is unchanged: the balance arithmetic is SQL-side and guarded in the WHERE
+# clause, so the database decides under concurrency.
+
+_BALANCES = cast(Table, Balance.__table__)
+_MOVEMENTS = cast(Table, Movement.__table__)
+_RESERVATIONS = cast(Table, Reservation.__table__)
+
+# The columns of a movement row, in the order of PostedMovement (after its id).
+_MOVEMENT_COLUMNS = ("kind", "item_id", "location_id", "on_hand_delta", "reserved_delta",
+                     "in_transit_delta", "counter_location_id", "transfer_id", "demand_ref",
+                     "reference", "actor", "note", "created_at")
+_RESERVATION_COLUMNS = ("item_id", "location_id", "demand_ref", "quantity", "created_at",
+                        "updated_at")
+
+
+def _guarded_update(*, need_available: bool):
+    """The one guarded balance change: add the deltas where the result keeps every invariant
+    (and, for a reservation, where enough is free beyond safety stock). Its row count decides:
+    0 means refused (or no balance row)."""
+    b = _BALANCES.c
+    on_hand, reserved = b.on_hand + bindparam("d_on_hand"), b.reserved + bindparam("d_reserved")
+    in_transit = b.in_transit + bindparam("d_in_transit")
+    guards = [b.item_id == bindparam("i"), b.location_id == bindparam("l"),
+              on_hand >= 0, reserved >= 0, reserved <= on_hand, in_transit >= 0]
+    if need_available:
+        guards.append(b.on_hand - b.reserved - b.safety_stock >= bindparam("need"))
+    return update(_BALANCES).where(*guards).values(
+        on_hand=on_hand, reserved=reserved, in_transit=in_transit)
+
+
+_GUARDED_UPDATE = _guarded_update(need_available=False)
+_GUARDED_UPDATE_NEEDING_AVAILABLE = _guarded_update(need_available=True)
+_INSERT_FOR: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+@cache
+def _balance_upsert(dialect: str):
+    """Inbound stock (only adds): create the balance or add to it, in one statement."""
+    stmt = _INSERT_FOR[dialect](_BALANCES).values(
+        item_id=bindparam("i"), location_id=bindparam("l"), on_hand=bindparam("d_on_hand"),
+        reserved=0, safety_stock=0, in_transit=bindparam("d_in_transit"))
+    return stmt.on_conflict_do_update(
+        index_elements=[_BALANCES.c.item_id, _BALANCES.c.location_id],
+        set_={"on_hand": _BALANCES.c.on_hand + stmt.excluded.on_hand,
+              "in_transit": _BALANCES.c.in_transit + stmt.excluded.in_transit})
+
+
+@lru_cache(maxsize=256)
+def _multi_row(what: str, dialect: str, rows: int):
+    """ONE multi-row statement for `rows` rows, bind parameters named `<column>_<row>`:
+    "movements" inserts movements, "movement ids" too and returns their ids, "reservations"
+    upserts reservation rows (a demand that already holds some here gets more). Built once
+    per row count (SQL text and compiled form then repeat; see above)."""
+    if what in ("movements", "movement ids"):
+        values = [{c: bindparam(f"{c}_{k}", type_=_MOVEMENTS.c[c].type)
+                   for c in _MOVEMENT_COLUMNS} for k in range(rows)]
+        stmt = insert(_MOVEMENTS).values(values)
+        return stmt.returning(_MOVEMENTS.c.id) if what == "movement ids" else stmt
+    values = [{c: bindparam(f"{c}_{k}", type_=_RESERVATIONS.c[c].type)
+               for c in _RESERVATION_COLUMNS} for k in range(rows)]
+    stmt = _INSERT_FOR[dialect](_RESERVATIONS).values(values)
+    return stmt.on_conflict_do_update(
+        index_elements=[_RESERVATIONS.c.item_id, _RESERVATIONS.c.location_id,
+                        _RESERVATIONS.c.demand_ref],
+        set_={"quantity": _RESERVATIONS.c.quantity + stmt.excluded.quantity,
+              "updated_at": stmt.excluded.updated_at})
+
+
+def _flat(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    return {f"{c}_{k}": v for k, row in enumerate(rows) for c, v in zip(columns, row, strict=True)}
+
+
+def _connection(session: Session) -> Connection:
+    """The session's connection, for the prebuilt statements. Pending ORM changes are flushed
+    first (what autoflush did when these ran through `session.execute`), so the statements see
+    whatever the caller's unit of work did before; nothing is pending on the hot path, and
+    then the flush costs nothing."""
+    session.flush()
+    return session.connection()
+
+
 # ---------------------------------------------------------------- the posting engine
 
 def _insert_for(session: Session):
@@ -104,43 +261,20 @@ def _insert_for(session: Session):
             else sqlite.insert)
 
 
-def _apply(session: Session, p: Posting) -> None:
+def _apply(session: Session, conn: Connection, p: Posting) -> None:
     only_adds = (p.on_hand >= 0 and p.in_transit >= 0 and p.reserved == 0
                  and p.need_available is None)
+    params = {"i": p.item_id, "l": p.location_id, "d_on_hand": p.on_hand,
+              "d_in_transit": p.in_transit}
     if only_adds:
-        insert = _insert_for(session)
-        stmt = insert(Balance).values(
-            item_id=p.item_id, location_id=p.location_id,
-            on_hand=p.on_hand, reserved=0, safety_stock=0, in_transit=p.in_transit,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Balance.item_id, Balance.location_id],
-            set_={"on_hand": Balance.on_hand + stmt.excluded.on_hand,
-                  "in_transit": Balance.in_transit + stmt.excluded.in_transit},
-        )
-        session.execute(stmt)
+        conn.execute(_balance_upsert(conn.dialect.name), params)
         return
-
-    new_on_hand = Balance.on_hand + p.on_hand
-    new_reserved = Balance.reserved + p.reserved
-    guards = [
-        Balance.item_id == p.item_id,
-        Balance.location_id == p.location_id,
-        new_on_hand >= 0,
-        new_reserved >= 0,
-        new_reserved <= new_on_hand,
-        Balance.in_transit + p.in_transit >= 0,
-    ]
-    if p.need_available is not None:
-        guards.append(Balance.on_hand - Balance.reserved - Balance.safety_stock
-                      >= p.need_available)
-    result = cast(CursorResult[Any], session.execute(
-        update(Balance).where(and_(*guards)).values(
-            on_hand=new_on_hand, reserved=new_reserved,
-            in_transit=Balance.in_transit + p.in_transit,
-        ).execution_options(synchronize_session=False)
-    ))
-    if result.rowcount != 1:
+    params["d_reserved"] = p.reserved
+    if p.need_available is None:
+        stmt = _GUARDED_UPDATE
+    else:
+        stmt, params["need"] = _GUARDED_UPDATE_NEEDING_AVAILABLE, p.need_available
+    if cast(CursorResult[Any], conn.execute(stmt, params)).rowcount != 1:
         _explain_refusal(session, p)
 
 
@@ -172,64 +306,76 @@ def _explain_refusal(session: Session, p: Posting) -> None:
     raise Conflict(f"{sku} at {code}: the change would break a stock invariant", **details)
 
 
-def post(session: Session, postings: Sequence[Posting], cause: Cause) -> list[Movement]:
-    """Apply postings in lock order and record one movement each."""
+def post(session: Session, postings: Sequence[Posting],
+         cause: Cause) -> list[PostedMovement]:
+    """Apply postings in lock order and record one movement each (one INSERT for all)."""
+    conn = _connection(session)
     now = utcnow()
-    movements = []
-    for p in sorted(postings, key=lambda p: p.lock_key):
-        _apply(session, p)
-        movements.append(Movement(
-            kind=p.kind, item_id=p.item_id, location_id=p.location_id,
-            on_hand_delta=p.on_hand, reserved_delta=p.reserved, in_transit_delta=p.in_transit,
-            counter_location_id=p.counter_location_id, transfer_id=p.transfer_id,
-            demand_ref=p.demand_ref, reference=cause.reference, actor=cause.actor,
-            note=cause.note, created_at=now,
-        ))
-    session.add_all(movements)
-    session.flush()
-    return movements
+    ordered = sorted(postings, key=lambda p: p.lock_key)
+    for p in ordered:
+        _apply(session, conn, p)
+    rows = [(p.kind, p.item_id, p.location_id, p.on_hand, p.reserved, p.in_transit,
+             p.counter_location_id, p.transfer_id, p.demand_ref, cause.reference, cause.actor,
+             cause.note, now) for p in ordered]
+    # Ids are handed out in the order of the VALUES rows; sorted, in case RETURNING is not.
+    ids = sorted(conn.execute(_multi_row("movement ids", conn.dialect.name, len(rows)),
+                              _flat(_MOVEMENT_COLUMNS, rows)).scalars())
+    return [PostedMovement(movement_id, *row) for movement_id, row in zip(ids, rows, strict=True)]
 
 
 # ---------------------------------------------------------------- stock changes
 
-def receive(session: Session, item: Item, location: Location, quantity: int,
-            cause: Cause) -> Movement:
+# The stock changes take the item and the location as rows or as ids (the use cases in
+# inventory.services resolve codes to ids through the memo, `item_id_by_sku`, and load no row).
+ItemRef = Item | int
+LocationRef = Location | int
+
+
+def _id(row: Item | Location | int) -> int:
+    return row if isinstance(row, int) else row.id
+
+
+def receive(session: Session, item: ItemRef, location: LocationRef, quantity: int,
+            cause: Cause) -> PostedMovement:
     check_quantity(quantity)
-    return post(session, [Posting("receipt", item.id, location.id, on_hand=quantity)], cause)[0]
+    return post(session, [Posting("receipt", _id(item), _id(location), on_hand=quantity)],
+                cause)[0]
 
 
-def adjust(session: Session, item: Item, location: Location, delta: int, cause: Cause,
-           *, kind: str = "adjustment") -> Movement:
+def adjust(session: Session, item: ItemRef, location: LocationRef, delta: int, cause: Cause,
+           *, kind: str = "adjustment") -> PostedMovement:
     check_quantity(delta, allow_negative=True)
-    return post(session, [Posting(kind, item.id, location.id, on_hand=delta)], cause)[0]
+    return post(session, [Posting(kind, _id(item), _id(location), on_hand=delta)], cause)[0]
 
 
-def damage(session: Session, item: Item, location: Location, quantity: int,
-           cause: Cause) -> Movement:
+def damage(session: Session, item: ItemRef, location: LocationRef, quantity: int,
+           cause: Cause) -> PostedMovement:
     check_quantity(quantity)
-    return post(session, [Posting("damage", item.id, location.id, on_hand=-quantity)], cause)[0]
+    return post(session, [Posting("damage", _id(item), _id(location), on_hand=-quantity)],
+                cause)[0]
 
 
-def count(session: Session, item: Item, location: Location, counted: int,
-          cause: Cause) -> Movement | None:
+def count(session: Session, item: ItemRef, location: LocationRef, counted: int,
+          cause: Cause) -> PostedMovement | None:
     """The counted quantity becomes the truth; the difference is recorded. None if it matched."""
     check_quantity(counted, field="quantity", allow_zero=True)
-    _ensure_balance_row(session, item.id, location.id)
+    item_id, location_id = _id(item), _id(location)
+    _ensure_balance_row(session, item_id, location_id)
     balance = session.scalars(
-        select(Balance).where(Balance.item_id == item.id, Balance.location_id == location.id)
+        select(Balance).where(Balance.item_id == item_id, Balance.location_id == location_id)
         .with_for_update()
     ).first()
     held = balance.on_hand if balance else 0
     if counted == held:
         return None
-    return adjust(session, item, location, counted - held, cause, kind="cycle_count")
+    return adjust(session, item_id, location_id, counted - held, cause, kind="cycle_count")
 
 
 def _ensure_balance_row(session: Session, item_id: int, location_id: int) -> None:
     """Create an all-zero balance if none exists, so that a read-then-write (a count) can lock
     it: concurrent first counts then queue on the row instead of adding up."""
-    insert = _insert_for(session)
-    session.execute(insert(Balance).values(
+    upsert = _insert_for(session)
+    session.execute(upsert(Balance).values(
         item_id=item_id, location_id=location_id, on_hand=0, reserved=0, safety_stock=0,
         in_transit=0).on_conflict_do_nothing(index_elements=[Balance.item_id,
                                                              Balance.location_id]))
@@ -237,8 +383,8 @@ def _ensure_balance_row(session: Session, item_id: int, location_id: int) -> Non
 
 def set_safety_stock(session: Session, item: Item, location: Location, quantity: int) -> Balance:
     check_quantity(quantity, field="safety_stock", allow_zero=True)
-    insert = _insert_for(session)
-    session.execute(insert(Balance).values(
+    upsert = _insert_for(session)
+    session.execute(upsert(Balance).values(
         item_id=item.id, location_id=location.id, on_hand=0, reserved=0,
         safety_stock=quantity, in_transit=0,
     ).on_conflict_do_update(
@@ -374,38 +520,86 @@ def guard_allocation(session: Session, skus: Iterable[str], *,
 
 
 def reserve(session: Session, lines: Iterable[tuple[int, int, int]], demand_ref: str,
-            cause: Cause, *, ignore_safety_stock: bool = False) -> list[Movement]:
+            cause: Cause, *, ignore_safety_stock: bool = False) -> int:
     """All-or-nothing: reserve every (item_id, location_id, quantity) for `demand_ref`, or
-    raise InsufficientStock and leave the caller's transaction as it was (a savepoint)."""
+    raise InsufficientStock and leave the caller's transaction as it was (a savepoint when
+    it takes one). Returns the number of movements written (see `reserve_lines`)."""
     if not demand_ref:
         raise InvalidInput("demand_ref", "is required")
-    merged: dict[tuple[int, int], int] = {}
-    for item_id, location_id, quantity in lines:
+    return reserve_lines(session, [(item_id, location_id, quantity, demand_ref)
+                                   for item_id, location_id, quantity in lines],
+                         cause, ignore_safety_stock=ignore_safety_stock)
+
+
+def reserve_lines(session: Session, lines: Sequence[tuple[int, int, int, str]], cause: Cause,
+                  *, savepoint: bool = True, ignore_safety_stock: bool = False) -> int:
+    """Reserve (item_id, location_id, quantity, demand_ref) lines, for one demand or several,
+    all or nothing. Returns the number of movements written (one per item, location and
+    demand: lines naming the same three add up).
+
+    The reservation hot path, in as few statements as the guarantees allow:
+    1. one guarded UPDATE per (item, location), in (item, location) order (the lock order),
+       for the sum of what every demand wants there; its row count decides, so under
+       concurrency PostgreSQL's re-check after a row lock is what refuses; a refusal raises
+       InsufficientStock with what is available (as every posting does);
+    2. ONE multi-row INSERT of the reservation movements;
+    3. ONE multi-row upsert of the reservation rows, in (item, location, demand) order.
+
+    With `savepoint` (the default) a refusal leaves the caller's transaction as it was. A
+    savepoint is taken only when there are several balances to change: with one, the single
+    guarded UPDATE refuses before anything is written. `savepoint=False` never issues one, for
+    callers whose whole transaction is rolled back (and retried) on InsufficientStock: the
+    updates before a refused one then stay in the transaction until that rollback.
+    `ignore_safety_stock`: the units may come out of safety stock (a transfer's promised
+    units arriving for their demand)."""
+    wanted: dict[tuple[int, int, str], int] = {}
+    for item_id, location_id, quantity, demand_ref in lines:
+        if not demand_ref:
+            raise InvalidInput("demand_ref", "is required")
         check_quantity(quantity)
-        merged[(item_id, location_id)] = merged.get((item_id, location_id), 0) + quantity
-    postings = [
-        Posting("reservation", item_id, location_id, reserved=qty, demand_ref=demand_ref,
-                need_available=None if ignore_safety_stock else qty)
-        for (item_id, location_id), qty in merged.items()
-    ]
-    with session.begin_nested():
-        movements = post(session, postings, cause)
-        for (item_id, location_id), qty in sorted(merged.items()):
-            _add_reservation(session, item_id, location_id, demand_ref, qty)
-    return movements
+        key = (item_id, location_id, demand_ref)
+        wanted[key] = wanted.get(key, 0) + quantity
+    if not wanted:
+        return 0
+    per_balance: dict[tuple[int, int], int] = {}
+    for (item_id, location_id, _demand), quantity in wanted.items():
+        per_balance[(item_id, location_id)] = per_balance.get((item_id, location_id),
+                                                              0) + quantity
+    if savepoint and len(per_balance) > 1:
+        with session.begin_nested():
+            # The SAVEPOINT is emitted when the nested transaction asks for its connection.
+            _write_reservations(session, _connection(session), per_balance, wanted, cause,
+                                ignore_safety_stock)
+    else:
+        _write_reservations(session, _connection(session), per_balance, wanted, cause,
+                            ignore_safety_stock)
+    return len(wanted)
 
 
-def _add_reservation(session: Session, item_id: int, location_id: int, demand_ref: str,
-                     quantity: int) -> None:
-    insert = _insert_for(session)
-    stmt = insert(Reservation).values(item_id=item_id, location_id=location_id,
-                                      demand_ref=demand_ref, quantity=quantity,
-                                      created_at=utcnow(), updated_at=utcnow())
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[Reservation.item_id, Reservation.location_id, Reservation.demand_ref],
-        set_={"quantity": Reservation.quantity + stmt.excluded.quantity,
-              "updated_at": stmt.excluded.updated_at},
-    ))
+def _write_reservations(session: Session, conn: Connection,
+                        per_balance: dict[tuple[int, int], int],
+                        wanted: dict[tuple[int, int, str], int], cause: Cause,
+                        ignore_safety_stock: bool) -> None:
+    guarded = _GUARDED_UPDATE if ignore_safety_stock else _GUARDED_UPDATE_NEEDING_AVAILABLE
+    for (item_id, location_id), quantity in sorted(per_balance.items()):
+        result = conn.execute(guarded, {"i": item_id, "l": location_id, "d_on_hand": 0,
+                                        "d_reserved": quantity, "d_in_transit": 0,
+                                        "need": quantity})
+        if cast(CursorResult[Any], result).rowcount != 1:
+            _explain_refusal(session, Posting(
+                "reservation", item_id, location_id, reserved=quantity,
+                need_available=None if ignore_safety_stock else quantity))
+    now = utcnow()
+    ordered = sorted(wanted.items())
+    dialect = conn.dialect.name
+    conn.execute(_multi_row("movements", dialect, len(ordered)), _flat(_MOVEMENT_COLUMNS, [
+        ("reservation", item_id, location_id, 0, quantity, 0, None, None, demand_ref,
+         cause.reference, cause.actor, cause.note, now)
+        for (item_id, location_id, demand_ref), quantity in ordered]))
+    conn.execute(_multi_row("reservations", dialect, len(ordered)), _flat(
+        _RESERVATION_COLUMNS,
+        [(item_id, location_id, demand_ref, quantity, now, now)
+         for (item_id, location_id, demand_ref), quantity in ordered]))
 
 
 def _take_reservation(session: Session, item_id: int, location_id: int, demand_ref: str,
@@ -444,14 +638,14 @@ def _holds_less(demand_ref: str, held: int, quantity: int) -> Conflict:
 
 
 def release(session: Session, item_id: int, location_id: int, demand_ref: str,
-            quantity: int, cause: Cause) -> Movement:
+            quantity: int, cause: Cause) -> PostedMovement:
     check_quantity(quantity)
     return _out_of_reservation(session, Posting("release", item_id, location_id,
                                                 reserved=-quantity, demand_ref=demand_ref),
                                cause)
 
 
-def release_demand(session: Session, demand_ref: str, cause: Cause) -> list[Movement]:
+def release_demand(session: Session, demand_ref: str, cause: Cause) -> list[PostedMovement]:
     """Release everything still reserved for `demand_ref`, wherever it is; units travelling
     for it will arrive free. Returns the release movements."""
     # Transfer rows first: receiving a transfer locks it before the destination's balance.
@@ -468,7 +662,7 @@ def release_demand(session: Session, demand_ref: str, cause: Cause) -> list[Move
 
 
 def consume(session: Session, item_id: int, location_id: int, demand_ref: str, quantity: int,
-            cause: Cause) -> Movement:
+            cause: Cause) -> PostedMovement:
     """The reserved units physically leave: shipped, or handed over at the counter."""
     check_quantity(quantity)
     return _out_of_reservation(session, Posting("shipment", item_id, location_id,
@@ -476,7 +670,7 @@ def consume(session: Session, item_id: int, location_id: int, demand_ref: str, q
                                                 demand_ref=demand_ref), cause)
 
 
-def _out_of_reservation(session: Session, p: Posting, cause: Cause) -> Movement:
+def _out_of_reservation(session: Session, p: Posting, cause: Cause) -> PostedMovement:
     """Balance row first, reservation row second: the same lock order as `reserve`, so a
     demand topped up and released concurrently cannot deadlock. The savepoint undoes the
     balance change when the demand holds less than asked."""
@@ -487,7 +681,7 @@ def _out_of_reservation(session: Session, p: Posting, cause: Cause) -> Movement:
 
 
 def _post_then_take(session: Session, postings: list[Posting], cause: Cause, item_id: int,
-                    location_id: int, demand_ref: str, quantity: int) -> list[Movement]:
+                    location_id: int, demand_ref: str, quantity: int) -> list[PostedMovement]:
     """Post, then take `quantity` from the demand's reservation; when the posting is refused
     because the demand holds less than that, say so (that is the real reason)."""
     try:
@@ -502,7 +696,7 @@ def _post_then_take(session: Session, postings: list[Posting], cause: Cause, ite
 
 
 def sell_now(session: Session, item_id: int, location_id: int, quantity: int, demand_ref: str,
-             cause: Cause) -> Movement:
+             cause: Cause) -> PostedMovement:
     """A carry-out sale: unreserved stock leaves at once (a POS till). Safety stock is no
     bar: the customer is holding the goods."""
     check_quantity(quantity)
@@ -511,7 +705,7 @@ def sell_now(session: Session, item_id: int, location_id: int, quantity: int, de
 
 
 def restock_return(session: Session, item_id: int, location_id: int, quantity: int,
-                   cause: Cause, *, demand_ref: str | None = None) -> Movement:
+                   cause: Cause, *, demand_ref: str | None = None) -> PostedMovement:
     check_quantity(quantity)
     return post(session, [Posting("return_restock", item_id, location_id, on_hand=quantity,
                                   demand_ref=demand_ref)], cause)[0]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from inventory.models import Balance, Item, Location, Movement, Transfer
+
+if TYPE_CHECKING:
+    from inventory.ledger import PostedMovement
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -27,18 +31,26 @@ def item_view(item: Item) -> dict:
 
 
 def balance_view(balance: Balance, loc: Location, distance_km: float | None = None) -> dict:
+    return balance_fields(loc.code, loc.name, loc.kind, balance.on_hand, balance.reserved,
+                          balance.safety_stock, balance.in_transit, distance_km)
+
+
+def balance_fields(code: str, name: str, kind: str, on_hand: int, reserved: int,
+                   safety_stock: int, in_transit: int,
+                   distance_km: float | None = None) -> dict:
+    """A balance at a location from plain values (what the hot paths read with Core); the
+    same rendering as `balance_view`. Available never goes negative (see Balance.available)."""
     view = {
-        "location": loc.code, "location_name": loc.name, "kind": loc.kind,
-        "on_hand": balance.on_hand, "reserved": balance.reserved,
-        "safety_stock": balance.safety_stock, "available": balance.available,
-        "in_transit": balance.in_transit,
+        "location": code, "location_name": name, "kind": kind,
+        "on_hand": on_hand, "reserved": reserved, "safety_stock": safety_stock,
+        "available": max(0, on_hand - reserved - safety_stock), "in_transit": in_transit,
     }
     if distance_km is not None:
         view["distance_km"] = round(distance_km, 1)
     return view
 
 
-def movement_view(m: Movement, sku: str, location_code: str,
+def movement_view(m: Movement | PostedMovement, sku: str, location_code: str,
                   counter_code: str | None = None) -> dict:
     return {
         "id": m.id, "kind": m.kind, "sku": sku, "location": location_code,
