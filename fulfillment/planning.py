@@ -191,9 +191,12 @@ def _take_capacity(session: Session, chosen: RoutingPlan, limits: dict[str, int]
 
 def _reserve(session: Session, chosen: RoutingPlan, by_id: dict[str, DemandLine],
              items: dict[str, int], locations: dict[str, int], cause: Cause) -> None:
-    needed = [(by_id[a.line_id], a.node, a.quantity) for a in chosen.allocations]
-    for ln, node, qty in sorted(needed, key=lambda n: (items[n[0].sku], locations[n[1]])):
-        ledger.reserve(session, [(items[ln.sku], locations[node], qty)], ln.demand_ref, cause)
+    """The whole plan in one call (the ledger keeps the lock order). No savepoint: a refusal
+    means stock moved under the plan, and the caller rolls its whole transaction back and
+    plans again (see `place`)."""
+    ledger.reserve_lines(session, [(items[by_id[a.line_id].sku], locations[a.node], a.quantity,
+                                    by_id[a.line_id].demand_ref) for a in chosen.allocations],
+                         cause, savepoint=False)
 
 
 def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
