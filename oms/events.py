@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
 
 from core import jobs
 from core.db import UnitOfWork, utcnow
@@ -113,20 +116,62 @@ def write_pending(uow: UnitOfWork) -> None:
     timeline = [{c: getattr(e, c) for c in _TIMELINE_COLUMNS} for e in pending.timeline]
     now = utcnow()
     outbox = [{**row, "delivered": False, "created_at": now} for row in pending.outbox]
-    both = timeline and outbox and session.get_bind().dialect.name == "postgresql"
-    if timeline:
-        stmt = insert(TimelineEvent).values(timeline).returning(TimelineEvent.id)
-        if both:  # one round trip for both tables: the outbox rows as a data-modifying CTE
-            stmt = stmt.add_cte(insert(OutboxEvent).values(outbox).cte("outbox_rows"))
-        # One multi-row INSERT takes its ids from the sequence in row order.
-        ids = sorted(session.scalars(stmt).all())
-        for event, event_id in zip(pending.timeline, ids, strict=True):
-            event.id = event_id
-        pending.written.extend(pending.timeline)
-        pending.timeline = []
-    if outbox and not both:
-        session.execute(insert(OutboxEvent), outbox)
-    pending.outbox = []
+    if session.get_bind().dialect.name == "postgresql":
+        ids = _write_both(session, timeline, outbox, now)
+    else:
+        ids = list(session.scalars(insert(TimelineEvent).returning(
+            TimelineEvent.id, sort_by_parameter_order=True), timeline).all()
+            if timeline else [])
+        if outbox:
+            session.execute(insert(OutboxEvent), outbox)
+    for event, event_id in zip(pending.timeline, ids, strict=True):
+        event.id = event_id
+    pending.written.extend(pending.timeline)
+    pending.timeline, pending.outbox = [], []
+
+
+# Both tables in ONE round trip, with SQL text that does not depend on how many rows there are
+# (so SQLAlchemy compiles it once and PostgreSQL keeps it prepared): each column travels as an
+# array and `unnest` turns them back into rows, in order; the outbox rows are written by a
+# data-modifying CTE. The timeline's ids come back for views built without reading back.
+_WRITE_BOTH = text("""
+WITH outbox_rows AS (
+    INSERT INTO oms_outbox (topic, aggregate, aggregate_id, payload, actor, delivered, created_at)
+    SELECT topic, aggregate, aggregate_id, payload::json, actor, false, :now
+    FROM unnest(CAST(:o_topic AS text[]), CAST(:o_aggregate AS text[]),
+                CAST(:o_aggregate_id AS integer[]), CAST(:o_payload AS text[]),
+                CAST(:o_actor AS text[])) AS o(topic, aggregate, aggregate_id, payload, actor)
+)
+INSERT INTO oms_timeline (order_id, customer_id, kind, message, actor, source,
+                          contact_channel, data, created_at)
+SELECT order_id, customer_id, kind, message, actor, source, contact_channel, data::json,
+       created_at
+FROM unnest(CAST(:t_order_id AS integer[]), CAST(:t_customer_id AS integer[]),
+            CAST(:t_kind AS text[]), CAST(:t_message AS text[]), CAST(:t_actor AS text[]),
+            CAST(:t_source AS text[]), CAST(:t_contact_channel AS text[]),
+            CAST(:t_data AS text[]), CAST(:t_created_at AS timestamp[]))
+     AS t(order_id, customer_id, kind, message, actor, source, contact_channel, data,
+          created_at)
+RETURNING id
+""")
+
+
+def _write_both(session: Session, timeline: list[dict[str, Any]],
+                outbox: list[dict[str, Any]], now: dt.datetime) -> list[int]:
+    params: dict[str, Any] = {"now": now}
+    for column in ("topic", "aggregate", "aggregate_id", "actor"):
+        params[f"o_{column}"] = [row[column] for row in outbox]
+    params["o_payload"] = [_json(row["payload"]) for row in outbox]
+    for column in _TIMELINE_COLUMNS:
+        params[f"t_{column}"] = [row[column] for row in timeline]
+    params["t_data"] = [_json(row["data"]) for row in timeline]
+    # One INSERT ... SELECT FROM unnest takes its ids from the sequence in row order.
+    return sorted(session.scalars(_WRITE_BOTH, params).all())
+
+
+def _json(value: Any) -> str | None:
+    """As SQLAlchemy's JSON type would store it (None stays SQL NULL)."""
+    return None if value is None else json.dumps(value)
 
 
 def recorded(uow: UnitOfWork, order_id: int) -> list[TimelineEvent]:
