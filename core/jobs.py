@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 QUEUES = ("high", "default", "webhooks", "low")
 RETRY_INTERVALS = (5, 30, 120, 600, 1800)
+COALESCE_SECONDS = 60  # the longest a coalesced job's "already queued" flag holds
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,12 @@ class Dispatcher:
     def enqueue_due_periodic(self, now: float) -> list[str]:
         raise NotImplementedError
 
+    def enqueue_coalesced(self, func_path: str, queue: str = "default") -> None:
+        self.enqueue(func_path, queue=queue)
+
+    def coalesced_started(self, func_path: str) -> None:
+        """Called by a coalesced job first thing: commits from now on queue another run."""
+
 
 class RedisDispatcher(Dispatcher):
     """Jobs go to RQ. Periodic slots are claimed with SET NX so any number of worker
@@ -81,6 +88,23 @@ class RedisDispatcher(Dispatcher):
             retry=Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS)),
             result_ttl=3600, failure_ttl=7 * 24 * 3600,
         )
+
+    def enqueue_coalesced(self, func_path: str, queue: str = "default") -> None:
+        """Queue the job unless a run of it is already waiting (SET NX on a flag the job
+        clears when it starts): a burst of commits makes one run, not one per commit, and
+        costs one Redis round trip each. The flag expires, so a run lost between the flag and
+        RQ (an enqueue that failed) holds nothing back for long; the sweeps re-derive it."""
+        flag = f"oms:coalesced:{func_path}"
+        if not self.redis.set(flag, 1, nx=True, ex=COALESCE_SECONDS):
+            return
+        try:
+            self.enqueue(func_path, queue=queue)
+        except Exception:
+            self.redis.delete(flag)
+            raise
+
+    def coalesced_started(self, func_path: str) -> None:
+        self.redis.delete(f"oms:coalesced:{func_path}")
 
     def enqueue_due_periodic(self, now: float) -> list[str]:
         enqueued = []
@@ -180,3 +204,14 @@ def dispatcher() -> Dispatcher:
 
 def enqueue(func_path: str, *args: Any, job_id: str | None = None, queue: str = "default") -> None:
     dispatcher().enqueue(func_path, *args, job_id=job_id, queue=queue)
+
+
+def enqueue_coalesced(func_path: str, queue: str = "default") -> None:
+    """Queue a job that takes no arguments and works on whatever is waiting (the outbox
+    fan-out), unless a run of it is already queued. The job calls `coalesced_started` before
+    it reads what waits, so nothing committed after that read waits for a run."""
+    dispatcher().enqueue_coalesced(func_path, queue=queue)
+
+
+def coalesced_started(func_path: str) -> None:
+    dispatcher().coalesced_started(func_path)

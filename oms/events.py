@@ -46,7 +46,7 @@ def _announce_outbox(uow: UnitOfWork) -> None:
         return
     uow.memo["outbox_announced"] = True
     func_path, queue = _relay_job
-    uow.after_commit(lambda: jobs.enqueue(func_path, queue=queue))
+    uow.after_commit(lambda: jobs.enqueue_coalesced(func_path, queue=queue))
 
 
 def record(uow: UnitOfWork, order: Order | None, kind: str, message: str, *, actor: str,

@@ -25,4 +25,4 @@ def register() -> None:
         "oms-deliveries-sweep", "integrations.outbound.jobs.sweep",
         settings.current().sweep_seconds,
         queue=relay.QUEUE))
-    events.set_relay_job("integrations.outbound.jobs.fan_out", relay.QUEUE)
+    events.set_relay_job(relay.FAN_OUT_JOB, relay.QUEUE)

@@ -326,10 +326,14 @@ def sweep() -> int:
     return len(due)
 
 
+FAN_OUT_JOB = "integrations.outbound.jobs.fan_out"  # queued coalesced after outbox commits
+
+
 def after_outbox_commit() -> int:
     """The job queued after a commit that wrote outbox rows: fan them out and enqueue the new
     deliveries (each waits for its chain itself). Nothing to do without subscriptions (the
     sweep marks those rows)."""
+    jobs.coalesced_started(FAN_OUT_JOB)  # before reading the outbox: later commits queue again
     if not fanout.any_subscription():
         return 0
     new = fanout.fan_out()

@@ -102,3 +102,32 @@ def test_embedded_runner_before_start_runs_inline(app):
     calls.clear()
     jobs.EmbeddedDispatcher(app).enqueue("tests.e2e.test_jobs.record_call", "inline")
     assert calls == [("inline",)]
+
+
+seen_when_started: list[int] = []
+
+
+def coalesced_job() -> int:
+    """A coalesced job for the tests: clears its flag first, then 'reads what waits'."""
+    jobs.coalesced_started("tests.e2e.test_jobs.coalesced_job")
+    seen_when_started.append(len(seen_when_started))
+    return len(seen_when_started)
+
+
+def test_a_burst_of_commits_queues_one_coalesced_run_and_later_commits_another(db, redis_url):
+    """The outbox fan-out is queued once per burst (one Redis round trip per commit, not an RQ
+    job each), and a commit made after a run started reading queues the next run."""
+    dispatcher = jobs.RedisDispatcher(redis_url)
+    dispatcher.redis.delete("oms:coalesced:tests.e2e.test_jobs.coalesced_job")
+    queue = dispatcher.queue("default")
+    queue.empty()
+    for _ in range(5):
+        dispatcher.enqueue_coalesced("tests.e2e.test_jobs.coalesced_job")
+    assert queue.count == 1
+    jobs.init_dispatcher(redis_url)  # the job clears its flag through the process dispatcher
+    SimpleWorker([queue], connection=dispatcher.redis).work(burst=True)
+    assert queue.count == 0 and seen_when_started
+    dispatcher.enqueue_coalesced("tests.e2e.test_jobs.coalesced_job")
+    assert queue.count == 1
+    queue.empty()
+    dispatcher.redis.delete("oms:coalesced:tests.e2e.test_jobs.coalesced_job")

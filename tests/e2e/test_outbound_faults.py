@@ -422,7 +422,7 @@ def test_redis_restarted_empty_the_sweep_recreates_the_work(
     r2, r3 = place(channel, "R-2"), place(channel, "R-3")
     cancel(channel, r2["id"])
     queued = Queue("webhooks", connection=Redis.from_url(own_redis.url))
-    assert queued.count >= 3
+    assert queued.count >= 1  # the fan-out of the three commits (coalesced: one run waits)
 
     own_redis.kill()
     time.sleep(2)  # Redis away for a while: the worker's scheduler ticks into errors
