@@ -131,47 +131,41 @@ def write_pending(uow: UnitOfWork) -> None:
 
 
 # Both tables in ONE round trip, with SQL text that does not depend on how many rows there are
-# (so SQLAlchemy compiles it once and PostgreSQL keeps it prepared): each column travels as an
-# array and `unnest` turns them back into rows, in order; the outbox rows are written by a
-# data-modifying CTE. The timeline's ids come back for views built without reading back.
+# (so SQLAlchemy compiles it once and PostgreSQL keeps it prepared): each table's rows travel as
+# one JSON array that `json_to_recordset` turns back into rows, in order (one json.dumps in C,
+# no per-value adaptation); the outbox rows are written by a data-modifying CTE. The timeline's
+# ids come back, for views built without reading back.
 _WRITE_BOTH = text("""
 WITH outbox_rows AS (
     INSERT INTO oms_outbox (topic, aggregate, aggregate_id, payload, actor, delivered, created_at)
-    SELECT topic, aggregate, aggregate_id, payload::json, actor, false, :now
-    FROM unnest(CAST(:o_topic AS text[]), CAST(:o_aggregate AS text[]),
-                CAST(:o_aggregate_id AS integer[]), CAST(:o_payload AS text[]),
-                CAST(:o_actor AS text[])) AS o(topic, aggregate, aggregate_id, payload, actor)
+    SELECT topic, aggregate, aggregate_id, payload, actor, false, :now
+    FROM json_to_recordset(CAST(:outbox AS json))
+         AS o(topic text, aggregate text, aggregate_id integer, payload json, actor text)
 )
 INSERT INTO oms_timeline (order_id, customer_id, kind, message, actor, source,
                           contact_channel, data, created_at)
-SELECT order_id, customer_id, kind, message, actor, source, contact_channel, data::json,
-       created_at
-FROM unnest(CAST(:t_order_id AS integer[]), CAST(:t_customer_id AS integer[]),
-            CAST(:t_kind AS text[]), CAST(:t_message AS text[]), CAST(:t_actor AS text[]),
-            CAST(:t_source AS text[]), CAST(:t_contact_channel AS text[]),
-            CAST(:t_data AS text[]), CAST(:t_created_at AS timestamp[]))
-     AS t(order_id, customer_id, kind, message, actor, source, contact_channel, data,
-          created_at)
+SELECT order_id, customer_id, kind, message, actor, source, contact_channel, data, created_at
+FROM json_to_recordset(CAST(:timeline AS json))
+     AS t(order_id integer, customer_id integer, kind text, message text, actor text,
+          source text, contact_channel text, data json, created_at timestamp)
 RETURNING id
 """)
 
 
 def _write_both(session: Session, timeline: list[dict[str, Any]],
                 outbox: list[dict[str, Any]], now: dt.datetime) -> list[int]:
-    params: dict[str, Any] = {"now": now}
-    for column in ("topic", "aggregate", "aggregate_id", "actor"):
-        params[f"o_{column}"] = [row[column] for row in outbox]
-    params["o_payload"] = [_json(row["payload"]) for row in outbox]
-    for column in _TIMELINE_COLUMNS:
-        params[f"t_{column}"] = [row[column] for row in timeline]
-    params["t_data"] = [_json(row["data"]) for row in timeline]
-    # One INSERT ... SELECT FROM unnest takes its ids from the sequence in row order.
-    return sorted(session.scalars(_WRITE_BOTH, params).all())
+    rows = {"now": now,
+            "outbox": json.dumps([{k: row[k] for k in _OUTBOX_JSON} for row in outbox]),
+            "timeline": json.dumps([{**{k: row[k] for k in _TIMELINE_JSON},
+                                     "created_at": row["created_at"].isoformat()}
+                                    for row in timeline])}
+    # One INSERT ... SELECT takes its ids from the sequence in row order.
+    return sorted(session.scalars(_WRITE_BOTH, rows).all())
 
 
-def _json(value: Any) -> str | None:
-    """As SQLAlchemy's JSON type would store it (None stays SQL NULL)."""
-    return None if value is None else json.dumps(value)
+_OUTBOX_JSON = ("topic", "aggregate", "aggregate_id", "payload", "actor")
+_TIMELINE_JSON = ("order_id", "customer_id", "kind", "message", "actor", "source",
+                  "contact_channel", "data")
 
 
 def recorded(uow: UnitOfWork, order_id: int) -> list[TimelineEvent]:
