@@ -183,7 +183,12 @@ def open_totals(order: TotalsOrder) -> OrderTotals:
 
 def refresh_totals(order: TotalsOrder) -> OrderTotals:
     """Set the order's stored open totals (after placing, cancelling, adding units)."""
-    totals = open_totals(order)
+    return store_totals(order, open_totals(order))
+
+
+def store_totals(order: TotalsOrder, totals: OrderTotals) -> OrderTotals:
+    """Store totals on the order: those `refresh_totals` works out, or a new order's, which
+    are its pricing's (every unit open: nothing to work out again)."""
     order.subtotal = totals.subtotal
     order.discounts_total = totals.discounts
     order.tax_total = totals.tax

@@ -286,7 +286,7 @@ def _insert(uow: UnitOfWork, cmd: PlaceOrder, ids: _NewIds | None = None) -> Ord
         source_updated_at=cmd.source_updated_at, created_by_key_id=cmd.created_by_key_id,
     )
     order.lines = priced_lines(cmd, pricing)
-    money_view.refresh_totals(order)
+    money_view.store_totals(order, pricing.totals)
     if ids is not None:
         order.created_at = order.updated_at = utcnow()  # the column defaults come at flush
         for line, line_id in zip(order.lines, ids.line_ids, strict=True):

@@ -330,3 +330,16 @@ def test_shopify_amounts_that_make_no_sense_fail_the_event_visibly(shopify):
     event = events()[-1]
     assert event.status == "failed"
     assert "discount" in event.last_error
+
+
+@pytest.mark.parametrize("money", [EXCLUSIVE, {**EXCLUSIVE, "taxes_included": True}])
+def test_a_new_orders_stored_totals_are_what_working_them_out_again_gives(channel, money):
+    """Intake stores its pricing's totals without working out the open totals again (every
+    unit of a new order is open): the two must agree, to the cent."""
+    body = placed(channel.post(f"{API}/orders", {**order("W-tot"), **copy.deepcopy(money)}))
+    stored = _stored(body["id"])
+    before = (stored.subtotal, stored.discounts_total, stored.tax_total,
+              stored.shipping_total, stored.total)
+    money_view.refresh_totals(stored)
+    assert (stored.subtotal, stored.discounts_total, stored.tax_total,
+            stored.shipping_total, stored.total) == before
