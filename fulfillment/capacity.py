@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, literal, select, true, update
+from sqlalchemy import Date, and_, bindparam, case, func, literal, select, true, update
 from sqlalchemy.orm import Session
 
 from fulfillment.models import CapacityCounter, Fulfillment
@@ -65,7 +65,12 @@ def active_nodes(session: Session) -> list[NodeRow]:
     (`used`, for the nodes with a limit; None for the others), in code order: one read.
     A limited node without a counter yet today is counted (PostgreSQL evaluates the count
     only for those)."""
-    day = today()
+    rows = session.execute(_ACTIVE_NODES, {"day": today()}).all()
+    return [NodeRow(*row) for row in rows]
+
+
+def _active_nodes_statement():
+    day = bindparam("day", type_=Date)
     counted = (select(func.count()).where(Fulfillment.assigned_on == day,
                                           Fulfillment.location_code == Location.code,
                                           *_uses_capacity())
@@ -73,14 +78,15 @@ def active_nodes(session: Session) -> list[NodeRow]:
     used = case((Location.daily_capacity.is_(None), None),
                 (CapacityCounter.assigned.is_not(None), CapacityCounter.assigned),
                 else_=counted)
-    rows = session.execute(
-        select(Location.id, Location.code, Location.kind, Location.latitude,
-               Location.longitude, Location.ships, Location.pickup, Location.priority,
-               Location.daily_capacity, used.label("used"))
-        .outerjoin(CapacityCounter, and_(CapacityCounter.location_code == Location.code,
-                                         CapacityCounter.day == day))
-        .where(Location.active.is_(True)).order_by(Location.code)).all()
-    return [NodeRow(*row) for row in rows]
+    return (select(Location.id, Location.code, Location.kind, Location.latitude,
+                   Location.longitude, Location.ships, Location.pickup, Location.priority,
+                   Location.daily_capacity, used.label("used"))
+            .outerjoin(CapacityCounter, and_(CapacityCounter.location_code == Location.code,
+                                             CapacityCounter.day == day))
+            .where(Location.active.is_(True)).order_by(Location.code))
+
+
+_ACTIVE_NODES = _active_nodes_statement()  # built once: routing reads it on every order
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,13 @@ class NodeRow:
         return max(0, self.daily_capacity - (self.used or 0))
 
 
+_ADD = (update(CapacityCounter)
+        .where(CapacityCounter.location_code == bindparam("code"),
+               CapacityCounter.day == bindparam("on_day"))
+        .values(assigned=CapacityCounter.assigned + bindparam("n"))
+        .returning(CapacityCounter.assigned))
+
+
 def take(session: Session, wanted: Mapping[str, int], limits: Mapping[str, int]) -> str | None:
     """Add `wanted` units of work per node to today's counters, in code order (so assigners
     of several nodes cannot deadlock), each locked until the caller's transaction ends.
@@ -112,11 +125,7 @@ def take(session: Session, wanted: Mapping[str, int], limits: Mapping[str, int])
     day = today()
     for code in sorted(wanted):
         n = wanted[code]
-        total = session.scalar(
-            update(CapacityCounter)
-            .where(CapacityCounter.location_code == code, CapacityCounter.day == day)
-            .values(assigned=CapacityCounter.assigned + n)
-            .returning(CapacityCounter.assigned))
+        total = session.scalar(_ADD, {"code": code, "on_day": day, "n": n})
         if total is None:
             total = _start_counter(session, code, day, n)
         if total > limits[code]:
@@ -137,11 +146,7 @@ def _start_counter(session: Session, code: str, day: dt.date, n: int) -> int:
         .returning(CapacityCounter.assigned))
     if started is not None:
         return started
-    total = session.scalar(
-        update(CapacityCounter)
-        .where(CapacityCounter.location_code == code, CapacityCounter.day == day)
-        .values(assigned=CapacityCounter.assigned + n)
-        .returning(CapacityCounter.assigned))
+    total = session.scalar(_ADD, {"code": code, "on_day": day, "n": n})
     assert total is not None  # the conflicting row exists and deletes never happen
     return total
 

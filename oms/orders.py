@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -237,6 +237,15 @@ def priced_lines(cmd: PlaceOrder, pricing: money_view.Pricing) -> list[OrderLine
             for i, (ln, m) in enumerate(zip(cmd.lines, pricing.lines, strict=True))]
 
 
+# Built once (the hot path: no expression building per order; see _existing_or_new_ids).
+_EXISTING = select(Order.id).where(Order.channel == bindparam("channel"),
+                                   Order.external_id == bindparam("external_id"))
+_EXISTING_AND_NEW_IDS = select(
+    _EXISTING.scalar_subquery(), func.nextval("oms_orders_id_seq"),
+    func.array(select(func.nextval("oms_order_lines_id_seq"))
+               .select_from(func.generate_series(1, bindparam("lines"))).scalar_subquery()))
+
+
 @dataclass(frozen=True)
 class _NewIds:
     order_id: int
@@ -250,14 +259,11 @@ def _existing_or_new_ids(session: Session, channel: str, external_id: str,
     order is written once, at the end, as routed (its number is made from its id, its lines'
     reservations are named after theirs), instead of written, then updated. A duplicate sent
     concurrently still fails on the unique (channel, external_id) index, at the end."""
-    found = select(Order.id).where(Order.channel == channel, Order.external_id == external_id)
+    given = {"channel": channel, "external_id": external_id}
     if session.get_bind().dialect.name != "postgresql":
-        return session.scalar(found), None
-    line_ids = select(func.nextval("oms_order_lines_id_seq")).select_from(
-        func.generate_series(1, lines))
-    existing, order_id, line_id_list = session.execute(select(
-        found.scalar_subquery(), func.nextval("oms_orders_id_seq"),
-        func.array(line_ids.scalar_subquery()))).one()
+        return session.scalar(_EXISTING, given), None
+    existing, order_id, line_id_list = session.execute(_EXISTING_AND_NEW_IDS,
+                                                       {**given, "lines": lines}).one()
     if existing is not None:
         return existing, None
     return None, _NewIds(order_id, tuple(line_id_list))
