@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,15 +62,19 @@ def resolve(uow: UnitOfWork, seen: SeenIdentity, *, actor: str, source: str) -> 
     raise Conflict("customer identities kept changing concurrently; retry")
 
 
+# Built once (every order resolves its customer): identities by (kind, value) pairs.
+_KNOWN = (select(CustomerIdentity.kind, CustomerIdentity.value, Customer)
+          .join(Customer, Customer.id == CustomerIdentity.customer_id)
+          .where(tuple_(CustomerIdentity.kind, CustomerIdentity.value)
+                 .in_(bindparam("keys", expanding=True))))
+
+
 def _known_customer(session: Session, keys: list[tuple[str, str]],
                     seen: SeenIdentity) -> Customer | None:
     """A returning customer, in one read and without a savepoint: every identity is known and
     they all belong to one customer that needs nothing from this order (the common case).
     None when anything would be written (new identities, a merge, a name to fill in)."""
-    rows = session.execute(
-        select(CustomerIdentity.kind, CustomerIdentity.value, Customer)
-        .join(Customer, Customer.id == CustomerIdentity.customer_id)
-        .where(_any_identity(keys))).all()
+    rows = session.execute(_KNOWN, {"keys": keys}).all()
     owners = {customer.id: customer for _, _, customer in rows}
     if len(owners) != 1 or {(k, v) for k, v, _ in rows} != set(keys):
         return None
