@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db import UnitOfWork
+from core.db import UnitOfWork, attach_written, write_new
 from core.errors import Conflict, InsufficientStock, InvalidInput
 from fulfillment import capacity, holding
 from fulfillment.models import OPEN_STATUSES, Fulfillment, FulfillmentLine
@@ -209,12 +209,9 @@ def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
             groups[(a.transfer_to, "pickup", None)].append(a)
         else:
             groups[(a.node, a.kind, None)].append(a)
-    created = []
     names = snapshot.item_names(session, {ln.sku for ln in by_id.values() if not ln.name})
     ship_to = label_address(demand.ship_to, demand.customer_name, demand.customer_phone)
-    # Transfers first: each pickup line fed by a transfer points at the transfer line that
-    # carries its units (the same allocation).
-    feeding: dict[int, FulfillmentLine] = {}
+    created = []
     for (node, method, transfer_to), allocations in sorted(
             groups.items(), key=lambda kv: (kv[0][1] != "transfer", kv[0][0], kv[0][1])):
         awaiting = method == "pickup" and any(a.kind == "transfer" for a in allocations)
@@ -230,19 +227,32 @@ def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,
             FulfillmentLine(order_line_id=int(a.line_id), sku=a.sku,
                             name=by_id[a.line_id].name or names.get(a.sku),
                             quantity=a.quantity, source_location=a.node,
-                            demand_ref=by_id[a.line_id].demand_ref,
-                            fed_by_line_id=(feeding[id(a)].id
-                                            if method == "pickup" and a.kind == "transfer"
-                                            else None))
+                            demand_ref=by_id[a.line_id].demand_ref)
             for a in allocations
         ]
-        session.add(fulfillment)
-        session.flush()
-        if method == "transfer":
-            feeding.update((id(a), line) for a, line in zip(allocations, fulfillment.lines,
-                                                           strict=True))
-        created.append(fulfillment)
-    return created
+        created.append((fulfillment, allocations))
+    # One INSERT per table (two when transfers feed pickups: each pickup line fed by a
+    # transfer points at the transfer line that carries its units, the same allocation).
+    fulfillments = [f for f, _ in created]
+    write_new(session, fulfillments, attach=False)  # attached with their lines, once written
+    feeding: dict[int, FulfillmentLine] = {}
+    transfer_lines = []
+    for f, allocations in created:
+        for line in f.lines:
+            line.fulfillment_id = f.id
+        if f.method == "transfer":
+            transfer_lines += f.lines
+            feeding.update((id(a), line) for a, line in zip(allocations, f.lines, strict=True))
+    write_new(session, transfer_lines, attach=False)
+    for f, allocations in created:
+        if f.method == "pickup":
+            for a, line in zip(allocations, f.lines, strict=True):
+                if a.kind == "transfer":
+                    line.fed_by_line_id = feeding[id(a)].id
+    write_new(session, [line for f in fulfillments if f.method != "transfer" for line in f.lines],
+              attach=False)
+    attach_written(session, [*fulfillments, *(line for f in fulfillments for line in f.lines)])
+    return fulfillments
 
 
 def release(session: Session, order_id: int, line_id: int, demand_ref: str, quantity: int,
