@@ -35,9 +35,8 @@ class Fulfillment(Base):
         CheckConstraint(f"status IN ({sql_in(FULFILLMENT_STATUSES)})", name="known_status"),
         CheckConstraint("method <> 'transfer' OR transfer_to IS NOT NULL",
                         name="transfer_has_destination"),
+        # A node's first capacity counter of a day counts its day's work (fulfillment.capacity).
         Index("ix_ful_fulfillments_location_day", "location_code", "assigned_on"),
-        # Routing counts today's assignments per node on every order.
-        Index("ix_ful_fulfillments_day", "assigned_on"),
         Index("ix_ful_fulfillments_order", "order_id"),
         Index("ix_ful_fulfillments_location_status", "location_code", "status", "id"),
         # The operations dashboard: pickups expiring; work made since a period's start.
