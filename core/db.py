@@ -279,23 +279,30 @@ def write_new(session: Session, objects: Sequence[Any], *, attach: bool = True) 
     """Insert new ORM objects of one class with ONE Core INSERT ... RETURNING id (SQLAlchemy
     batches the rows; the statement is compiled once), then (`attach`) add them to the session
     as if they had been loaded: persistent, every column set, nothing left for a flush to do.
-    For the hot path (new work at nodes), where the unit of work's flush machinery cost more
-    than the database did. Refuses classes with insert hooks (they would be skipped). Parents
-    and children written in several calls are attached together at the end (`attach_written`):
-    attaching cascades along relationships, and an object not written yet would be inserted
-    again."""
+    For the hot path (a new order, new work at nodes), where the unit of work's flush machinery
+    cost more than the database did. The class's before/after insert hooks run as in a flush
+    (they derive columns). Ids already set are kept. Parents and children written in several
+    calls are attached together at the end (`attach_written`): attaching cascades along
+    relationships, and an object not written yet would be inserted again."""
     if not objects:
         return
     mapper = sa_inspect(type(objects[0]))
-    if mapper.dispatch.before_insert or mapper.dispatch.after_insert:
-        raise RuntimeError(f"{mapper.class_.__name__} has insert hooks: add it to the session")
     table = mapper.local_table
     [key] = [c.key for c in table.primary_key.columns]
+    connection = session.connection()
+    for obj in objects:
+        mapper.dispatch.before_insert(mapper, connection, sa_inspect(obj))  # as a flush does
     rows = [_column_values(mapper, obj, key) for obj in objects]
-    ids = session.execute(insert(table).returning(table.c[key], sort_by_parameter_order=True),
-                          rows).scalars().all()
-    for obj, new_id in zip(objects, ids, strict=True):
-        setattr(obj, key, new_id)
+    if all(row.get(key) is not None for row in rows):
+        session.execute(insert(table), rows)
+    else:
+        ids = session.execute(insert(table).returning(table.c[key],
+                                                      sort_by_parameter_order=True),
+                              rows).scalars().all()
+        for obj, new_id in zip(objects, ids, strict=True):
+            setattr(obj, key, new_id)
+    for obj in objects:
+        mapper.dispatch.after_insert(mapper, connection, sa_inspect(obj))
     if attach:
         attach_written(session, objects)
 
@@ -317,6 +324,8 @@ def _column_values(mapper: Any, obj: Any, key: str) -> dict[str, Any]:
     for attr in mapper.column_attrs:
         [column] = attr.columns
         if attr.key == key:
+            if obj.__dict__.get(key) is not None:
+                values[column.key] = obj.__dict__[key]
             continue
         if attr.key not in obj.__dict__:
             default = column.default

@@ -21,9 +21,11 @@ from core.db import (
     STOCK_ATTEMPTS,
     Joined,
     UnitOfWork,
+    attach_written,
     read_session,
     run_in_unit_of_work,
     utcnow,
+    write_new,
 )
 from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from fulfillment import event_data, planning
@@ -211,8 +213,10 @@ def _place(uow: UnitOfWork, cmd: PlaceOrder) -> Placed:
                       f"stock kept changing under {uow.attempt - 1} routing attempts; "
                       "the re-routing job will place this order",
                       actor=cmd.actor, source=cmd.source)
-    if ids is not None:
-        session.add(order)  # written now, as routed: one INSERT per table, no UPDATE after
+    if ids is not None:  # written now, as routed: one INSERT per table, no UPDATE after
+        write_new(session, [order], attach=False)
+        write_new(session, order.lines, attach=False)
+        attach_written(session, [order, *order.lines])
     return Placed(order.id, created=True, order=order, fulfillments=tuple(work),
                   timeline=tuple(events.recorded(uow, order.id)))
 
