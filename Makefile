@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-ledger bench-routing bench-orders bench-fulfillment bench-chaos bench-returns bench-deliveries clean
+.PHONY: run test bench bench-ledger bench-routing bench-orders bench-intake bench-fulfillment bench-chaos bench-returns bench-deliveries clean
 
 # Run the OMS with demo data on the embedded SQLite database (no Redis, no PostgreSQL needed).
 run:
@@ -19,6 +19,13 @@ bench-routing:
 
 bench-orders:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/orders_bench.py
+
+# Issue 13's proof: order intake of this tree against the commit the issue started from
+# (a40bb6e, checked out into a temporary worktree), same machine and data, one run (~12 min;
+# add ARGS=--quick for ~4 min). See bench/README.md "Intake: baseline against new".
+BASELINE ?= a40bb6e
+bench-intake:
+	./scripts/bootstrap.sh test && .venv/bin/python bench/orders_bench.py --baseline $(BASELINE) $(ARGS)
 
 clean:
 	rm -rf .venv var .pytest_cache .ruff_cache .mypy_cache .hypothesis

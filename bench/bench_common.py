@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,10 +53,10 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 @contextmanager
-def timed(label: str) -> Iterator[None]:
+def timed(label: str, say: Callable[[str], None] = log) -> Iterator[None]:
     start = time.perf_counter()
     yield
-    log(f"  {label}: {time.perf_counter() - start:.1f} s")
+    say(f"  {label}: {time.perf_counter() - start:.1f} s")
 
 
 def client_cpu() -> float:
@@ -209,9 +209,50 @@ def tree_cpu(root: int | None) -> float:
     return ticks / CLOCK_TICKS
 
 
+class DatabaseCpu:
+    """CPU seconds used so far by the server backends connected to one database (a local
+    server): unlike `tree_cpu` of the postmaster, other databases on a shared server and the
+    server's background processes are not counted. Backends that have gone since the last
+    read keep the CPU they had then (a connection opened and closed between two reads is
+    missed: the app's pools keep theirs)."""
+
+    def __init__(self, server: str, database: str) -> None:
+        self.database = database
+        self._conn = admin_connection(server)
+        self._last: dict[int, float] = {}
+        self._gone = 0.0
+
+    def read(self) -> float:
+        pids = [r[0] for r in self._conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,))]
+        now = {}
+        for pid in pids:
+            stat = proc_stat(pid)
+            if stat is not None:
+                now[pid] = (int(stat[11]) + int(stat[12])) / CLOCK_TICKS
+        self._gone += sum(cpu for pid, cpu in self._last.items() if pid not in now)
+        self._last = now
+        return self._gone + sum(now.values())
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def nproc() -> int:
+    """Cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def server_cpu(postmaster: int | None) -> float:
     """CPU seconds used so far by the PostgreSQL server (see `tree_cpu`)."""
     return tree_cpu(postmaster)
+
+
+def database_url(server: str, name: str) -> str:
+    """The URL of database `name` on the server of `server` (a URL to any database there)."""
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 def recreate_database(server: str, name: str) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import math
 import os
 import random
@@ -179,11 +180,11 @@ FROM (SELECT f, k, (f - 1) %% %(locations)s AS r,
 
 SEED_ORDERS = """
 INSERT INTO oms_orders (id, number, channel, external_id, status, email, customer_name,
-                        name_search, currency, subtotal, fulfillment_method, created_at,
-                        updated_at)
+                        name_search, currency, subtotal, total, fulfillment_method,
+                        created_at, updated_at)
 SELECT f, 'FB-' || (100000 + f), 'web', 'W-' || (1000000 + f), 'routed',
        'buyer' || f || '@example.com', 'Bench Buyer ' || f, 'bench buyer ' || f, 'USD',
-       19.99 * (1 + f %% 3), 'ship', ts, ts
+       19.99 * (1 + f %% 3), 19.99 * (1 + f %% 3), 'ship', ts, ts
 FROM (SELECT f, (now() AT TIME ZONE 'utc') - (%(fulfillments)s - f) * interval '1 second' AS ts
       FROM generate_series(1, %(fulfillments)s) AS f) AS s
 ORDER BY f
@@ -391,12 +392,22 @@ def return_to_pool(url: str, claims: ClaimLog) -> int:
     return returned
 
 
+def wms_key(key_id: int, name: str) -> Principal:
+    """A wms caller allowed at every seeded location (wms keys act only at their own)."""
+    everywhere = frozenset(location_code(j) for j in range(max(FULL.locations,
+                                                               QUICK.locations)))
+    try:
+        return Principal(key_id=key_id, name=name, role="wms", locations=everywhere)
+    except TypeError:  # a tree from before keys had several locations: wms went anywhere
+        return Principal(key_id=key_id, name=name, role="wms", location=None)
+
+
 def poller(n: int) -> Principal:
-    return Principal(key_id=n, name=f"poller-{n}", role="wms", location=None)
+    return wms_key(n, f"poller-{n}")
 
 
 def shipper(n: int) -> Principal:
-    return Principal(key_id=100 + n, name=f"shipper-{n}", role="wms", location=None)
+    return wms_key(100 + n, f"shipper-{n}")
 
 
 def tracking(fid: int) -> str:
@@ -674,7 +685,7 @@ def one_call_costs(size: Size, claims: ClaimLog, ships: ShipLog, calls: int
     def on_checkout(*_args) -> None:
         checkouts[0] += 1
 
-    principal = Principal(key_id=99, name="one-client", role="wms", location=None)
+    principal = wms_key(99, "one-client")
     rng = random.Random(99)
     pool: deque[int] = deque()
 
@@ -868,10 +879,20 @@ def reconcile(url: str, claims: ClaimLog, ships: ShipLog) -> list[tuple[str, int
 
 # ---------------------------------------------------------------- main
 
+def cell_summary(r: CellResult) -> dict:
+    """One cell for --json (bench/intake_compare.py's before/after table)."""
+    return {"kind": r.kind, "threads": r.threads, "where": r.where, "calls": r.calls,
+            "rate": r.rate, "units": r.units, "unit_rate": r.unit_rate,
+            "p50": r.p(0.5), "p99": r.p(0.99), "errors": sum(r.errors.values()),
+            "server_cpu_ms": (r.server_cpu / r.calls * 1000 if r.calls else math.nan),
+            "client_cpu_ms": (r.client_cpu / r.calls * 1000 if r.calls else math.nan)}
+
+
 def run(server: str, args: argparse.Namespace, size: Size) -> None:
     url = recreate_database(server, args.db_name)
     for line in machine_facts(url, PG_SETTINGS):
         log(line)
+    log(f"code:        fulfillment.use_cases from {fulfilling.__file__}")
     rt50, rt99 = round_trip_baseline(url)
     log(f"round trip:  SELECT 1 over psycopg p50 {ms(rt50)} ms, p99 {ms(rt99)} ms")
     log(f"mode:        {'--quick' if args.quick else 'full'}: {size.fulfillments:,} fulfillments"
@@ -1020,6 +1041,14 @@ def run(server: str, args: argparse.Namespace, size: Size) -> None:
     total_db_errors = db_errors_snapshot()
     log(f"  database errors seen by the OMS engine in the whole run (incl. retried): "
         f"{dict(total_db_errors) or 'none'}; reconciliation mismatches: {mismatches}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "code": fulfilling.__file__,
+            "claims": [cell_summary(r) for r in claim_results],
+            "ships": [cell_summary(r) for r in ship_results],
+            "claimed_twice_live": live, "drifts": len(drifts), "drift_rows": drift_rows(url),
+            "mismatches": mismatches, "db_errors": dict(total_db_errors),
+        }, default=str))
 
 
 def main() -> None:
@@ -1028,6 +1057,8 @@ def main() -> None:
                         help="10,000 fulfillments across 50 locations, 3 s cells")
     parser.add_argument("--seconds", type=float,
                         help="measured seconds per claim and per ship cell")
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write the cells and checks to PATH as JSON")
     add_database_arguments(parser, "oms_bench_fulfillment")
     args = parser.parse_args()
     check_database_arguments(parser, args)

@@ -14,6 +14,14 @@ Prints, in one run:
 The database comes from OMS_BENCH_DATABASE_URL (a server; the benchmark works in its own
 database, `oms_bench_orders` by default, which it drops and recreates), or else from a
 throwaway PostgreSQL + Redis started with scripts/services.sh and stopped at the end.
+
+With `--baseline REV` it instead compares this tree with the commit REV (checked out into a
+temporary git worktree) on the same machine and the same data, in one run: see
+bench/intake_compare.py (`make bench-intake`).
+
+The app's own modules are imported only where this file measures them in-process (the search,
+the in-process breakdown), from this tree: the comparison drives both trees through HTTP, their
+CLI and SQL, and runs in-process counts in subprocesses (bench/intake_statements.py).
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -46,6 +55,7 @@ from pathlib import Path
 
 import psycopg
 from bench_common import (
+    DatabaseCpu,
     Services,
     add_database_arguments,
     check_database_arguments,
@@ -65,13 +75,15 @@ from bench_common import (
 )
 from sqlalchemy import event
 
-from core.db import get_database, init_database
-from oms import demo_data, orders, queries
-from oms.customers import SeenIdentity
-from oms.migrate import upgrade
-
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
+
+
+def use_this_tree() -> None:
+    """Put this tree first on sys.path for the in-process parts (a script's path starts with
+    bench/, and the editable install may point at another checkout)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(1, str(ROOT))
 CLIENTS = (1, 4, 8)
 LINE_COUNTS = (1, 2, 4)
 WEBHOOK_SENDERS = (1, 8)
@@ -176,9 +188,10 @@ def ms(seconds: float) -> str:
 
 
 def tool(name: str) -> str:
-    path = VENV_BIN / name
-    if path.exists():
-        return str(path)
+    """A console script of the virtualenv: this tree's .venv, else the one running us."""
+    for path in (VENV_BIN / name, Path(sys.executable).parent / name):
+        if path.exists():
+            return str(path)
     found = shutil.which(name)
     if not found:
         raise SystemExit(f"cannot find {name} (run scripts/bootstrap.sh first)")
@@ -191,15 +204,18 @@ def tool(name: str) -> str:
 
 @dataclass
 class Meters:
-    """What to charge CPU to: this process, the gunicorn tree, the PostgreSQL tree."""
+    """What to charge CPU to: this process, the gunicorn tree, the PostgreSQL tree, the
+    machine, and (with `database`) only the server backends of the benchmark's database."""
 
     app_pid: int | None = None
     postmaster: int | None = None
+    database: DatabaseCpu | None = None
 
-    def read(self) -> tuple[float, float, float, float]:
+    def read(self) -> tuple[float, float, float, float, float]:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return (usage.ru_utime + usage.ru_stime, tree_cpu(self.app_pid),
-                tree_cpu(self.postmaster), machine_busy())
+                tree_cpu(self.postmaster), machine_busy(),
+                self.database.read() if self.database else math.nan)
 
 
 # ---------------------------------------------------------------- server, database, services
@@ -211,7 +227,7 @@ class Meters:
 # "<first>.<last><c>@example.com" and their phone "+1" + area (201 + c % 700) + (2000000 + c).
 SEED_CUSTOMERS = """
 INSERT INTO oms_customers (id, name, name_search, merged_into_id, created_at)
-SELECT c, n, lower(n), NULL, timestamp '2023-01-01' + c * interval '1 minute'
+SELECT %(cbase)s + c, n, lower(n), NULL, timestamp '2023-01-01' + c * interval '1 minute'
 FROM (SELECT c, (%(firsts)s::text[])[1 + c %% %(nf)s] || ' '
                 || (%(lasts)s::text[])[1 + (c / %(nf)s) %% %(nl)s] AS n
       FROM generate_series(1, %(customers)s) AS c) AS named
@@ -225,6 +241,7 @@ SELECT id, kind,
                  ELSE '+1' || (201 + id %% 700) || (2000000 + id) END,
        'web', created_at
 FROM oms_customers CROSS JOIN (VALUES ('email'), ('phone')) AS k(kind)
+WHERE id > %(cbase)s
 ORDER BY id, kind
 """
 
@@ -233,7 +250,7 @@ ORDER BY id, kind
 # ship-to address and a routing summary of realistic size (the width matters to any scan).
 SEED_ORDERS = """
 INSERT INTO oms_orders (id, number, channel, external_id, channel_name, status, customer_id,
-                        email, phone, customer_name, name_search, currency, subtotal,
+                        email, phone, customer_name, name_search, currency, subtotal, total,
                         fulfillment_method, location_code, ship_to, routing,
                         source_updated_at, created_by_key_id, created_at, updated_at)
 SELECT g, 'NW-' || (100000 + g), ch,
@@ -244,7 +261,8 @@ SELECT g, 'NW-' || (100000 + g), ch,
        CASE WHEN ch = 'shopify' THEN '#' || (1000 + g) END,
        'routed', c.id, replace(c.name_search, ' ', '.') || c.id || '@example.com',
        CASE WHEN g %% 10 < 7 THEN '+1' || (201 + c.id %% 700) || (2000000 + c.id) END,
-       c.name, c.name_search, 'USD', 20 + (g * 37 %% 50000) / 100.0, 'ship', NULL,
+       c.name, c.name_search, 'USD', 20 + (g * 37 %% 50000) / 100.0,
+       20 + (g * 37 %% 50000) / 100.0, 'ship', NULL,
        json_build_object('name', c.name, 'line1', (g %% 9000 + 1) || ' Main Street',
                          'city', 'Columbus', 'region', 'OH', 'postal_code', '43215',
                          'country', 'US', 'latitude', 39.96, 'longitude', -83.0),
@@ -258,34 +276,44 @@ SELECT g, 'NW-' || (100000 + g), ch,
          'backordered', json_build_array(), 'unfillable', json_build_array(),
          'suggestions', json_build_array(), 'excluded', json_build_array()),
        NULL, NULL, ts, ts
-FROM (SELECT g, 1 + (g::bigint * 48271 %% %(customers)s) AS cid,
+FROM (SELECT %(obase)s + k AS g,
+             %(cbase)s + 1 + (k::bigint * 48271 %% %(customers)s) AS cid,
              (ARRAY['web', 'shopify', 'web', 'pos', 'web', 'shopify', 'marketplace', 'web',
                     'shopify', 'phone', 'web', 'shopify', 'web', 'pos', 'web', 'shopify',
-                    'marketplace', 'web', 'shopify', 'store'])[1 + g %% 20] AS ch,
-             timestamp '2024-01-01' + g * interval '30 seconds' AS ts
-      FROM generate_series(1, %(orders)s) AS g) AS s
+                    'marketplace', 'web', 'shopify', 'store'])[1 + k %% 20] AS ch,
+             timestamp '2024-01-01' + k * interval '30 seconds' AS ts
+      FROM generate_series(1, %(orders)s) AS k) AS s
 JOIN oms_customers AS c ON c.id = s.cid
 ORDER BY g
 """
 
 
-def seed_search_data(url: str, size: Size) -> None:
+def seed_search_data(url: str, size: Size, *, after_existing: bool = False,
+                     say: Callable[[str], None] = log) -> None:
+    """Bulk-seed `size.orders` old routed ship orders of `size.customers` customers. With
+    `after_existing` the new rows take ids (and so numbers and external ids) above those
+    already in the tables, so an app database can be grown in place."""
     params = {"firsts": list(FIRST_NAMES), "lasts": list(LAST_NAMES), "nf": len(FIRST_NAMES),
-              "nl": len(LAST_NAMES), "customers": size.customers, "orders": size.orders}
-    log(f"seeding {size.orders:,} orders, {size.customers:,} customers and their "
+              "nl": len(LAST_NAMES), "customers": size.customers, "orders": size.orders,
+              "obase": 0, "cbase": 0}
+    say(f"seeding {size.orders:,} orders, {size.customers:,} customers and their "
         f"{2 * size.customers:,} identities (bulk SQL, one transaction)")
     with psycopg.connect(conninfo(url)) as conn:
-        with timed("customers + identities"):
+        if after_existing:
+            params["obase"], params["cbase"] = conn.execute(
+                "SELECT (SELECT coalesce(max(id), 0) FROM oms_orders),"
+                " (SELECT coalesce(max(id), 0) FROM oms_customers)").fetchone()
+        with timed("customers + identities", say):
             conn.execute(SEED_CUSTOMERS, params)
             conn.execute(SEED_IDENTITIES, params)
-        with timed("orders (into the migrated table, with all its indexes)"):
+        with timed("orders (into the migrated table, with all its indexes)", say):
             conn.execute(SEED_ORDERS, params)
         for table in ("oms_customers", "oms_customer_identities", "oms_orders"):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                          f"(SELECT max(id) FROM {table}))")
         conn.commit()
         conn.autocommit = True
-        with timed("VACUUM ANALYZE"):
+        with timed("VACUUM ANALYZE", say):
             for table in ("oms_customers", "oms_customer_identities", "oms_orders"):
                 conn.execute(f"VACUUM ANALYZE {table}")
         size_row = conn.execute(
@@ -294,8 +322,9 @@ def seed_search_data(url: str, size: Size) -> None:
             "pg_size_pretty(pg_database_size(current_database()))").fetchone()
         indexes = [r[0] for r in conn.execute(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'oms_orders' ORDER BY 1")]
-    log(f"  oms_orders: table {size_row[0]}, indexes {size_row[1]}; database {size_row[2]}")
-    log(f"  indexes on oms_orders: {', '.join(indexes)}")
+    say(f"  oms_orders: table {size_row[0]}, indexes {size_row[1]}; database {size_row[2]}")
+    if not after_existing:
+        say(f"  indexes on oms_orders: {', '.join(indexes)}")
 
 
 # ---------------------------------------------------------------- the app: data, CLI, gunicorn
@@ -312,9 +341,11 @@ def app_env(url: str, redis: str | None, **extra: str) -> dict[str, str]:
     return env
 
 
-def flask_cli(env: dict[str, str], *args: str, check: bool = True
+def flask_cli(env: dict[str, str], *args: str, check: bool = True, cwd: Path = ROOT
               ) -> subprocess.CompletedProcess:
-    result = subprocess.run([tool("flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
+    """`flask --app wsgi ARGS` run in `cwd`: that tree's wsgi.py and (with PYTHONPATH at it,
+    see bench/baseline.py) its packages."""
+    result = subprocess.run([tool("flask"), "--app", "wsgi", *args], cwd=cwd, env=env,
                             text=True, capture_output=True, timeout=600)
     if check and result.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed ({result.returncode}):\n"
@@ -327,6 +358,9 @@ def stock_rows() -> list[tuple[str, str, int, int]]:
     STOCK_DEPTH deep (the demo's patchy assortment, hence its splits, is kept); SKUs the demo
     stocks at no node that ships (backorder-only, hot or store-only SKUs held by pickup-only
     stores) get STOCK_DEPTH at the three DCs too, so that every order can route."""
+    use_this_tree()
+    from oms import demo_data
+
     locations = demo_data.WAREHOUSES + demo_data.STORES
     items = demo_data.catalog()
     ships = {loc["code"] for loc in locations if loc["ships"]}
@@ -342,36 +376,44 @@ def stock_rows() -> list[tuple[str, str, int, int]]:
     return rows
 
 
-def prepare_app_data(url: str, env: dict[str, str], workdir: Path) -> str:
-    """Demo retailer, deep stock, scaled capacities, an admin key (returned)."""
-    with timed("flask oms demo (3 DCs, 24 stores, 246 SKUs)"):
-        flask_cli(env, "oms", "demo")
-    rows = stock_rows()
-    csv_path = workdir / "bench-stock.csv"
+def prepare_app_data(url: str, env: dict[str, str], workdir: Path, *, cwd: Path = ROOT,
+                     rows: list[tuple[str, str, int, int]] | None = None,
+                     say: Callable[[str], None] = log) -> str:
+    """Demo retailer, deep stock, scaled capacities, an admin key (returned), through the CLI
+    of the tree in `cwd` (`rows`: the stock counts, by default `stock_rows()`)."""
+    with timed("flask oms demo (3 DCs, 24 stores, 246 SKUs)", say):
+        flask_cli(env, "oms", "demo", cwd=cwd)
+    if rows is None:
+        rows = stock_rows()
+    csv_path = workdir / f"bench-stock-{uuid.uuid4().hex[:8]}.csv"
     csv_path.write_text("sku,location,quantity,safety_stock\n"
                         + "".join(f"{s},{c},{q},{ss}\n" for s, c, q, ss in rows))
-    with timed(f"flask inventory import ({len(rows):,} counts of {STOCK_DEPTH:,} units)"):
-        flask_cli(env, "inventory", "import", str(csv_path))
+    with timed(f"flask inventory import ({len(rows):,} counts of {STOCK_DEPTH:,} units)", say):
+        flask_cli(env, "inventory", "import", str(csv_path), cwd=cwd)
     with psycopg.connect(conninfo(url)) as conn:
         conn.execute("UPDATE inv_locations SET daily_capacity = daily_capacity * %s "
                      "WHERE daily_capacity IS NOT NULL", (CAPACITY_FACTOR,))
         stats = conn.execute(
             "SELECT count(DISTINCT item_id), count(DISTINCT location_id), count(*) "
             "FROM inv_balances WHERE on_hand > 0").fetchone()
-    log(f"  stocked: {stats[0]} SKUs at {stats[1]} locations ({stats[2]:,} balances); daily "
+    say(f"  stocked: {stats[0]} SKUs at {stats[1]} locations ({stats[2]:,} balances); daily "
         f"capacities x{CAPACITY_FACTOR}")
-    out = flask_cli(env, "oms", "create-api-key", "--role", "admin", "--name", "bench")
+    out = flask_cli(env, "oms", "create-api-key", "--role", "admin", "--name", "bench", cwd=cwd)
     return out.stdout.strip().splitlines()[-1].strip()
 
 
 class Gunicorn:
-    def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
+    """`gunicorn -c python:oms.gunicorn_conf ... wsgi:app` in `cwd` (the tree it serves: gunicorn
+    puts its working directory first on sys.path before it loads the config)."""
+
+    def __init__(self, env: dict[str, str], port: int, log_path: Path, *, cwd: Path = ROOT,
+                 app: str = "wsgi:app") -> None:
         self.port = port
         self.log_path = log_path
         self._log = log_path.open("wb")
         self.command = [tool("gunicorn"), "-c", "python:oms.gunicorn_conf",
-                        "--access-logfile", "/dev/null", "wsgi:app"]
-        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=self._log,
+                        "--access-logfile", "/dev/null", app]
+        self.proc = subprocess.Popen(self.command, cwd=cwd, env=env, stdout=self._log,
                                      stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -462,7 +504,8 @@ class LoadResult:
     bodies: list[bytes] = field(default_factory=list)
     errors: Counter = field(default_factory=Counter)
     first_error: str | None = None
-    cpu: tuple[float, float, float, float] = (math.nan,) * 4  # client, app, db, machine
+    # client, app (gunicorn tree), db (PostgreSQL tree), machine, our database's backends
+    cpu: tuple[float, ...] = (math.nan,) * 5
 
     @property
     def ok(self) -> int:
@@ -481,8 +524,8 @@ class LoadResult:
 
     @property
     def other_cores(self) -> str:
-        client, app, db, machine = self.cpu
-        if any(math.isnan(v) for v in self.cpu) or not self.seconds:
+        client, app, db, machine = self.cpu[:4]
+        if any(math.isnan(v) for v in self.cpu[:4]) or not self.seconds:
             return "n/a"
         return f"{max(0.0, (machine - client - app - db) / self.seconds):.2f}"
 
@@ -492,6 +535,9 @@ def run_load(label: str, clients: int, seconds: float, warmup: int, factory: Fac
     """`clients` threads each warm up, then all send back to back for `seconds`."""
     start_gate = threading.Barrier(clients + 1, timeout=600)
     end_gate = threading.Barrier(clients + 1, timeout=600)
+    # Clients keep their connections until the meters are read (a backend that is gone
+    # takes its CPU with it).
+    measured = threading.Event()
     per_thread: list[tuple | None] = [None] * clients
     errors_lock = threading.Lock()
     result = LoadResult(label, clients)
@@ -536,6 +582,7 @@ def run_load(label: str, clients: int, seconds: float, warmup: int, factory: Fac
                 n += 1
             per_thread[idx] = (begin, time.perf_counter(), latencies, bodies)
             end_gate.wait()
+            measured.wait(timeout=600)
         finally:
             cleanup()
 
@@ -543,10 +590,13 @@ def run_load(label: str, clients: int, seconds: float, warmup: int, factory: Fac
                for i in range(clients)]
     for t in threads:
         t.start()
-    start_gate.wait()
-    before = meters.read()
-    end_gate.wait()
-    after = meters.read()
+    try:
+        start_gate.wait()
+        before = meters.read()
+        end_gate.wait()
+        after = meters.read()
+    finally:
+        measured.set()
     for t in threads:
         t.join()
     done = [r for r in per_thread if r is not None]
@@ -575,7 +625,23 @@ def destination(rng: random.Random) -> dict:
             "longitude": round(lon + rng.uniform(-0.25, 0.25), 4)}
 
 
+def order_body(rng: random.Random, lines: int, catalog: list[dict], external_id: str) -> dict:
+    """One POST /api/v1/orders body: a returning customer, `lines` distinct random SKUs
+    (quantity 1-2), shipped to a random US address."""
+    who = customer_of(rng.randrange(HTTP_CUSTOMERS))
+    address = {**destination(rng), "name": who["name"]}
+    return {
+        "channel": "web", "external_id": external_id, "currency": "USD",
+        "customer": who,
+        "lines": [{"sku": item["sku"], "quantity": rng.choice((1, 1, 1, 2)),
+                   "unit_price": item["price"], "name": item["name"]}
+                  for item in rng.sample(catalog, lines)],
+        "fulfillment": {"method": "ship", "address": address},
+    }
+
+
 def order_factory(port: int, key: str, lines: int, tag: str, catalog: list[dict]) -> Factory:
+    """Clients posting orders; the same `tag` gives the same orders (a run per tree)."""
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 
     def factory(idx: int) -> tuple[Request, Callable[[], None]]:
@@ -583,16 +649,7 @@ def order_factory(port: int, key: str, lines: int, tag: str, catalog: list[dict]
         rng = random.Random(f"{tag}:{idx}")
 
         def request(n: int) -> tuple[int, bytes]:
-            who = customer_of(rng.randrange(HTTP_CUSTOMERS))
-            address = {**destination(rng), "name": who["name"]}
-            body = {
-                "channel": "web", "external_id": f"bench-{tag}-{idx}-{n}", "currency": "USD",
-                "customer": who,
-                "lines": [{"sku": item["sku"], "quantity": rng.choice((1, 1, 1, 2)),
-                           "unit_price": item["price"], "name": item["name"]}
-                          for item in rng.sample(catalog, lines)],
-                "fulfillment": {"method": "ship", "address": address},
-            }
+            body = order_body(rng, lines, catalog, f"bench-{tag}-{idx}-{n}")
             return client.request("POST", "/api/v1/orders", json.dumps(body).encode(), headers)
         return request, client.close
     return factory
@@ -739,6 +796,8 @@ def search_targets(url: str, size: Size, n: int) -> dict[str, list[str]]:
 
 def capture_statement(call: Callable[[], object]) -> tuple[str, object]:
     """The SELECT that `call` sends on the OMS engine (statement, parameters)."""
+    from core.db import get_database
+
     engine = get_database().engine
     seen: list[tuple[str, object]] = []
 
@@ -790,6 +849,8 @@ def plan_summary(plan: list[str]) -> list[str]:
 
 
 def search_bench(url: str, size: Size) -> list[SearchRow]:
+    from oms import queries
+
     targets = search_targets(url, size, size.search_samples)
     rows = []
     for kind in SEARCH_KINDS:
@@ -822,6 +883,10 @@ def search_bench(url: str, size: Size) -> list[SearchRow]:
 def in_process_breakdown(catalog: list[dict], calls: int) -> list[str]:
     """One client, in this process, no HTTP: what placing a 2-line order and reading it back
     (the response body) cost in statements, CPU and wall time."""
+    from core.db import get_database
+    from oms import orders, queries
+    from oms.customers import SeenIdentity
+
     engine = get_database().engine
     shapes: Counter = Counter()
     checkouts = [0]
@@ -927,6 +992,11 @@ def report_errors(r: LoadResult) -> None:
 # ---------------------------------------------------------------- main
 
 def run(svc: Services, args: argparse.Namespace, size: Size, workdir: Path) -> None:
+    use_this_tree()
+    from core.db import init_database
+    from oms import demo_data
+    from oms.migrate import upgrade
+
     url = recreate_database(svc.server, args.db_name)
     for line in machine_facts(url, PG_SETTINGS, tools=subprocess.run(
             [tool("gunicorn"), "--version"], text=True, capture_output=True).stdout.strip()):
@@ -1127,11 +1197,24 @@ def capacity_query(url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="100,000 seeded orders, 3 s cells, 100 search samples per kind")
+                        help="100,000 seeded orders, 3 s cells, 100 search samples per kind "
+                             "(with --baseline: see bench/intake_compare.py)")
     parser.add_argument("--seconds", type=float, help="measured seconds per HTTP cell")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="compare this tree with commit REV instead (bench/intake_compare.py)")
+    parser.add_argument("--skip", default="",
+                        help="with --baseline: comma-separated parts to leave out (http, "
+                             "webhooks, statements, ceiling, fulfillment, growth)")
     add_database_arguments(parser, "oms_bench_orders")
     args = parser.parse_args()
     check_database_arguments(parser, args)
+    if args.baseline:
+        # intake_compare imports this module by name: make that this very module.
+        sys.modules.setdefault("orders_bench", sys.modules[__name__])
+        import intake_compare
+
+        intake_compare.main(args)
+        return
     size = QUICK if args.quick else FULL
     if args.seconds:
         size = replace(size, cell_seconds=args.seconds)
@@ -1146,8 +1229,9 @@ def main() -> None:
                 keep_workdir = True
                 raise
             finally:
-                with suppress(RuntimeError):
-                    get_database().dispose()
+                if "core.db" in sys.modules:
+                    with suppress(RuntimeError):
+                        sys.modules["core.db"].get_database().dispose()
     finally:
         log_file = workdir / "gunicorn.log"
         if log_file.exists() and any(
