@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -137,6 +138,15 @@ def per_order(r: ob.LoadResult, i: int) -> float:
     """CPU seconds per successful request of meter i (see ob.LoadResult.cpu)."""
     value = r.cpu[i]
     return value / r.ok if r.ok and not math.isnan(value) else math.nan
+
+
+def noise(r: ob.LoadResult) -> float:
+    """Cores busy with anything but this cell (the client, the tree's gunicorn, its database's
+    backends): other engineers' work on a shared machine and server, background processes."""
+    client, app, _pg, machine, db = r.cpu
+    if not r.seconds or any(math.isnan(v) for v in (client, app, machine, db)):
+        return math.nan
+    return max(0.0, (machine - client - app - db) / r.seconds)
 
 
 def ratio(a: float, b: float) -> str:
@@ -567,11 +577,12 @@ def print_results(sides: list[Side], ceiling: dict[int, ob.LoadResult], skip: se
     log()
     if base.http and new.http:
         log("== results 1: orders through HTTP (orders/s; p50/p99 ms; CPU ms per order: app = "
-            "gunicorn processes, db = this tree's database backends, pg = the whole PostgreSQL "
-            "server); ceiling = the raw-SQL ceiling's orders/s (2-line rows)")
+            "the tree's gunicorn processes, db = its database's backends; noise = cores busy "
+            "with anything else meanwhile; new/ceil, base/ceil = against the raw-SQL ceiling at "
+            "the same clients, 2-line rows)")
         header = (f"{'lines':>5}{'cli':>4}{'base/s':>8}{'new/s':>8}{'new/base':>9}"
                   f"{'base p50/p99':>15}{'new p50/p99':>15}{'app b':>7}{'app n':>7}"
-                  f"{'db b':>6}{'db n':>6}{'pg b':>6}{'pg n':>6}{'err b/n':>8}"
+                  f"{'db b':>6}{'db n':>6}{'noise b/n':>10}{'err b/n':>8}"
                   f"{'new/ceil':>9}{'base/ceil':>10}")
         log(header)
         log("-" * len(header))
@@ -585,7 +596,7 @@ def print_results(sides: list[Side], ceiling: dict[int, ob.LoadResult], skip: se
                     f"{ms(n.p(0.5)) + '/' + ms(n.p(0.99)):>15}"
                     f"{ms(per_order(b, 1)):>7}{ms(per_order(n, 1)):>7}"
                     f"{ms(per_order(b, 4)):>6}{ms(per_order(n, 4)):>6}"
-                    f"{ms(per_order(b, 2)):>6}{ms(per_order(n, 2)):>6}"
+                    f"{fmt(noise(b), 2) + '/' + fmt(noise(n), 2):>10}"
                     f"{sum(b.errors.values()):>4}/{sum(n.errors.values()):<3}"
                     f"{ratio(n.rate, c.rate) if c else '':>9}"
                     f"{ratio(b.rate, c.rate) if c else '':>10}")
@@ -751,8 +762,23 @@ def run(svc: ob.Services, args: argparse.Namespace, size: Size, skip: set[str],
     log(f"  catalog: {len(catalog)} SKUs (read from the new tree's database, the same for both)")
     log()
 
+    failures: list[str] = []
+
+    def attempt(name: str, call: Callable[[], object]) -> object:
+        """Run one part; a part that fails is reported and the run goes on (a wrong tree
+        imported, SystemExit, still ends it)."""
+        try:
+            return call()
+        except Exception as exc:
+            failures.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
+            log(f"!! {name} failed:")
+            for line in traceback.format_exc(limit=4).splitlines()[-12:]:
+                log(f"    {line}")
+            log()
+            return None
+
     if "statements" not in skip:
-        part_statements(sides, svc.redis, size)
+        attempt("statements", lambda: part_statements(sides, svc.redis, size))
 
     if not {"http", "webhooks"} <= skip:
         log("== gunicorn, one per tree, each on its own database")
@@ -763,9 +789,10 @@ def run(svc: ob.Services, args: argparse.Namespace, size: Size, skip: set[str],
                 log(f"  {side.label}: round trips: {ob.round_trips(side.url, port)}")
             log()
             if "http" not in skip:
-                part_http(sides, apps, size, catalog)
+                attempt("orders through HTTP", lambda: part_http(sides, apps, size, catalog))
             if "webhooks" not in skip:
-                part_webhooks(sides, apps, size, svc.redis, catalog)
+                attempt("webhooks", lambda: part_webhooks(sides, apps, size, svc.redis,
+                                                          catalog))
         for side in sides:
             verify(side, side.url, "after the HTTP cells")
         log()
@@ -775,16 +802,22 @@ def run(svc: ob.Services, args: argparse.Namespace, size: Size, skip: set[str],
         if "http" in skip:
             log("== 3. ceiling skipped: it copies an order of the HTTP load (--skip http)")
         else:
-            ceiling = part_ceiling(new, svc.server, size)
+            ceiling = attempt("ceiling", lambda: part_ceiling(new, svc.server, size)) or {}
 
     if "fulfillment" not in skip:
-        part_fulfillment(sides, svc.server, size, args, workdir)
         dbs += [f"{args.db_name}_ful_{side.label}" for side in sides]
+        attempt("claims and ships", lambda: part_fulfillment(sides, svc.server, size, args,
+                                                              workdir))
 
     if "growth" not in skip:
-        part_growth(sides, svc.server, svc.redis, size, workdir, catalog)
+        attempt("growth", lambda: part_growth(sides, svc.server, svc.redis, size, workdir,
+                                              catalog))
 
     print_results(sides, ceiling, skip)
+    dirty = [f"{side.label} {when}" for side in sides for when, code, _ in side.verify if code]
+    if failures or dirty:
+        log("!! " + "; ".join(failures + [f"inventory verify failed: {d}" for d in dirty]))
+        raise SystemExit(1)
 
 
 def main(args: argparse.Namespace) -> None:
