@@ -4,8 +4,10 @@ at one node that has a daily capacity.
 
 Orders are grown with orders_bench.seed_search_data (old routed ship orders of bulk-seeded
 customers, ids above the app's). Today's fulfillments are inserted here; when the tree keeps a
-per-node-per-day capacity counter (`ful_capacity_counters`), the same transaction adds the
-inserted count to it, so the app's counter stays consistent with the rows.
+per-node-per-day capacity counter (`ful_capacity_counters`, fulfillment/capacity.py), the same
+transaction keeps it in step: an existing counter gets the inserted count added, a missing one
+starts from a count of the day's work (what the app itself does on a node's first assignment
+of the day), so `flask oms verify` finds counter and rows agreeing.
 """
 
 from __future__ import annotations
@@ -27,15 +29,12 @@ class CounterColumns:
     count: str
 
 
-# TODO(ful_capacity_counters): the lead documents this table's columns in the docstring of
-# fulfillment/capacity.py. Until that is on main they are guessed from the table itself
-# (`capacity_counter`): the one date column is the day, a column naming the location or node
-# is the node (its code, or its id in inv_locations), and an integer column named like a count
-# is the count. Once known, write them here, e.g.
-#     COUNTER_COLUMNS = CounterColumns(node="location_code", node_is_id=False, day="day",
-#                                      count="used")
-# and the guess is skipped.
-COUNTER_COLUMNS: CounterColumns | None = None
+# The counter's columns as fulfillment/capacity.py documents them (migration 0021). A tree whose
+# table differs (set this to None) gets them guessed from the table (`capacity_counter`).
+COUNTER_COLUMNS: CounterColumns | None = CounterColumns(
+    node="location_code", node_is_id=False, day="day", count="assigned")
+# What uses a node's capacity (fulfillment.capacity._counted; the trigger of migration 0021).
+COUNTED = "method <> 'pickup' AND status NOT IN ('cancelled', 'rejected')"
 
 
 def _columns(conn: psycopg.Connection, table: str) -> list[tuple[str, str]]:
@@ -49,9 +48,10 @@ def capacity_counter(conn: psycopg.Connection) -> CounterColumns | None:
     """The counter table's columns when the tree has one, else None."""
     if conn.execute("SELECT to_regclass(%s)", (COUNTER_TABLE,)).fetchone()[0] is None:
         return None
-    if COUNTER_COLUMNS is not None:
-        return COUNTER_COLUMNS
     columns = _columns(conn, COUNTER_TABLE)
+    if COUNTER_COLUMNS is not None and {COUNTER_COLUMNS.node, COUNTER_COLUMNS.day,
+                                        COUNTER_COLUMNS.count} <= {c for c, _ in columns}:
+        return COUNTER_COLUMNS
     days = [name for name, kind in columns if kind == "date"]
     nodes = [(name, kind) for name, kind in columns
              if any(w in name for w in ("location", "node")) and name not in days]
@@ -68,21 +68,36 @@ def capacity_counter(conn: psycopg.Connection) -> CounterColumns | None:
                           count=counts[0])
 
 
-def counter_upsert_sql(cols: CounterColumns) -> str:
-    """Add %(n)s to the counter of (%(code)s, %(day)s), creating it if need be."""
-    node = ("(SELECT id FROM inv_locations WHERE code = %(code)s)" if cols.node_is_id
-            else "%(code)s")
+def _node(cols: CounterColumns) -> str:
+    return ("(SELECT id FROM inv_locations WHERE code = %(code)s::varchar)" if cols.node_is_id
+            else "%(code)s::varchar")
+
+
+def counter_add_sql(cols: CounterColumns) -> str:
+    """Add %(n)s to the counter of (%(code)s, %(day)s) and return the total; no row when the
+    node has no counter yet that day (as fulfillment.capacity.take)."""
+    return (f"UPDATE {COUNTER_TABLE} SET {cols.count} = {cols.count} + %(n)s "
+            f"WHERE {cols.node} = {_node(cols)} AND {cols.day} = %(day)s::date "
+            f"RETURNING {cols.count}")
+
+
+def counter_start_sql(cols: CounterColumns) -> str:
+    """Start the counter of (%(code)s, %(day)s) from a count of the day's work in this
+    transaction's view (rows it just wrote included), or, if it exists, add %(n)s."""
     return (f"INSERT INTO {COUNTER_TABLE} ({cols.node}, {cols.day}, {cols.count}) "
-            f"VALUES ({node}, %(day)s, %(n)s) "
+            f"SELECT {_node(cols)}, %(day)s::date, count(*) FROM ful_fulfillments "
+            f"WHERE location_code = %(code)s::varchar AND assigned_on = %(day)s::date "
+            f"AND {COUNTED} "
             f"ON CONFLICT ({cols.node}, {cols.day}) DO UPDATE "
-            f"SET {cols.count} = {COUNTER_TABLE}.{cols.count} + EXCLUDED.{cols.count}")
+            f"SET {cols.count} = {COUNTER_TABLE}.{cols.count} + %(n)s "
+            f"RETURNING {cols.count}")
 
 
 def counter_value(conn: psycopg.Connection, cols: CounterColumns, code: str,
                   day: dt.date) -> int | None:
-    node = ("(SELECT id FROM inv_locations WHERE code = %s)" if cols.node_is_id else "%s")
-    row = conn.execute(f"SELECT {cols.count} FROM {COUNTER_TABLE} WHERE {cols.node} = {node} "
-                       f"AND {cols.day} = %s", (code, day)).fetchone()
+    row = conn.execute(f"SELECT {cols.count} FROM {COUNTER_TABLE} WHERE {cols.node} = "
+                       f"{_node(cols)} AND {cols.day} = %(day)s::date",
+                       {"code": code, "day": day}).fetchone()
     return None if row is None else int(row[0])
 
 
@@ -95,8 +110,7 @@ def booked_today(conn: psycopg.Connection, code: str, day: dt.date) -> int:
     """Fulfillments that use the node's capacity that day (as routing counts them)."""
     return conn.execute(
         "SELECT count(*) FROM ful_fulfillments WHERE location_code = %s AND assigned_on = %s "
-        "AND status NOT IN ('cancelled', 'rejected') AND method <> 'pickup'",
-        (code, day)).fetchone()[0]
+        f"AND {COUNTED}", (code, day)).fetchone()[0]
 
 
 # Pending ship fulfillments booked today at one node, one each for the newest bulk-seeded
@@ -137,11 +151,12 @@ def book_today(url: str, code: str, target: int) -> tuple[int, int, str]:
         cols = capacity_counter(conn)
         note = f"no {COUNTER_TABLE} table in this tree"
         if cols is not None:
+            had = counter_value(conn, cols, code, day)
             if inserted:
-                conn.execute(counter_upsert_sql(cols), {"code": code, "day": day, "n": inserted})
+                conn.execute(counter_start_sql(cols), {"code": code, "day": day, "n": inserted})
             value = counter_value(conn, cols, code, day)
-            note = (f"{COUNTER_TABLE}.{cols.count} of ({code}, {day}) = {value}"
-                    f" (+{inserted:,})")
+            note = (f"{COUNTER_TABLE}.{cols.count} ({code}, {day}): {had} -> {value}, "
+                    f"rows counted {booked_today(conn, code, day):,}")
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE ful_fulfillments")

@@ -8,7 +8,8 @@ statements (prepare_threshold=0), one transaction per order:
   per line, in (item, location) order: the guarded UPDATE of the balance (its row count
   decides), INSERT the reservation movement, upsert the reservation row            3 x 2
   per fulfillment (one per node): INSERT ful_fulfillments, INSERT its lines
-  (+ the capacity counter upsert when the tree keeps ful_capacity_counters)        2-3 x 1-2
+  (+ for a node with a daily capacity, when the tree keeps ful_capacity_counters: add one
+  to today's counter, UPDATE ... RETURNING, checked against the capacity)         2-3 x 1-2
   UPDATE oms_orders (status routed, the routing summary)          1
   INSERT oms_timeline, every row a real order writes, one statement               1
   INSERT oms_outbox, every row a real order writes, one statement                 1
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 from bench_common import conninfo
-from growth import capacity_counter, counter_upsert_sql, today
+from growth import capacity_counter, counter_add_sql, counter_start_sql, today
 
 Row = dict[str, str | None]  # column -> its value as text
 
@@ -177,13 +178,13 @@ class Statements:
     reservation: Insert
     fulfillment: Insert
     fulfillment_lines: dict[int, Insert]  # by number of lines
-    counter: str | None
+    counter: tuple[str, str] | None  # add to a counter; start one (first of the day)
     route: str
     timeline: Insert
     outbox: dict[int, Insert]  # by number of fulfillments
 
 
-def build(template: Template, counter: str | None) -> Statements:
+def build(template: Template, counter: tuple[str, str] | None) -> Statements:
     t = template.types
     order_cols = [c for c in t["oms_orders"] if c not in ("id", "number")]
     stamped = ("created_at", "updated_at")
@@ -231,7 +232,7 @@ def build(template: Template, counter: str | None) -> Statements:
 class Stock:
     items: list[tuple[int, str, str, str]]  # (item id, sku, name, price) with stock to ship
     nodes: dict[int, list[tuple[int, str]]]  # item id -> [(location id, code)]
-    limited: frozenset[str]  # codes of nodes with a daily capacity
+    limited: dict[str, int]  # daily capacity by node code
 
 
 def stock(url: str) -> Stock:
@@ -243,8 +244,9 @@ def stock(url: str) -> Stock:
             "ORDER BY 1, 2").fetchall()
         items = conn.execute("SELECT id, sku, name, price::text FROM inv_items "
                              "ORDER BY id").fetchall()
-        limited = frozenset(r[0] for r in conn.execute(
-            "SELECT code FROM inv_locations WHERE daily_capacity IS NOT NULL"))
+        limited = dict(conn.execute(
+            "SELECT code, daily_capacity FROM inv_locations WHERE daily_capacity IS NOT NULL"
+        ).fetchall())
     nodes: dict[int, list[tuple[int, str]]] = {}
     for item_id, location_id, code in rows:
         nodes.setdefault(item_id, []).append((location_id, code))
@@ -266,7 +268,8 @@ def ceiling_factory(url: str, template: Template, tag: str
     on_hand = stock(url)
     with psycopg.connect(conninfo(url)) as conn:
         counter_cols = capacity_counter(conn)
-    stmts = build(template, counter_upsert_sql(counter_cols) if counter_cols else None)
+    stmts = build(template, (counter_add_sql(counter_cols), counter_start_sql(counter_cols))
+                  if counter_cols else None)
     sent = [0, 0]  # statements, orders
     sent_lock = threading.Lock()
 
@@ -330,7 +333,13 @@ def ceiling_factory(url: str, template: Template, tag: str
                         for _i, _l, code, q, line_id, item in node_lines]))
                     count += 2
                     if stmts.counter and code in on_hand.limited:
-                        cur.execute(stmts.counter, {"code": code, "day": day, "n": 1})
+                        taken = {"code": code, "day": day, "n": 1}
+                        total = cur.execute(stmts.counter[0], taken).fetchone()
+                        if total is None:  # the node's first of the day
+                            total = cur.execute(stmts.counter[1], taken).fetchone()
+                            count += 1
+                        if total[0] > on_hand.limited[code]:
+                            raise RawStockTaken(f"{code}: daily capacity reached")
                         count += 1
                 cur.execute(stmts.route, (template.order["routing"], oid))
                 cur.execute(stmts.timeline.sql, stmts.timeline.values(
