@@ -319,6 +319,11 @@ def statement_shape(statement: str) -> str:
     """"SELECT inv_balances", "INSERT oms_timeline", "SAVEPOINT", ... for one statement."""
     text = " ".join(statement.split())
     verb = text.split(" ", 1)[0].upper()
+    if verb == "WITH":  # a CTE: name the tables it writes ("WITH INSERT oms_timeline+...")
+        written = re.findall(r"(INSERT INTO|(?<!DO )UPDATE|DELETE FROM) (\w+)", text)
+        if written:
+            tables = list(dict.fromkeys(table for _verb, table in written))
+            return f"WITH {written[0][0].split()[0]} {'+'.join(tables)}"
     pattern = {"SELECT": r" FROM (\w+)", "INSERT": r"INSERT INTO (\w+)",
                "UPDATE": r"UPDATE (\w+)", "DELETE": r"DELETE FROM (\w+)"}.get(verb)
     match = re.search(pattern, text) if pattern else None
