@@ -22,7 +22,7 @@ bench-orders:
 
 # Issue 13's proof: order intake of this tree against the commit the issue started from
 # (a40bb6e, checked out into a temporary worktree), same machine and data, one run (~12 min;
-# add ARGS=--quick for ~4 min). See bench/README.md "Intake: baseline against new".
+# add ARGS=--quick for ~4-5 min). See bench/README.md "Intake: baseline against new".
 BASELINE ?= a40bb6e
 bench-intake:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/orders_bench.py --baseline $(BASELINE) $(ARGS)
