@@ -293,12 +293,13 @@ def write_new(session: Session, objects: Sequence[Any], *, attach: bool = True) 
     for obj in objects:
         mapper.dispatch.before_insert(mapper, connection, sa_inspect(obj))  # as a flush does
     rows = [_column_values(mapper, obj, key) for obj in objects]
+    # On the session's connection: Core statements, without the ORM's execution layer.
     if all(row.get(key) is not None for row in rows):
-        session.execute(insert(table), rows)
+        connection.execute(insert(table), rows)
     else:
-        ids = session.execute(insert(table).returning(table.c[key],
-                                                      sort_by_parameter_order=True),
-                              rows).scalars().all()
+        ids = connection.execute(insert(table).returning(table.c[key],
+                                                         sort_by_parameter_order=True),
+                                 rows).scalars().all()
         for obj, new_id in zip(objects, ids, strict=True):
             setattr(obj, key, new_id)
     for obj in objects:

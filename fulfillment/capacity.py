@@ -65,7 +65,7 @@ def active_nodes(session: Session) -> list[NodeRow]:
     (`used`, for the nodes with a limit; None for the others), in code order: one read.
     A limited node without a counter yet today is counted (PostgreSQL evaluates the count
     only for those)."""
-    rows = session.execute(_ACTIVE_NODES, {"day": today()}).all()
+    rows = session.connection().execute(_ACTIVE_NODES, {"day": today()}).all()
     return [NodeRow(*row) for row in rows]
 
 
@@ -125,7 +125,7 @@ def take(session: Session, wanted: Mapping[str, int], limits: Mapping[str, int])
     day = today()
     for code in sorted(wanted):
         n = wanted[code]
-        total = session.scalar(_ADD, {"code": code, "on_day": day, "n": n})
+        total = session.connection().scalar(_ADD, {"code": code, "on_day": day, "n": n})
         if total is None:
             total = _start_counter(session, code, day, n)
         if total > limits[code]:
@@ -146,7 +146,7 @@ def _start_counter(session: Session, code: str, day: dt.date, n: int) -> int:
         .returning(CapacityCounter.assigned))
     if started is not None:
         return started
-    total = session.scalar(_ADD, {"code": code, "on_day": day, "n": n})
+    total = session.connection().scalar(_ADD, {"code": code, "on_day": day, "n": n})
     assert total is not None  # the conflicting row exists and deletes never happen
     return total
 

@@ -160,7 +160,8 @@ def _write_both(session: Session, timeline: list[dict[str, Any]],
                                      "created_at": row["created_at"].isoformat()}
                                     for row in timeline])}
     # One INSERT ... SELECT takes its ids from the sequence in row order.
-    return sorted(session.scalars(_WRITE_BOTH, rows).all())
+    session.flush()  # the rows these reference (a new order) are written first
+    return sorted(session.connection().scalars(_WRITE_BOTH, rows).all())
 
 
 _OUTBOX_JSON = ("topic", "aggregate", "aggregate_id", "payload", "actor")

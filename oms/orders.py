@@ -266,8 +266,8 @@ def _existing_or_new_ids(session: Session, channel: str, external_id: str,
     given = {"channel": channel, "external_id": external_id}
     if session.get_bind().dialect.name != "postgresql":
         return session.scalar(_EXISTING, given), None
-    existing, order_id, line_id_list = session.execute(_EXISTING_AND_NEW_IDS,
-                                                       {**given, "lines": lines}).one()
+    existing, order_id, line_id_list = session.connection().execute(
+        _EXISTING_AND_NEW_IDS, {**given, "lines": lines}).one()
     if existing is not None:
         return existing, None
     return None, _NewIds(order_id, tuple(line_id_list))
