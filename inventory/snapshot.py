@@ -4,27 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from inventory.models import Balance, Item, Location
 
+_FREE = Balance.on_hand - Balance.reserved - Balance.safety_stock
+# Built once (routing reads it on every order); only positive free stock comes back.
+_AVAILABILITY = (
+    select(Item.sku, Location.code, _FREE)
+    .join(Item, Item.id == Balance.item_id)
+    .join(Location, Location.id == Balance.location_id)
+    .where(Item.sku.in_(bindparam("skus", expanding=True)), Location.active.is_(True),
+           _FREE > 0))
+
 
 def availability(session: Session, skus: Iterable[str]) -> dict[str, dict[str, int]]:
     """Available-to-promise (on hand - reserved - safety stock, when positive) per SKU per
-    active location code."""
+    active location code. Read on the session's connection (a Core read: nothing of the
+    session's own needs flushing for it, the ledger writes with Core statements)."""
     skus = list(dict.fromkeys(skus))
-    rows = session.execute(
-        select(Item.sku, Location.code, Balance.on_hand, Balance.reserved, Balance.safety_stock)
-        .join(Item, Item.id == Balance.item_id)
-        .join(Location, Location.id == Balance.location_id)
-        .where(Item.sku.in_(skus), Location.active.is_(True))
-    ).all()
     snapshot: dict[str, dict[str, int]] = {sku: {} for sku in skus}
-    for sku, code, on_hand, reserved, safety in rows:
-        free = on_hand - reserved - safety
-        if free > 0:
-            snapshot[sku][code] = free
+    for sku, code, free in session.connection().execute(_AVAILABILITY, {"skus": skus}):
+        snapshot[sku][code] = free
     return snapshot
 
 
