@@ -7,6 +7,7 @@ needs sessions too and must not import `oms`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -295,17 +296,25 @@ def write_new(session: Session, objects: Sequence[Any], *, attach: bool = True) 
     rows = [_column_values(mapper, obj, key) for obj in objects]
     # On the session's connection: Core statements, without the ORM's execution layer.
     if all(row.get(key) is not None for row in rows):
-        connection.execute(insert(table), rows)
+        connection.execute(_inserts(table, returning=False), rows)
     else:
-        ids = connection.execute(insert(table).returning(table.c[key],
-                                                         sort_by_parameter_order=True),
-                                 rows).scalars().all()
+        ids = connection.execute(_inserts(table, returning=True), rows).scalars().all()
         for obj, new_id in zip(objects, ids, strict=True):
             setattr(obj, key, new_id)
     for obj in objects:
         mapper.dispatch.after_insert(mapper, connection, sa_inspect(obj))
     if attach:
         attach_written(session, objects)
+
+
+@functools.cache
+def _inserts(table: Any, *, returning: bool) -> Any:
+    """The table's INSERT (returning its id in the rows' order), built once."""
+    stmt = insert(table)
+    if not returning:
+        return stmt
+    [key] = table.primary_key.columns
+    return stmt.returning(key, sort_by_parameter_order=True)
 
 
 def attach_written(session: Session, objects: Sequence[Any]) -> None:
