@@ -1,13 +1,17 @@
 """Stock ledger benchmark on PostgreSQL (run by hand: `make bench`; see bench/README.md).
 
 Prints, in one run:
-  1. movements/s (inventory.services.receive / adjust) and reservations/s
-     (inventory.services.reserve) at 1, 4 and 16 client threads, uniform and hot-row;
-  2. the same reservation workload as hand-written SQL over psycopg (the ceiling) and the
-     ours/ceiling ratio per cell;
-  3. p50/p99 of the network-wide availability query (inventory.queries.stock_for_sku) on a
-     bulk-seeded ledger (10,000 SKUs x 50 locations, 1,000,000 movements; --quick: 1,000 SKUs,
-     100,000 movements).
+  1. movements/s (inventory.services.receive / adjust alternating, and receive alone) and
+     reservations/s (inventory.services.reserve) at 1, 4 and 16 client threads, uniform and
+     hot-row;
+  2. the same receipt and reservation workloads as hand-written SQL over psycopg (the
+     ceilings) and the ours/ceiling ratio per cell;
+  3. p50/p99 of the network-wide availability query (inventory.queries.stock_for_sku) and of
+     its raw SQL on a bulk-seeded ledger (10,000 SKUs x 50 locations, 1,000,000 movements;
+     --quick: 1,000 SKUs, 100,000 movements), and ours/raw.
+
+The application code measured is whatever `inventory` imports as (printed): run it with
+PYTHONPATH set to the tree to measure (bench/README.md shows a baseline-vs-new run).
 
 The database comes from OMS_BENCH_DATABASE_URL (a server; the benchmark works in its own
 database, `oms_bench` by default, which it drops and recreates), or else from a throwaway
@@ -373,6 +377,18 @@ def movement_factory(dist: str, size: Size) -> WorkerFactory:
     return factory
 
 
+def receive_factory(dist: str, size: Size) -> WorkerFactory:
+    """One unit received each time, through inventory.services.receive."""
+    def factory(idx: int) -> tuple[Operation, Callable[[], None]]:
+        pick = picker(dist, size, random.Random(1500 + idx))
+
+        def operation(_n: int) -> None:
+            i, j = pick()
+            services.receive(sku_code(i), location_code(j), 1, CAUSE)
+        return operation, lambda: None
+    return factory
+
+
 def reserve_factory(dist: str, size: Size) -> WorkerFactory:
     """One unit for a new demand each time, through inventory.services.reserve."""
     def factory(idx: int) -> tuple[Operation, Callable[[], None]]:
@@ -425,6 +441,40 @@ def raw_reserve_factory(dist: str, size: Size, url: str) -> WorkerFactory:
                     raise RawInsufficientStock(f"{item_id}@{location_id}")
                 cur.execute(RAW_RESERVE_MOVEMENT, (item_id, location_id, ref))
                 cur.execute(RAW_RESERVE_DEMAND, (item_id, location_id, ref))
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+        return operation, conn.close
+    return factory
+
+
+RAW_RECEIVE_BALANCE = """
+INSERT INTO inv_balances (item_id, location_id, on_hand, reserved, safety_stock, in_transit)
+VALUES (%s, %s, 1, 0, 0, 0)
+ON CONFLICT (item_id, location_id)
+DO UPDATE SET on_hand = inv_balances.on_hand + EXCLUDED.on_hand
+"""
+RAW_RECEIVE_MOVEMENT = """
+INSERT INTO inv_movements (kind, item_id, location_id, on_hand_delta, reserved_delta,
+                           in_transit_delta, reference, actor, created_at)
+VALUES ('receipt', %s, %s, 1, 0, 0, 'bench', 'bench', now() AT TIME ZONE 'utc')
+"""
+
+
+def raw_receive_factory(dist: str, size: Size, url: str) -> WorkerFactory:
+    """The ceiling of a receipt: the balance upsert (a receipt only adds; the CHECKs guard)
+    and the movement in one transaction, by ids, prepared, straight over psycopg."""
+    def factory(idx: int) -> tuple[Operation, Callable[[], None]]:
+        pick = picker(dist, size, random.Random(2500 + idx))
+        conn = psycopg.connect(conninfo(url))
+        cur = conn.cursor()
+
+        def operation(_n: int) -> None:
+            i, j = pick()
+            try:
+                cur.execute(RAW_RECEIVE_BALANCE, (i + 1, j + 1), prepare=True)
+                cur.execute(RAW_RECEIVE_MOVEMENT, (i + 1, j + 1), prepare=True)
                 conn.commit()
             except BaseException:
                 conn.rollback()
@@ -503,9 +553,11 @@ def client_cpu_breakdown(url: str, size: Size, calls: int) -> list[str]:
         services.reserve([(*key(), 1)], f"bench-cpu-{next(_refs)}", CAUSE)
 
     raw_op, raw_close = raw_reserve_factory("uniform", size, url)(99)
+    raw_receive, raw_receive_close = raw_receive_factory("uniform", size, url)(98)
     pieces: list[tuple[str, Callable[[], None]]] = [
         ("unit_of_work + item_by_sku + location_by_code + commit", lookups),
         ("services.receive (1 unit)", receive),
+        ("raw receive (psycopg, by ids)", lambda: raw_receive(0)),
         ("services.reserve (1 unit, new demand)", reserve),
         ("raw reserve (psycopg, by ids)", lambda: raw_op(0)),
     ]
@@ -522,6 +574,7 @@ def client_cpu_breakdown(url: str, size: Size, calls: int) -> list[str]:
             lines.append(f"{label:<56}{cpu * 1000:>8.2f}{wall * 1000:>9.2f}")
     finally:
         raw_close()
+        raw_receive_close()
     return lines
 
 
@@ -592,6 +645,8 @@ def print_cells(results: list[CellResult]) -> None:
 
 def print_ratios(ours: dict[tuple[str, int], CellResult],
                  raw: dict[tuple[str, int], CellResult]) -> None:
+    if not ours or not raw:
+        return
     header = (f"{'dist':<9}{'clients':>7}{'ours ops/s':>12}{'ceiling ops/s':>15}"
               f"{'ours/ceiling':>14}{'ours p50':>10}{'ceil p50':>10}{'ours p99':>10}"
               f"{'ceil p99':>10}")
@@ -599,6 +654,8 @@ def print_ratios(ours: dict[tuple[str, int], CellResult],
     log("-" * len(header))
     for dist in DISTRIBUTIONS:
         for clients in CLIENTS:
+            if (dist, clients) not in ours or (dist, clients) not in raw:
+                continue
             o, c = ours[(dist, clients)], raw[(dist, clients)]
             ratio = o.rate / c.rate if c.rate else math.nan
             log(f"{dist:<9}{clients:>7}{o.rate:>12.0f}{c.rate:>15.0f}{ratio:>14.2f}"
@@ -613,6 +670,7 @@ def run(server: str, args: argparse.Namespace, size: Size) -> None:
         log(line)
     rt50, rt99 = round_trip_baseline(url)
     log(f"round trip:  SELECT 1 over psycopg p50 {ms(rt50)} ms, p99 {ms(rt99)} ms")
+    log(f"code:        inventory from {Path(services.__file__).resolve().parent.parent}")
     log(f"mode:        {'--quick' if args.quick else 'full'}: {size.seconds:g} s per write "
         f"cell after {size.warmup_ops} warm-up ops per client, {size.query_samples} query "
         "samples")
@@ -647,6 +705,11 @@ def run(server: str, args: argparse.Namespace, size: Size) -> None:
         log(f"    {line}")
     log()
 
+    ours_p50 = next(p50 for label, p50, _p99, _n in rows if label == "stock_for_sku(sku)")
+    raw_p50 = next(p50 for label, p50, _p99, _n in rows if label.startswith("raw SQL"))
+    log(f"ours/raw at p50: {ours_p50 / raw_p50:.1f}x")
+    log()
+
     log("== where the time goes: one operation, statement by statement (uniform row)")
     trace = [
         *statement_trace("services.receive", lambda: services.receive(
@@ -657,6 +720,8 @@ def run(server: str, args: argparse.Namespace, size: Size) -> None:
             [(sku_code(17), location_code(3), 1)], "bench-trace", CAUSE)),
         "ceiling reserve (raw): 5 round trips (BEGIN, UPDATE, INSERT movement, "
         "upsert reservation, COMMIT)",
+        "ceiling receive (raw): 4 round trips (BEGIN, upsert balance, INSERT movement, "
+        "COMMIT)",
     ]
     for line in trace:
         log(line)
@@ -668,34 +733,39 @@ def run(server: str, args: argparse.Namespace, size: Size) -> None:
     log(f"== 1 + 2. writes: {size.seconds:g} s per cell; uniform = random of "
         f"{size.balances:,} (sku, location), hot = one (sku, location)")
     results: list[CellResult] = []
-    ours: dict[tuple[str, int], CellResult] = {}
-    raw: dict[tuple[str, int], CellResult] = {}
+    # (ours, ceiling) workload names per operation, and their cells by (dist, clients)
+    pairs = {"reserve": ("reserve (ours)", "reserve (raw ceiling)"),
+             "receive": ("receive (ours)", "receive (raw ceiling)")}
+    cells: dict[str, dict[tuple[str, int], CellResult]] = {}
     plan: list[tuple[str, Callable[[str], WorkerFactory]]] = [
         ("movement (ours)", lambda d: movement_factory(d, size)),
+        ("receive (ours)", lambda d: receive_factory(d, size)),
+        ("receive (raw ceiling)", lambda d: raw_receive_factory(d, size, url)),
         ("reserve (ours)", lambda d: reserve_factory(d, size)),
         ("reserve (raw ceiling)", lambda d: raw_reserve_factory(d, size, url)),
     ]
+    if args.workloads:
+        plan = [(w, make) for w, make in plan if w.split(" (")[0] in args.workloads]
     for workload, make in plan:
         for dist in DISTRIBUTIONS:
-            for clients in CLIENTS:
+            for clients in args.clients or CLIENTS:
                 r = run_cell(workload, dist, clients, make(dist), size, postmaster)
                 errors = sum(r.errors.values())
                 log(f"  {workload:<22}{dist:<8}{clients:>3} clients: {r.rate:8.0f} ops/s  "
                     f"p50 {ms(r.p(0.5))} ms  p99 {ms(r.p(0.99))} ms"
                     + (f"  errors {errors}" if errors else ""))
                 results.append(r)
-                if workload == "reserve (ours)":
-                    ours[(dist, clients)] = r
-                elif workload.startswith("reserve (raw"):
-                    raw[(dist, clients)] = r
+                cells.setdefault(workload, {})[(dist, clients)] = r
     log()
     log("== results: writes (cli/srv ms/op = CPU per op of this client process / of "
         "PostgreSQL; new conns = connections the OMS pool opened during the cell; other cpu "
         "= cores busy with other processes on the machine, i.e. noise)")
     print_cells(results)
-    log()
-    log("== reservations: ours (inventory.services.reserve) vs ceiling (raw SQL, psycopg)")
-    print_ratios(ours, raw)
+    for operation, (ours_name, raw_name) in pairs.items():
+        log()
+        log(f"== {operation}: ours (inventory.services.{operation}) vs ceiling (raw SQL, "
+            "psycopg)")
+        print_ratios(cells.get(ours_name, {}), cells.get(raw_name, {}))
     log()
 
     drift = drift_rows(url)
@@ -720,6 +790,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="1,000 SKUs x 50 locations, 100,000 movements, short cells")
     parser.add_argument("--seconds", type=float, help="measured seconds per write cell")
+    parser.add_argument("--workloads", type=lambda v: v.split(","),
+                        help="only these write workloads (comma-separated: movement, receive, "
+                             "reserve; each with its ceiling), e.g. while developing")
+    parser.add_argument("--clients", type=lambda v: [int(c) for c in v.split(",")],
+                        help="only these client counts (default 1,4,16)")
     add_database_arguments(parser, "oms_bench")
     args = parser.parse_args()
     check_database_arguments(parser, args)

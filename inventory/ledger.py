@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache, lru_cache
-from typing import Any, cast
+from functools import cache
+from typing import Any, NamedTuple, NoReturn, cast
 
 from sqlalchemy import (
     Connection,
@@ -73,6 +73,15 @@ class Cause:
     note: str | None = None
 
 
+class BalanceAfter(NamedTuple):
+    """A balance as a posting left it (returned by the guarded write itself: no read after)."""
+
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    in_transit: int
+
+
 @dataclass(frozen=True, slots=True)
 class PostedMovement:
     """A movement as written (the row of `inv_movements`, id included): what the ledger's
@@ -93,6 +102,8 @@ class PostedMovement:
     actor: str
     note: str | None
     created_at: dt.datetime
+    # The balance at (item, location) right after this movement, in this transaction.
+    balance_after: BalanceAfter
 
 
 # ---------------------------------------------------------------- lookups
@@ -117,19 +128,30 @@ def location_by_code(session: Session, code: str, *,
     return location
 
 
+class KnownLocation(NamedTuple):
+    """What the hot paths need of a location besides its id: its names for an answer."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
 _ITEM_ID = select(Item.id).where(Item.sku == bindparam("key"))
-_LOCATION_ID = select(Location.id).where(Location.code == bindparam("key"))
+_KNOWN_LOCATION = select(Location.id, Location.code, Location.name, Location.kind).where(
+    Location.code == bindparam("key"))
 
 
-def _memoized_id(session: Session, table: str, stmt: Any, key: str) -> int | None:
-    """The id for a code, from the per-process memo (`Database.memo_table`) or else from the
-    database. A SKU's or a location code's id never changes while the database lives (neither
-    is renamed or deleted), so a hit needs no round trip; a miss is never remembered (the row
-    may be created later)."""
+def _memoized(session: Session, table: str, stmt: Any, key: str) -> Any:
+    """A lookup by code, from the per-process memo (`Database.memo_table`) or else from the
+    database. What is memoised never changes while the database lives: a SKU's id, and a
+    location's id, code, name and kind (no API, job or import renames, re-kinds or deletes
+    one; whatever starts to must clear this memo). A hit needs no round trip; a miss is never
+    remembered (the row may be created later)."""
     memo = get_database().memo_table(table)
     found = memo.get(key)
     if found is None:
-        found = _connection(session).execute(stmt, {"key": key}).scalar()
+        found = _connection(session).execute(stmt, {"key": key}).first()
         if found is not None:
             memo[key] = found
     return found
@@ -137,19 +159,25 @@ def _memoized_id(session: Session, table: str, stmt: Any, key: str) -> int | Non
 
 def item_id_by_sku(session: Session, sku: str, *, field: str | None = "sku") -> int:
     """The item's id (memoised per process): for use cases that need only the id."""
-    found = _memoized_id(session, "inventory.item_id_by_sku", _ITEM_ID, sku)
+    found = _memoized(session, "inventory.item_id_by_sku", _ITEM_ID, sku)
     if found is None:
         raise _missing(f"unknown SKU '{sku}'", field)
-    return found
+    return cast(int, found[0])
+
+
+def known_location(session: Session, code: str, *,
+                   field: str | None = "location") -> KnownLocation:
+    """The location's id and names (memoised per process), without loading the row."""
+    found = _memoized(session, "inventory.location_by_code", _KNOWN_LOCATION, code)
+    if found is None:
+        raise _missing(f"unknown location '{code}'", field)
+    return KnownLocation(*found)
 
 
 def location_id_by_code(session: Session, code: str, *,
                         field: str | None = "location") -> int:
     """The location's id (memoised per process): for use cases that need only the id."""
-    found = _memoized_id(session, "inventory.location_id_by_code", _LOCATION_ID, code)
-    if found is None:
-        raise _missing(f"unknown location '{code}'", field)
-    return found
+    return known_location(session, code, field=field).id
 
 
 def check_quantity(quantity: object, *, field: str = "quantity", allow_negative: bool = False,
@@ -185,14 +213,16 @@ _RESERVATIONS = cast(Table, Reservation.__table__)
 _MOVEMENT_COLUMNS = ("kind", "item_id", "location_id", "on_hand_delta", "reserved_delta",
                      "in_transit_delta", "counter_location_id", "transfer_id", "demand_ref",
                      "reference", "actor", "note", "created_at")
-_RESERVATION_COLUMNS = ("item_id", "location_id", "demand_ref", "quantity", "created_at",
-                        "updated_at")
+
+
+_BALANCE_AFTER = (_BALANCES.c.on_hand, _BALANCES.c.reserved, _BALANCES.c.safety_stock,
+                  _BALANCES.c.in_transit)
 
 
 def _guarded_update(*, need_available: bool):
     """The one guarded balance change: add the deltas where the result keeps every invariant
     (and, for a reservation, where enough is free beyond safety stock). Its row count decides:
-    0 means refused (or no balance row)."""
+    no row means refused (or no balance row). Returns the balance as it leaves it."""
     b = _BALANCES.c
     on_hand, reserved = b.on_hand + bindparam("d_on_hand"), b.reserved + bindparam("d_reserved")
     in_transit = b.in_transit + bindparam("d_in_transit")
@@ -201,7 +231,7 @@ def _guarded_update(*, need_available: bool):
     if need_available:
         guards.append(b.on_hand - b.reserved - b.safety_stock >= bindparam("need"))
     return update(_BALANCES).where(*guards).values(
-        on_hand=on_hand, reserved=reserved, in_transit=in_transit)
+        on_hand=on_hand, reserved=reserved, in_transit=in_transit).returning(*_BALANCE_AFTER)
 
 
 _GUARDED_UPDATE = _guarded_update(need_available=False)
@@ -218,32 +248,29 @@ def _balance_upsert(dialect: str):
     return stmt.on_conflict_do_update(
         index_elements=[_BALANCES.c.item_id, _BALANCES.c.location_id],
         set_={"on_hand": _BALANCES.c.on_hand + stmt.excluded.on_hand,
-              "in_transit": _BALANCES.c.in_transit + stmt.excluded.in_transit})
+              "in_transit": _BALANCES.c.in_transit + stmt.excluded.in_transit},
+    ).returning(*_BALANCE_AFTER)
 
 
-@lru_cache(maxsize=256)
-def _multi_row(what: str, dialect: str, rows: int):
-    """ONE multi-row statement for `rows` rows, bind parameters named `<column>_<row>`:
-    "movements" inserts movements, "movement ids" too and returns their ids, "reservations"
-    upserts reservation rows (a demand that already holds some here gets more). Built once
-    per row count (SQL text and compiled form then repeat; see above)."""
-    if what in ("movements", "movement ids"):
-        values = [{c: bindparam(f"{c}_{k}", type_=_MOVEMENTS.c[c].type)
-                   for c in _MOVEMENT_COLUMNS} for k in range(rows)]
-        stmt = insert(_MOVEMENTS).values(values)
-        return stmt.returning(_MOVEMENTS.c.id) if what == "movement ids" else stmt
-    values = [{c: bindparam(f"{c}_{k}", type_=_RESERVATIONS.c[c].type)
-               for c in _RESERVATION_COLUMNS} for k in range(rows)]
-    stmt = _INSERT_FOR[dialect](_RESERVATIONS).values(values)
+# Movements and reservation rows are written with one statement per call whatever the number
+# of rows: executed with a list of parameter sets, an INSERT ... RETURNING is rendered by
+# SQLAlchemy ("insertmanyvalues") as ONE multi-row INSERT on PostgreSQL and SQLite (with a
+# single parameter set it is a plain INSERT). RETURNING is what makes that happen on psycopg.
+# Both databases hand out the new ids in the order of the VALUES rows, but neither promises to
+# return them in that order: whoever needs them sorts them (`post`). (SQLAlchemy's
+# sort_by_parameter_order would cost one INSERT per row on SQLite.)
+_INSERT_MOVEMENTS = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id)
+
+
+@cache
+def _reservation_upsert(dialect: str):
+    """Add to each demand's reservation row (create it when the demand holds nothing here)."""
+    stmt = _INSERT_FOR[dialect](_RESERVATIONS)
     return stmt.on_conflict_do_update(
         index_elements=[_RESERVATIONS.c.item_id, _RESERVATIONS.c.location_id,
                         _RESERVATIONS.c.demand_ref],
         set_={"quantity": _RESERVATIONS.c.quantity + stmt.excluded.quantity,
-              "updated_at": stmt.excluded.updated_at})
-
-
-def _flat(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
-    return {f"{c}_{k}": v for k, row in enumerate(rows) for c, v in zip(columns, row, strict=True)}
+              "updated_at": stmt.excluded.updated_at}).returning(_RESERVATIONS.c.id)
 
 
 def _connection(session: Session) -> Connection:
@@ -262,24 +289,25 @@ def _insert_for(session: Session):
             else sqlite.insert)
 
 
-def _apply(session: Session, conn: Connection, p: Posting) -> None:
+def _apply(session: Session, conn: Connection, p: Posting) -> BalanceAfter:
     only_adds = (p.on_hand >= 0 and p.in_transit >= 0 and p.reserved == 0
                  and p.need_available is None)
     params = {"i": p.item_id, "l": p.location_id, "d_on_hand": p.on_hand,
               "d_in_transit": p.in_transit}
     if only_adds:
-        conn.execute(_balance_upsert(conn.dialect.name), params)
-        return
+        return BalanceAfter(*conn.execute(_balance_upsert(conn.dialect.name), params).one())
     params["d_reserved"] = p.reserved
     if p.need_available is None:
         stmt = _GUARDED_UPDATE
     else:
         stmt, params["need"] = _GUARDED_UPDATE_NEEDING_AVAILABLE, p.need_available
-    if cast(CursorResult[Any], conn.execute(stmt, params)).rowcount != 1:
+    row = conn.execute(stmt, params).first()
+    if row is None:
         _explain_refusal(session, p)
+    return BalanceAfter(*row)
 
 
-def _explain_refusal(session: Session, p: Posting) -> None:
+def _explain_refusal(session: Session, p: Posting) -> NoReturn:
     balance = session.scalars(
         select(Balance).where(Balance.item_id == p.item_id, Balance.location_id == p.location_id)
     ).first()
@@ -313,15 +341,14 @@ def post(session: Session, postings: Sequence[Posting],
     conn = _connection(session)
     now = utcnow()
     ordered = sorted(postings, key=lambda p: p.lock_key)
-    for p in ordered:
-        _apply(session, conn, p)
+    balances = [_apply(session, conn, p) for p in ordered]
     rows = [(p.kind, p.item_id, p.location_id, p.on_hand, p.reserved, p.in_transit,
              p.counter_location_id, p.transfer_id, p.demand_ref, cause.reference, cause.actor,
              cause.note, now) for p in ordered]
-    # Ids are handed out in the order of the VALUES rows; sorted, in case RETURNING is not.
-    ids = sorted(conn.execute(_multi_row("movement ids", conn.dialect.name, len(rows)),
-                              _flat(_MOVEMENT_COLUMNS, rows)).scalars())
-    return [PostedMovement(movement_id, *row) for movement_id, row in zip(ids, rows, strict=True)]
+    ids = sorted(conn.execute(_INSERT_MOVEMENTS, [dict(zip(_MOVEMENT_COLUMNS, row, strict=True))
+                                                  for row in rows]).scalars())
+    return [PostedMovement(movement_id, *row, balance_after=balance)
+            for movement_id, row, balance in zip(ids, rows, balances, strict=True)]
 
 
 # ---------------------------------------------------------------- stock changes
@@ -611,14 +638,13 @@ def _write_reservations(session: Session, conn: Connection,
         result = conn.execute(guarded, {"i": item_id, "l": location_id, "d_on_hand": 0,
                                         "d_reserved": quantity, "d_in_transit": 0,
                                         "need": quantity})
-        if cast(CursorResult[Any], result).rowcount != 1:
+        if result.first() is None:
             _explain_refusal(session, Posting(
                 "reservation", item_id, location_id, reserved=quantity,
                 need_available=None if ignore_safety_stock else quantity))
     now = utcnow()
     ordered = sorted(wanted.items())
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
+    if conn.dialect.name == "postgresql":
         conn.execute(_RESERVATION_ROWS, {
             "item_id": [i for (i, _, _), _ in ordered],
             "location_id": [lo for (_, lo, _), _ in ordered],
@@ -626,14 +652,17 @@ def _write_reservations(session: Session, conn: Connection,
             "quantity": [q for _, q in ordered],
             "reference": cause.reference, "actor": cause.actor, "note": cause.note, "now": now})
         return
-    conn.execute(_multi_row("movements", dialect, len(ordered)), _flat(_MOVEMENT_COLUMNS, [
-        ("reservation", item_id, location_id, 0, quantity, 0, None, None, demand_ref,
-         cause.reference, cause.actor, cause.note, now)
-        for (item_id, location_id, demand_ref), quantity in ordered]))
-    conn.execute(_multi_row("reservations", dialect, len(ordered)), _flat(
-        _RESERVATION_COLUMNS,
-        [(item_id, location_id, demand_ref, quantity, now, now)
-         for (item_id, location_id, demand_ref), quantity in ordered]))
+    conn.execute(_INSERT_MOVEMENTS, [
+        {"kind": "reservation", "item_id": item_id, "location_id": location_id,
+         "on_hand_delta": 0, "reserved_delta": quantity, "in_transit_delta": 0,
+         "counter_location_id": None, "transfer_id": None, "demand_ref": demand_ref,
+         "reference": cause.reference, "actor": cause.actor, "note": cause.note,
+         "created_at": now}
+        for (item_id, location_id, demand_ref), quantity in ordered])
+    conn.execute(_reservation_upsert(conn.dialect.name), [
+        {"item_id": item_id, "location_id": location_id, "demand_ref": demand_ref,
+         "quantity": quantity, "created_at": now, "updated_at": now}
+        for (item_id, location_id, demand_ref), quantity in ordered])
 
 
 def _take_reservation(session: Session, item_id: int, location_id: int, demand_ref: str,

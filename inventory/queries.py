@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, join, or_, outerjoin, select
 from sqlalchemy.orm import aliased
 
 from core.db import read_session
+from core.errors import NotFound
 from core.geo import distance_km
 from core.http import MAX_BIG_ID, decode_cursor, encode_cursor
 from inventory import ledger, snapshot
 from inventory.models import Balance, Item, Location, Movement, Transfer
 from inventory.views import (
+    balance_fields,
     balance_view,
     item_view,
     location_view,
@@ -91,6 +93,26 @@ def resolve_origin(near: str | None, latitude: float | None,
     return None
 
 
+def _stock_statement(*, by_kind: bool):
+    """One SKU's balances with their locations, in one statement: the item LEFT JOIN its
+    balances (each joined to its location, of one kind with `by_kind`), so an unknown SKU
+    gives no row and a SKU never stocked one row of NULLs."""
+    at = and_(Location.id == Balance.location_id,
+              *([Location.kind == bindparam("kind")] if by_kind else []))
+    return (select(Item.sku, Item.name, Location.code, Location.name, Location.kind,
+                   Location.latitude, Location.longitude, Balance.on_hand, Balance.reserved,
+                   Balance.safety_stock, Balance.in_transit)
+            .select_from(outerjoin(Item, join(Balance, Location, at),
+                                   Balance.item_id == Item.id))
+            .where(Item.sku == bindparam("sku")))
+
+
+# Built once (see the hot path in inventory.ledger): the network availability of a SKU is the
+# read every store lookup and channel stock check makes.
+_STOCK_FOR_SKU = _stock_statement(by_kind=False)
+_STOCK_FOR_SKU_OF_KIND = _stock_statement(by_kind=True)
+
+
 def stock_for_sku(sku: str, origin: tuple[float, float] | None = None,
                   kind: str | None = None, min_available: int = 0,
                   here: str | None = None) -> dict:
@@ -98,33 +120,39 @@ def stock_for_sku(sku: str, origin: tuple[float, float] | None = None,
     With an origin, rows are sorted by distance and carry `distance_km`. The location `here`
     (the `near` of a lookup at a store) is always listed, with zeros when it never held the
     SKU and whatever `min_available` asks, so staff see "none here" rather than nothing
-    (unless `kind` filters its kind out)."""
+    (unless `kind` filters its kind out).
+
+    The hot read: one prebuilt statement, plain rows (no ORM objects), the views built from
+    them."""
     with read_session() as session:
-        item = ledger.item_by_sku(session, sku, field=None)
-        stmt = (select(Balance, Location).join(Location, Location.id == Balance.location_id)
-                .where(Balance.item_id == item.id))
+        conn = session.connection()
         if kind:
-            stmt = stmt.where(Location.kind == kind)
-        rows: list[tuple[Balance, Location]] = [(b, loc) for b, loc in session.execute(stmt)]
-        here_loc = ledger.location_by_code(session, here, field="near") if here else None
-    if here_loc is not None and (not kind or here_loc.kind == kind) and not any(
-            loc.id == here_loc.id for _, loc in rows):
-        rows.append((Balance(on_hand=0, reserved=0, safety_stock=0, in_transit=0), here_loc))
+            rows = conn.execute(_STOCK_FOR_SKU_OF_KIND, {"sku": sku, "kind": kind}).all()
+        else:
+            rows = conn.execute(_STOCK_FOR_SKU, {"sku": sku}).all()
+        if not rows:
+            raise NotFound(f"unknown SKU '{sku}'")
+        # (code, name, kind, latitude, longitude, on_hand, reserved, safety_stock, in_transit)
+        places = [row[2:] for row in rows if row[2] is not None]
+        if here is not None and not any(place[0] == here for place in places):
+            here_loc = ledger.location_by_code(session, here, field="near")
+            if not kind or here_loc.kind == kind:
+                places.append((here_loc.code, here_loc.name, here_loc.kind, here_loc.latitude,
+                               here_loc.longitude, 0, 0, 0, 0))
     totals = dict.fromkeys(TOTAL_FIELDS, 0)
     views = []
-    for balance, loc in rows:
-        distance = (distance_km(origin[0], origin[1], loc.latitude, loc.longitude)
-                    if origin else None)
-        view = balance_view(balance, loc, distance)
-        for name in TOTAL_FIELDS:
-            totals[name] += view[name]
-        if view["available"] >= min_available or loc.code == here:
+    for code, name, loc_kind, latitude, longitude, on_hand, reserved, safety, moving in places:
+        distance = distance_km(origin[0], origin[1], latitude, longitude) if origin else None
+        view = balance_fields(code, name, loc_kind, on_hand, reserved, safety, moving, distance)
+        for field in TOTAL_FIELDS:
+            totals[field] += view[field]
+        if view["available"] >= min_available or code == here:
             views.append(view)
     if origin:
         views.sort(key=lambda v: (v["distance_km"], v["location"]))
     else:
         views.sort(key=lambda v: v["location"])
-    return {"sku": item.sku, "name": item.name, "network": totals, "locations": views}
+    return {"sku": rows[0][0], "name": rows[0][1], "network": totals, "locations": views}
 
 
 def nearest_with_stock(sku: str, origin: tuple[float, float], quantity: int = 1,

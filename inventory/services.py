@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +17,7 @@ from core.db import Joined, UnitOfWork, run_in_unit_of_work, unit_of_work
 from core.errors import Conflict, InvalidInput
 from inventory import ledger
 from inventory.ledger import Cause, PostedMovement
-from inventory.models import Balance, Item, Location
+from inventory.models import Item, Location
 from inventory.views import (
     balance_fields,
     balance_view,
@@ -61,12 +60,13 @@ def create_item(data: dict[str, Any], *, joined: Joined = ()) -> dict:
 
 def _one_movement(kind: str, sku: str, location_code: str, quantity: int,
                   cause: Cause, joined: Joined = ()) -> dict:
-    """The movement use cases' hot path: ids from the memo (no row loaded), the posting's
-    prebuilt statements, and one read of the balance with its location for the answer."""
+    """The movement use cases' hot path: the item's id and the location's names from the memo
+    (no row loaded), the posting's prebuilt statements, and the answer's balance as the
+    guarded write returned it (no read after the write)."""
     def work(uow: UnitOfWork) -> dict:
         session = uow.session
         item_id = ledger.item_id_by_sku(session, sku)
-        location_id = ledger.location_id_by_code(session, location_code)
+        location = ledger.known_location(session, location_code)
         operations: dict[str, Callable[[Session, int, int, int, Cause],
                                        PostedMovement | None]] = {
             "receipt": ledger.receive,
@@ -74,28 +74,19 @@ def _one_movement(kind: str, sku: str, location_code: str, quantity: int,
             "damage": ledger.damage,
             "cycle_count": ledger.count,
         }
-        movement = operations[kind](session, item_id, location_id, quantity, cause)
+        movement = operations[kind](session, item_id, location.id, quantity, cause)
+        if movement is None:  # a count that matched: nothing written, read the balance
+            balance = ledger.balance_of(session, item_id, location.id)
+            after = ledger.BalanceAfter(balance.on_hand, balance.reserved,
+                                        balance.safety_stock, balance.in_transit)
+        else:
+            after = movement.balance_after
         return {
-            "movements": [movement_view(movement, sku, location_code)] if movement else [],
-            "balance": _balance_view(session, item_id, location_id),
+            "movements": [movement_view(movement, sku, location.code)] if movement else [],
+            "balance": balance_fields(location.code, location.name, location.kind, *after),
         }
 
     return run_in_unit_of_work(work, joined=joined)
-
-
-# The balance after a movement, with its location's names, in one prebuilt statement (see the
-# hot path in inventory.ledger). After a posting the balance row exists (a count of nothing
-# creates it too).
-_BALANCE_AT = (
-    select(Location.code, Location.name, Location.kind, Balance.on_hand, Balance.reserved,
-           Balance.safety_stock, Balance.in_transit)
-    .join(Balance, Balance.location_id == Location.id)
-    .where(Balance.item_id == bindparam("i"), Location.id == bindparam("l")))
-
-
-def _balance_view(session: Session, item_id: int, location_id: int) -> dict:
-    row = session.connection().execute(_BALANCE_AT, {"i": item_id, "l": location_id}).one()
-    return balance_fields(*row)
 
 
 def receive(sku: str, location: str, quantity: int, cause: Cause, *, joined: Joined = ()) -> dict:

@@ -4,9 +4,13 @@ ledger, the refusals, and the invariants after every scenario."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from core.db import read_session, unit_of_work
 from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
-from inventory import queries, services
+from inventory import ledger, queries, services
+from inventory.ledger import Posting
+from inventory.models import Movement
 from tests.support import CAUSE, assert_ledger_clean, balance, movement_count
 
 
@@ -204,3 +208,36 @@ def test_availability_snapshot_for_routing_excludes_safety_and_reserved():
     services.set_safety_stock("JKT-1", "store-soho", 2)
     services.reserve([("JKT-1", "dc-east", 1)], "order:1", CAUSE)
     assert queries.availability(["JKT-1", "BOOT-1"]) == {"JKT-1": {"dc-east": 4}, "BOOT-1": {}}
+
+
+def test_posted_movements_carry_their_own_ids_and_the_balance_they_left():
+    services.receive("JKT-1", "dc-east", 2, CAUSE)
+    with unit_of_work() as uow:
+        session = uow.session
+        jacket = ledger.item_id_by_sku(session, "JKT-1")
+        east, soho = (ledger.location_id_by_code(session, code)
+                      for code in ("dc-east", "store-soho"))
+        moved = ledger.post(session, [Posting("receipt", jacket, soho, on_hand=3),
+                                      Posting("adjustment", jacket, east, on_hand=5),
+                                      Posting("receipt", jacket, soho + 1, on_hand=7)], CAUSE)
+        uow.commit()
+    with read_session() as session:
+        written = {m.id: (m.kind, m.location_id, m.on_hand_delta)
+                   for m in session.scalars(select(Movement))}
+    assert [written[m.id] for m in moved] == [(m.kind, m.location_id, m.on_hand_delta)
+                                              for m in moved]
+    assert [m.location_id for m in moved] == sorted([east, soho, soho + 1])  # lock order
+    assert [m.balance_after.on_hand for m in moved] == [7, 3, 7]
+
+
+def test_the_movement_answer_is_the_balance_as_read_afterwards():
+    services.receive("JKT-1", "store-soho", 9, CAUSE)
+    services.set_safety_stock("JKT-1", "store-soho", 2)
+    services.reserve([("JKT-1", "store-soho", 3)], "order:1", CAUSE)
+    for change in (lambda: services.receive("JKT-1", "store-soho", 1, CAUSE),
+                   lambda: services.adjust("JKT-1", "store-soho", -2, CAUSE),
+                   lambda: services.damage("JKT-1", "store-soho", 1, CAUSE),
+                   lambda: services.count("JKT-1", "store-soho", 4, CAUSE),
+                   lambda: services.count("JKT-1", "store-soho", 4, CAUSE)):  # no movement
+        assert change()["balance"] == balance("JKT-1", "store-soho")
+    assert balance("JKT-1", "store-soho")["location_name"] == "SoHo"
