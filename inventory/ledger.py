@@ -665,16 +665,19 @@ def _write_reservations(session: Session, conn: Connection,
         for (item_id, location_id, demand_ref), quantity in ordered])
 
 
+_r = _RESERVATIONS.c
+# Take from a demand's reservation row where it holds enough (its row count decides); built once.
+_TAKE_RESERVATION = update(_RESERVATIONS).where(
+    _r.item_id == bindparam("i"), _r.location_id == bindparam("l"),
+    _r.demand_ref == bindparam("demand"), _r.quantity >= bindparam("q"),
+).values(quantity=_r.quantity - bindparam("q"), updated_at=bindparam("now"))
+
+
 def _take_reservation(session: Session, item_id: int, location_id: int, demand_ref: str,
                       quantity: int) -> None:
-    result = cast(CursorResult[Any], session.execute(
-        update(Reservation)
-        .where(Reservation.item_id == item_id, Reservation.location_id == location_id,
-               Reservation.demand_ref == demand_ref, Reservation.quantity >= quantity)
-        .values(quantity=Reservation.quantity - quantity, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ))
-    if result.rowcount != 1:
+    result = _connection(session).execute(_TAKE_RESERVATION, {
+        "i": item_id, "l": location_id, "demand": demand_ref, "q": quantity, "now": utcnow()})
+    if cast(CursorResult[Any], result).rowcount != 1:
         raise _holds_less(demand_ref, held(session, item_id, location_id, demand_ref),
                           quantity)
 
