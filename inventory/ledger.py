@@ -19,12 +19,14 @@ from typing import Any, NamedTuple, NoReturn, cast
 from sqlalchemy import (
     Connection,
     CursorResult,
+    Integer,
     Table,
     bindparam,
     func,
     insert,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -253,9 +255,11 @@ def _balance_upsert(dialect: str):
 
 
 # Movements and reservation rows are written with one statement per call whatever the number
-# of rows: executed with a list of parameter sets, an INSERT ... RETURNING is rendered by
-# SQLAlchemy ("insertmanyvalues") as ONE multi-row INSERT on PostgreSQL and SQLite (with a
-# single parameter set it is a plain INSERT). RETURNING is what makes that happen on psycopg.
+# of rows (on PostgreSQL a single posting and a reservation's rows go further: see
+# `_posted_with_movement` and `_RESERVATION_ROWS`): executed with a list of parameter sets, an
+# INSERT ... RETURNING is rendered by SQLAlchemy ("insertmanyvalues") as ONE multi-row INSERT
+# (with a single parameter set it is a plain INSERT). RETURNING is what makes that happen on
+# psycopg.
 # Both databases hand out the new ids in the order of the VALUES rows, but neither promises to
 # return them in that order: whoever needs them sorts them (`post`). (SQLAlchemy's
 # sort_by_parameter_order would cost one INSERT per row on SQLite.)
@@ -289,22 +293,47 @@ def _insert_for(session: Session):
             else sqlite.insert)
 
 
-def _apply(session: Session, conn: Connection, p: Posting) -> BalanceAfter:
-    only_adds = (p.on_hand >= 0 and p.in_transit >= 0 and p.reserved == 0
-                 and p.need_available is None)
+def _balance_write(dialect: str, p: Posting) -> tuple[Any, dict[str, Any]]:
+    """The statement that changes the posting's balance, and its parameters: the upsert for
+    inbound stock, else the guarded update (needing free stock for a reservation)."""
     params = {"i": p.item_id, "l": p.location_id, "d_on_hand": p.on_hand,
-              "d_in_transit": p.in_transit}
-    if only_adds:
-        return BalanceAfter(*conn.execute(_balance_upsert(conn.dialect.name), params).one())
-    params["d_reserved"] = p.reserved
+              "d_reserved": p.reserved, "d_in_transit": p.in_transit}
+    if (p.on_hand >= 0 and p.in_transit >= 0 and p.reserved == 0
+            and p.need_available is None):
+        return _balance_upsert(dialect), params
     if p.need_available is None:
-        stmt = _GUARDED_UPDATE
-    else:
-        stmt, params["need"] = _GUARDED_UPDATE_NEEDING_AVAILABLE, p.need_available
+        return _GUARDED_UPDATE, params
+    params["need"] = p.need_available
+    return _GUARDED_UPDATE_NEEDING_AVAILABLE, params
+
+
+def _apply(session: Session, conn: Connection, p: Posting) -> BalanceAfter:
+    stmt, params = _balance_write(conn.dialect.name, p)
     row = conn.execute(stmt, params).first()
     if row is None:
         _explain_refusal(session, p)
     return BalanceAfter(*row)
+
+
+@cache
+def _posted_with_movement(balance_write: Any):
+    """PostgreSQL, one posting (a receipt, an adjustment, a damage, ...): the balance write and
+    its movement in ONE statement, a data-modifying CTE. The movement is inserted from the row
+    the guarded write returned, so when the guard refuses there is no row, no movement, and
+    nothing comes back: the guard still decides, in SQL. Returns the movement's id and the
+    balance as the write left it. Built once per balance statement (the compiled form and the
+    SQL text repeat, so it stays prepared)."""
+    written = balance_write.cte("written")
+    values = select(
+        bindparam("kind", type_=_MOVEMENTS.c.kind.type),
+        *(bindparam(name, type_=Integer()) for name in ("i", "l", "d_on_hand", "d_reserved",
+                                                         "d_in_transit")),
+        *(bindparam(c, type_=_MOVEMENTS.c[c].type) for c in _MOVEMENT_COLUMNS[6:]),
+    ).select_from(written)
+    moved = (insert(_MOVEMENTS).from_select(list(_MOVEMENT_COLUMNS), values)
+             .returning(_MOVEMENTS.c.id).cte("moved"))
+    return select(moved.c.id, *(written.c[c.name] for c in _BALANCE_AFTER)).select_from(
+        written.join(moved, true()))
 
 
 def _explain_refusal(session: Session, p: Posting) -> NoReturn:
@@ -337,14 +366,23 @@ def _explain_refusal(session: Session, p: Posting) -> NoReturn:
 
 def post(session: Session, postings: Sequence[Posting],
          cause: Cause) -> list[PostedMovement]:
-    """Apply postings in lock order and record one movement each (one INSERT for all)."""
+    """Apply postings in lock order and record one movement each (one INSERT for all; on
+    PostgreSQL a single posting and its movement are one statement)."""
     conn = _connection(session)
     now = utcnow()
     ordered = sorted(postings, key=lambda p: p.lock_key)
-    balances = [_apply(session, conn, p) for p in ordered]
     rows = [(p.kind, p.item_id, p.location_id, p.on_hand, p.reserved, p.in_transit,
              p.counter_location_id, p.transfer_id, p.demand_ref, cause.reference, cause.actor,
              cause.note, now) for p in ordered]
+    if len(ordered) == 1 and conn.dialect.name == "postgresql":
+        [p], [row] = ordered, rows
+        stmt, params = _balance_write("postgresql", p)
+        params.update(zip(_MOVEMENT_COLUMNS[6:], row[6:], strict=True), kind=p.kind)
+        written = conn.execute(_posted_with_movement(stmt), params).first()
+        if written is None:
+            _explain_refusal(session, p)
+        return [PostedMovement(written[0], *row, balance_after=BalanceAfter(*written[1:]))]
+    balances = [_apply(session, conn, p) for p in ordered]
     ids = sorted(conn.execute(_INSERT_MOVEMENTS, [dict(zip(_MOVEMENT_COLUMNS, row, strict=True))
                                                   for row in rows]).scalars())
     return [PostedMovement(movement_id, *row, balance_after=balance)
