@@ -552,15 +552,31 @@ def client_cpu_breakdown(url: str, size: Size, calls: int) -> list[str]:
     def reserve() -> None:
         services.reserve([(*key(), 1)], f"bench-cpu-{next(_refs)}", CAUSE)
 
+    def without_pre_ping(call: Callable[[], None]) -> Callable[[], None]:
+        """The same call with the pool's pre-ping off (a diagnostic: what the `SELECT 1` on
+        every checkout costs; the application keeps it on, see core.db)."""
+        def run() -> None:
+            pool = get_database().engine.pool
+            pool._pre_ping = False  # type: ignore[attr-defined]
+            try:
+                call()
+            finally:
+                pool._pre_ping = True  # type: ignore[attr-defined]
+        return run
+
     raw_op, raw_close = raw_reserve_factory("uniform", size, url)(99)
     raw_receive, raw_receive_close = raw_receive_factory("uniform", size, url)(98)
     pieces: list[tuple[str, Callable[[], None]]] = [
         ("unit_of_work + item_by_sku + location_by_code + commit", lookups),
         ("services.receive (1 unit)", receive),
+        ("  the same, pool pre-ping off (diagnostic)", without_pre_ping(receive)),
         ("raw receive (psycopg, by ids)", lambda: raw_receive(0)),
         ("services.reserve (1 unit, new demand)", reserve),
+        ("  the same, pool pre-ping off (diagnostic)", without_pre_ping(reserve)),
         ("raw reserve (psycopg, by ids)", lambda: raw_op(0)),
     ]
+    if not getattr(get_database().engine.pool, "_pre_ping", False):
+        pieces = [piece for piece in pieces if "pre-ping" not in piece[0]]
     lines = [f"{'one call, 1 client':<56}{'cpu ms':>8}{'wall ms':>9}"]
     try:
         for label, call in pieces:
@@ -778,6 +794,10 @@ def run(server: str, args: argparse.Namespace, size: Size) -> None:
             "SELECT (SELECT count(*) FROM inv_movements WHERE kind = 'reservation'), "
             "(SELECT count(*) FROM inv_reservations), "
             "(SELECT sum(reserved) FROM inv_balances)").fetchone()
+    with read_session() as session, timed("find_drift after the writes"):
+        drifts = find_drift(session)  # what `flask inventory verify` checks
+    log(f"flask inventory verify (inventory.invariants.find_drift) after the writes: "
+        f"{len(drifts)} drift(s)" + "".join(f"\n    {d}" for d in drifts[:5]))
     measured = sum(r.ops for r in results if r.workload.startswith("reserve"))
     log(f"after the writes: {drift} drifted balance rows (SQL check of invariants 1, 2, 4); "
         f"{movements:,} reservation movements, {rows:,} reservation rows, {reserved:,} units "
