@@ -289,8 +289,7 @@ def _connection(session: Session) -> Connection:
 # ---------------------------------------------------------------- the posting engine
 
 def _insert_for(session: Session):
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-            else sqlite.insert)
+    return _INSERT_FOR[session.get_bind().dialect.name]
 
 
 def _balance_write(dialect: str, p: Posting) -> tuple[Any, dict[str, Any]]:
@@ -703,12 +702,12 @@ def _write_reservations(session: Session, conn: Connection,
         for (item_id, location_id, demand_ref), quantity in ordered])
 
 
-_r = _RESERVATIONS.c
 # Take from a demand's reservation row where it holds enough (its row count decides); built once.
 _TAKE_RESERVATION = update(_RESERVATIONS).where(
-    _r.item_id == bindparam("i"), _r.location_id == bindparam("l"),
-    _r.demand_ref == bindparam("demand"), _r.quantity >= bindparam("q"),
-).values(quantity=_r.quantity - bindparam("q"), updated_at=bindparam("now"))
+    _RESERVATIONS.c.item_id == bindparam("i"), _RESERVATIONS.c.location_id == bindparam("l"),
+    _RESERVATIONS.c.demand_ref == bindparam("demand"),
+    _RESERVATIONS.c.quantity >= bindparam("q"),
+).values(quantity=_RESERVATIONS.c.quantity - bindparam("q"), updated_at=bindparam("now"))
 
 
 def _take_reservation(session: Session, item_id: int, location_id: int, demand_ref: str,
