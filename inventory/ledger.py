@@ -579,9 +579,15 @@ def guard_allocation(session: Session, skus: Iterable[str], *,
     wanted = sorted(set(skus))
     if not wanted:
         return {}
-    stmt = select(Item.sku, Item.id).where(Item.sku.in_(wanted)).order_by(Item.id)
-    return dict(session.execute(stmt.with_for_update(key_share=True) if exclusive
-                                else stmt.with_for_update(read=True)).all())
+    stmt = _GUARD_EXCLUSIVE if exclusive else _GUARD_SHARED
+    return dict(_connection(session).execute(stmt, {"skus": wanted}).all())
+
+
+# Built once: every allocation takes the guard (order intake, on every order).
+_GUARD = (select(Item.sku, Item.id).where(Item.sku.in_(bindparam("skus", expanding=True)))
+          .order_by(Item.id))
+_GUARD_SHARED = _GUARD.with_for_update(read=True)
+_GUARD_EXCLUSIVE = _GUARD.with_for_update(key_share=True)
 
 
 def reserve(session: Session, lines: Iterable[tuple[int, int, int]], demand_ref: str,
