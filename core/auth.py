@@ -175,8 +175,8 @@ def revoke_api_key(key_or_prefix: str) -> str:
 
 
 # A key's principal is remembered by each process for this long, so that a request costs no
-# query for its key: a key revoked (revoked_at set, by SQL: there is no API for it) is refused
-# by every process within this many seconds. Unknown keys are never remembered.
+# query for its key: a key revoked (`revoke_api_key`, or revoked_at set by SQL) is refused by
+# every process within this many seconds. Unknown keys are never remembered.
 AUTH_CACHE_SECONDS = float(os.environ.get("OMS_AUTH_CACHE_SECONDS", "10"))
 _PRINCIPALS = "core.auth.principals"
 _principals_lock = threading.Lock()

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Integer, MetaData, create_engine, event, insert
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
@@ -348,6 +349,15 @@ def _column_values(mapper: Any, obj: Any, key: str) -> dict[str, Any]:
             setattr(obj, attr.key, value)
         values[column.key] = getattr(obj, attr.key)
     return values
+
+
+# INSERT with ON CONFLICT (upserts), by dialect: both databases have it, with one interface.
+DIALECT_INSERT: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(session: Session) -> Any:
+    """The INSERT construct (with `on_conflict_do_*`) of the session's database."""
+    return DIALECT_INSERT[session.get_bind().dialect.name]
 
 
 def is_transient(exc: BaseException) -> bool:

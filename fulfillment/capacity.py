@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import Date, and_, bindparam, case, func, literal, select, true, update
 from sqlalchemy.orm import Session
 
+from core.db import dialect_insert
 from fulfillment.models import CapacityCounter, Fulfillment
 from inventory.models import Location
 
@@ -136,7 +137,7 @@ def take(session: Session, wanted: Mapping[str, int], limits: Mapping[str, int])
 def _start_counter(session: Session, code: str, day: dt.date, n: int) -> int:
     """The node's first assignment of the day: its counter starts from the day's committed
     work plus ours. Two first assigners race on the key; the loser adds to the winner's."""
-    insert = _insert_for(session)
+    insert = dialect_insert(session)
     counted = select(func.count()).where(*_counted(day, [code])).scalar_subquery()
     started = session.scalar(
         insert(CapacityCounter).from_select(
@@ -149,13 +150,6 @@ def _start_counter(session: Session, code: str, day: dt.date, n: int) -> int:
     total = session.connection().scalar(_ADD, {"code": code, "on_day": day, "n": n})
     assert total is not None  # the conflicting row exists and deletes never happen
     return total
-
-
-def _insert_for(session: Session):
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-            else sqlite.insert)
 
 
 def drift(session: Session, day: dt.date | None = None) -> list[str]:

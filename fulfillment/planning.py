@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,9 +32,6 @@ from fulfillment.routing import (
 )
 from inventory import ledger, snapshot
 from inventory.ledger import Cause
-
-if TYPE_CHECKING:
-    pass
 
 
 class CapacityTaken(InsufficientStock):

@@ -29,10 +29,9 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.db import get_database, utcnow
+from core.db import DIALECT_INSERT, dialect_insert, get_database, utcnow
 from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from inventory.models import (
     MAX_MOVEMENT_QUANTITY,
@@ -238,13 +237,12 @@ def _guarded_update(*, need_available: bool):
 
 _GUARDED_UPDATE = _guarded_update(need_available=False)
 _GUARDED_UPDATE_NEEDING_AVAILABLE = _guarded_update(need_available=True)
-_INSERT_FOR: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @cache
 def _balance_upsert(dialect: str):
     """Inbound stock (only adds): create the balance or add to it, in one statement."""
-    stmt = _INSERT_FOR[dialect](_BALANCES).values(
+    stmt = DIALECT_INSERT[dialect](_BALANCES).values(
         item_id=bindparam("i"), location_id=bindparam("l"), on_hand=bindparam("d_on_hand"),
         reserved=0, safety_stock=0, in_transit=bindparam("d_in_transit"))
     return stmt.on_conflict_do_update(
@@ -269,7 +267,7 @@ _INSERT_MOVEMENTS = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id)
 @cache
 def _reservation_upsert(dialect: str):
     """Add to each demand's reservation row (create it when the demand holds nothing here)."""
-    stmt = _INSERT_FOR[dialect](_RESERVATIONS)
+    stmt = DIALECT_INSERT[dialect](_RESERVATIONS)
     return stmt.on_conflict_do_update(
         index_elements=[_RESERVATIONS.c.item_id, _RESERVATIONS.c.location_id,
                         _RESERVATIONS.c.demand_ref],
@@ -287,9 +285,6 @@ def _connection(session: Session) -> Connection:
 
 
 # ---------------------------------------------------------------- the posting engine
-
-def _insert_for(session: Session):
-    return _INSERT_FOR[session.get_bind().dialect.name]
 
 
 def _balance_write(dialect: str, p: Posting) -> tuple[Any, dict[str, Any]]:
@@ -439,7 +434,7 @@ def count(session: Session, item: ItemRef, location: LocationRef, counted: int,
 def _ensure_balance_row(session: Session, item_id: int, location_id: int) -> None:
     """Create an all-zero balance if none exists, so that a read-then-write (a count) can lock
     it: concurrent first counts then queue on the row instead of adding up."""
-    upsert = _insert_for(session)
+    upsert = dialect_insert(session)
     session.execute(upsert(Balance).values(
         item_id=item_id, location_id=location_id, on_hand=0, reserved=0, safety_stock=0,
         in_transit=0).on_conflict_do_nothing(index_elements=[Balance.item_id,
@@ -448,7 +443,7 @@ def _ensure_balance_row(session: Session, item_id: int, location_id: int) -> Non
 
 def set_safety_stock(session: Session, item: Item, location: Location, quantity: int) -> Balance:
     check_quantity(quantity, field="safety_stock", allow_zero=True)
-    upsert = _insert_for(session)
+    upsert = dialect_insert(session)
     session.execute(upsert(Balance).values(
         item_id=item.id, location_id=location.id, on_hand=0, reserved=0,
         safety_stock=quantity, in_transit=0,

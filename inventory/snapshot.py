@@ -30,11 +30,6 @@ def availability(session: Session, skus: Iterable[str]) -> dict[str, dict[str, i
     return snapshot
 
 
-def active_locations(session: Session) -> list[Location]:
-    return list(session.scalars(
-        select(Location).where(Location.active.is_(True)).order_by(Location.code)))
-
-
 def item_ids(session: Session, skus: Iterable[str]) -> dict[str, int]:
     return dict(session.execute(select(Item.sku, Item.id).where(Item.sku.in_(set(skus)))).all())
 
@@ -50,15 +45,3 @@ def item_names(session: Session, skus: Iterable[str]) -> dict[str, str]:
 def location_ids(session: Session, codes: Iterable[str]) -> dict[str, int]:
     return dict(session.execute(
         select(Location.code, Location.id).where(Location.code.in_(set(codes)))).all())
-
-
-def lock_for_assignment(session: Session, codes: Iterable[str]) -> dict[str, int | None]:
-    """Serialise whoever assigns work to these locations, and return their daily capacity as
-    it is now. FOR NO KEY UPDATE: it orders assigners against each other but does not block
-    the movements, balances and reservations that reference the location (they take only a
-    key-share lock on it). SQLite serialises writers already."""
-    rows = session.execute(
-        select(Location.code, Location.daily_capacity)
-        .where(Location.code.in_(sorted(set(codes)))).order_by(Location.id)
-        .with_for_update(key_share=True)).all()
-    return dict(rows)

@@ -159,14 +159,12 @@ def _write_both(session: Session, timeline: list[dict[str, Any]],
             "timeline": json.dumps([{**{k: row[k] for k in _TIMELINE_JSON},
                                      "created_at": row["created_at"].isoformat()}
                                     for row in timeline])}
-    # One INSERT ... SELECT takes its ids from the sequence in row order.
     session.flush()  # the rows these reference (a new order) are written first
+    # One INSERT ... SELECT takes its ids from the sequence in row order.
     return sorted(session.connection().scalars(_WRITE_BOTH, rows).all())
 
 
 _OUTBOX_JSON = ("topic", "aggregate", "aggregate_id", "payload", "actor")
-_TIMELINE_JSON = ("order_id", "customer_id", "kind", "message", "actor", "source",
-                  "contact_channel", "data")
 
 
 def recorded(uow: UnitOfWork, order_id: int) -> list[TimelineEvent]:
@@ -179,3 +177,4 @@ def recorded(uow: UnitOfWork, order_id: int) -> list[TimelineEvent]:
 
 _TIMELINE_COLUMNS = ("order_id", "customer_id", "kind", "message", "actor", "source",
                      "contact_channel", "data", "created_at")
+_TIMELINE_JSON = _TIMELINE_COLUMNS[:-1]  # created_at travels as ISO text
