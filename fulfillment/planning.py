@@ -8,6 +8,7 @@ again in a fresh transaction, this time ahead of newcomers on the same items.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,12 +31,37 @@ from fulfillment.routing import (
     RoutingRequest,
     route,
 )
+from fulfillment.routing.eta import TransitTimes
+from fulfillment.routing.model import (
+    DEFAULT_SINGLE_PACKAGE_TOLERANCE,
+    DEFAULT_SINGLE_PACKAGE_TOLERANCE_PCT,
+    DEFAULT_TIME_BUDGET_MS,
+)
 from inventory import ledger, snapshot
 from inventory.ledger import Cause
 
 
 class CapacityTaken(InsufficientStock):
     """A concurrent order took the node capacity a plan counted on (retried like stock)."""
+
+
+@dataclass(frozen=True)
+class RoutingRules:
+    """What an operator configures about routing (oms.policy reads it from the environment):
+    costs, delivery estimates, the single-package tolerance and the search's time budget."""
+
+    cost: CostModel = field(default_factory=CostModel)
+    transit: TransitTimes = field(default_factory=TransitTimes)
+    single_package_tolerance: float = DEFAULT_SINGLE_PACKAGE_TOLERANCE
+    single_package_tolerance_pct: float = DEFAULT_SINGLE_PACKAGE_TOLERANCE_PCT
+    time_budget_ms: float | None = DEFAULT_TIME_BUDGET_MS
+
+    def request(self, **fields: Any) -> RoutingRequest:
+        """A routing request under these rules (the caller gives what the order says)."""
+        return RoutingRequest(
+            single_package_tolerance=self.single_package_tolerance,
+            single_package_tolerance_pct=self.single_package_tolerance_pct,
+            time_budget_ms=self.time_budget_ms, **fields)
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,7 @@ class Demand:
     pickup_location: str | None = None
     bopis_policy: str = "transfer"
     exclude: frozenset[str] = frozenset()
+    deliver_by: dt.date | None = None            # a promised delivery date (express)
     # What the nodes need to pack and label, stored on each fulfillment (see models).
     channel: str | None = None
     customer_name: str | None = None
@@ -101,25 +128,26 @@ def routing_nodes(nodes: list[capacity.NodeRow]) -> list[Node]:
     ]
 
 
-def _request(demand: Demand) -> RoutingRequest:
-    return RoutingRequest(
+def _request(demand: Demand, rules: RoutingRules) -> RoutingRequest:
+    return rules.request(
         lines=tuple(Line(str(ln.line_id), ln.sku, ln.quantity, ln.backorder_allowed)
                     for ln in demand.lines),
         method=demand.method, destination=demand.destination,
         destination_estimated=demand.destination_estimated,
         pickup_node=demand.pickup_location, bopis_policy=demand.bopis_policy,
-        exclude=demand.exclude,
+        exclude=demand.exclude, today=capacity.today(), deliver_by=demand.deliver_by,
     )
 
 
-def plan(session: Session, demand: Demand, cost: CostModel,
+def plan(session: Session, demand: Demand, rules: RoutingRules,
          nodes: list[capacity.NodeRow] | None = None) -> RoutingPlan:
     """Route against a fresh snapshot, without reserving (also used for dry runs)."""
     if nodes is None:
         nodes = capacity.active_nodes(session)
     stock = snapshot.availability(session, {ln.sku for ln in demand.lines})
     try:
-        return route(_request(demand), routing_nodes(nodes), stock, cost)
+        return route(_request(demand, rules), routing_nodes(nodes), stock, rules.cost,
+                     rules.transit)
     except RoutingError as exc:  # a request routing cannot take is the caller's input
         raise InvalidInput("fulfillment", str(exc)) from exc
 
@@ -139,7 +167,7 @@ def guard_items(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, int]:
     return {sku: held[sku] for sku in skus if sku in held}
 
 
-def place(uow: UnitOfWork, demand: Demand, cost: CostModel, cause: Cause) -> Placement:
+def place(uow: UnitOfWork, demand: Demand, rules: RoutingRules, cause: Cause) -> Placement:
     """Plan on a fresh snapshot, reserve the plan all-or-nothing, record fulfillments.
 
     Raises InsufficientStock when a concurrent order took stock between the snapshot and the
@@ -151,7 +179,7 @@ def place(uow: UnitOfWork, demand: Demand, cost: CostModel, cause: Cause) -> Pla
     session = uow.session
     items = guard_items(uow, {ln.sku for ln in demand.lines})
     nodes = capacity.active_nodes(session)
-    chosen = plan(session, demand, cost, nodes)
+    chosen = plan(session, demand, rules, nodes)
     by_id = {str(ln.line_id): ln for ln in demand.lines}
     _reserve(session, chosen, by_id, items, {n.code: n.id for n in nodes}, cause)
     # Before the fulfillments are written (a node's first counter of the day counts them).

@@ -403,7 +403,7 @@ def route_order(uow: UnitOfWork, order: Order, *, actor: str, source: str,
         channel=order.channel, customer_name=order.customer_name, customer_phone=order.phone,
         ship_to=order.ship_to,
     )
-    placement = planning.place(uow, demand, rules.cost, _cause(order, actor, "routing"))
+    placement = planning.place(uow, demand, rules.routing, _cause(order, actor, "routing"))
     for line in wanted:
         line.allocated += placement.allocated.get(line.id, 0)
         line.backordered = placement.backordered.get(line.id, 0)

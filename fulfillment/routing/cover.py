@@ -11,17 +11,21 @@ a total order, so every solver here is deterministic whatever the input order.
   earlier ones banned in the later branches, so no set is visited twice), and prunes with the
   larger of two lower bounds on the cost still to pay: the fractional-knapsack cover of the
   hardest single item, and every missing unit priced at the cheapest weight per unit any live
-  node offers for it. The plain greedy's answer is the starting incumbent.
+  node offers for it. The plain greedy's answer is the starting incumbent. With a deadline (or
+  a step limit) it stops there and returns the best set found, improved by the local search.
 - `solve_heuristic`: greedy by weight per newly covered unit, then local improvement (drop
-  redundant nodes, swap one for one, merge two into one) until nothing improves.
+  redundant nodes; take one or two nodes out and put one or two others in, or repair greedily)
+  until nothing improves. Putting two in matters: a greedy repair adds nodes one by one by
+  cost per unit and misses gaps that only a pair of nodes fills cheaply.
 - `solve_nearest`: the naive baseline, nearest node with everything, else nearest nodes item by
   item.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 Key = tuple[int, int, int, tuple[str, ...]]
@@ -43,7 +47,8 @@ class Solution:
     chosen: tuple[Option, ...]  # sorted by code
     exact: bool  # proven best by `key`
     steps: int = 0  # branch-and-bound steps taken
-    aborted: bool = False  # the step budget ran out (exact is then False)
+    aborted: bool = False  # the step limit or the deadline stopped it (exact is then False)
+    timed_out: bool = False  # it was the deadline
 
 
 def key(options: Sequence[Option]) -> Key:
@@ -64,8 +69,10 @@ def covers(options: Sequence[Option], demand: Sequence[int]) -> bool:
     return all(sum(o.stock[k] for o in options) >= d for k, d in enumerate(demand))
 
 
-def _solution(chosen, exact: bool, steps: int = 0, aborted: bool = False) -> Solution:
-    return Solution(tuple(sorted(chosen, key=lambda o: o.code)), exact, steps, aborted)
+def _solution(chosen, exact: bool, steps: int = 0, aborted: bool = False,
+              timed_out: bool = False) -> Solution:
+    return Solution(tuple(sorted(chosen, key=lambda o: o.code)), exact, steps, aborted,
+                    timed_out)
 
 
 # --- heuristic ---------------------------------------------------------------------------------
@@ -105,14 +112,14 @@ def _greedy(
 
 
 def _improve(chosen: list[Option], demand: Sequence[int], opts: Sequence[Option]) -> list[Option]:
-    """Local search: take one or two nodes out, put back either the single best node that fills
-    the gap or a greedy repair without them, drop what became redundant; keep the best move;
-    repeat until no move improves the key."""
+    """Local search: take one or two nodes out, put back the single best node that fills the
+    gap, the cheapest pair of nodes that fills it together, or a greedy repair without them;
+    drop what became redundant; keep the best move; repeat until no move improves the key."""
     current = _drop_redundant(chosen, demand)
     for _ in range(100):  # each round strictly improves the key; the cap is only a guard
         totals = [sum(o.stock[k] for o in current) for k in range(len(demand))]
         best, best_key = None, key(current)
-        outside = [o for o in opts if o not in current]
+        outside = sorted((o for o in opts if o not in current), key=rank)
         removals: list[tuple[Option, ...]] = [(a,) for a in current]
         removals += [(a, b) for i, a in enumerate(current) for b in current[i + 1:]]
         for gone in removals:
@@ -123,6 +130,9 @@ def _improve(chosen: list[Option], demand: Sequence[int], opts: Sequence[Option]
                 for new in outside
                 if all(b + s >= d for b, s, d in zip(base, new.stock, demand, strict=True))
             ]
+            pair = _cheapest_pair(base, demand, outside, sum(g.weight for g in gone))
+            if pair is not None:
+                candidates.append([*kept, *pair])
             repaired = _greedy(demand, opts, kept, {g.code for g in gone})
             if repaired is not None:
                 candidates.append(_drop_redundant(repaired, demand))
@@ -134,6 +144,24 @@ def _improve(chosen: list[Option], demand: Sequence[int], opts: Sequence[Option]
             break
         current = _drop_redundant(best, demand)
     return current
+
+
+def _cheapest_pair(base: Sequence[int], demand: Sequence[int], outside: Sequence[Option],
+                   budget: int) -> tuple[Option, Option] | None:
+    """The cheapest two nodes that together fill the gap `demand - base`, if they weigh less
+    than `budget` together (otherwise the move cannot improve). `outside` is sorted by rank."""
+    gap = [max(0, d - b) for d, b in zip(demand, base, strict=True)]
+    useful = [o for o in outside if any(s and g for s, g in zip(o.stock, gap, strict=True))]
+    best: tuple[Option, Option] | None = None
+    for a, b in itertools.combinations(useful, 2):
+        weight = a.weight + b.weight
+        if weight >= budget:
+            if a.weight + useful[0].weight >= budget:
+                break  # `a` only gets dearer from here: no pair below the budget is left
+            continue
+        if all(sa + sb >= g for sa, sb, g in zip(a.stock, b.stock, gap, strict=True)):
+            best, budget = (a, b), weight
+    return best
 
 
 def _drop_redundant(chosen: Sequence[Option], demand: Sequence[int]) -> list[Option]:
@@ -201,10 +229,15 @@ def _lower_bound(residual: Sequence[int], live: Sequence[Option]) -> float | Non
 
 
 def solve_exact(
-    demand: Sequence[int], options: Sequence[Option], max_steps: int = 20_000
+    demand: Sequence[int],
+    options: Sequence[Option],
+    max_steps: int = 200_000,
+    deadline: float | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> Solution | None:
     """The set with the smallest `key` that covers `demand`. None if no set does. If the step
-    budget runs out, the best set found so far with exact=False."""
+    limit is reached, or `clock()` passes `deadline` (checked every few steps), the best set
+    found so far, improved by the local search, with exact=False."""
     opts = _dominance_filter([o for o in options if any(o.stock)], demand)
     start = _greedy(demand, opts, [], set())  # a cheap incumbent: the bound does the rest
     if start is None:
@@ -212,15 +245,19 @@ def solve_exact(
     best = _drop_redundant(start, demand)
     best_key = key(best)
     steps = 0
-    aborted = False
+    aborted = timed_out = False
+    timed = deadline is not None and clock is not None
 
     def search(chosen: list[Option], weight: int, residual: list[int], banned: set[str]) -> None:
-        nonlocal best, best_key, steps, aborted
+        nonlocal best, best_key, steps, aborted, timed_out
         if aborted:
             return
         steps += 1
         if steps > max_steps:
             aborted = True
+            return
+        if timed and steps % 16 == 1 and clock() > deadline:  # type: ignore[misc,operator]
+            aborted = timed_out = True
             return
         if not any(residual):
             found = key(chosen)
@@ -255,7 +292,11 @@ def solve_exact(
             newly_banned = newly_banned | {o.code}
 
     search([], 0, list(demand), set())
-    return _solution(best, exact=not aborted, steps=steps, aborted=aborted)
+    if aborted:
+        improved = _improve(best, demand, opts)
+        if key(improved) < best_key:
+            best = improved
+    return _solution(best, exact=not aborted, steps=steps, aborted=aborted, timed_out=timed_out)
 
 
 # --- baseline ----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """`route` and `greedy_baseline`: a request and a stock snapshot in, a plan out. Pure: no database,
-no clock, no randomness; the same input (in any order) gives the same plan.
+no randomness, no clock but the search's time budget; the same input (in any order) gives the
+same plan unless that budget runs out (the plan then says so: exact=False and a reason).
 
 Costs, in integer cents (each package or transfer rounded on its own):
 - ship: per package (node used) package_base + per_km * km(node, destination) + handling(kind),
@@ -11,8 +12,10 @@ Costs, in integer cents (each package or transfer rounded on its own):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from core.geo import distance_km
 from fulfillment.routing import explain
@@ -25,13 +28,16 @@ from fulfillment.routing.cover import (
     solve_heuristic,
     solve_nearest,
 )
+from fulfillment.routing.eta import TransitTimes
 from fulfillment.routing.model import (
     CAPACITY,
     DISTANCE_ESTIMATED,
+    ESTIMATE,
     EXCLUDED,
     NOTHING_ALLOCATED,
     PICKUP,
     PLAN,
+    PROMISE,
     SHIP,
     SHORTFALL,
     STORE,
@@ -56,10 +62,13 @@ def route(
     nodes: Sequence[Node],
     snapshot: Snapshot,
     cost: CostModel = CostModel(),  # noqa: B008 - frozen, so a shared default is safe
+    transit: TransitTimes = TransitTimes(),  # noqa: B008
+    clock: Callable[[], float] = time.perf_counter,
 ) -> RoutingPlan:
-    """The cheapest plan by the rules in the package docstring (exact, or heuristic beyond the
-    request's limits). Raises RoutingError for a malformed request."""
-    return _Router(request, nodes, snapshot, cost, baseline=False).plan()
+    """The cheapest plan by the rules in the package docstring (exact within the request's
+    limits and time budget, else the best found). Raises RoutingError for a malformed
+    request. `clock` (seconds) is only read for the time budget; tests pass their own."""
+    return _Router(request, nodes, snapshot, cost, transit, clock, baseline=False).plan()
 
 
 def greedy_baseline(
@@ -67,10 +76,12 @@ def greedy_baseline(
     nodes: Sequence[Node],
     snapshot: Snapshot,
     cost: CostModel = CostModel(),  # noqa: B008
+    transit: TransitTimes = TransitTimes(),  # noqa: B008
 ) -> RoutingPlan:
     """The naive rule to measure against: the nearest node with everything, else the nearest
     node(s) line by line. Same eligibility, policies and cost accounting as `route`."""
-    return _Router(request, nodes, snapshot, cost, baseline=True).plan()
+    return _Router(request, nodes, snapshot, cost, transit, time.perf_counter,
+                   baseline=True).plan()
 
 
 def _cents(amount: float) -> int:
@@ -84,9 +95,11 @@ class _Part:
 
 
 class _Router:
-    def __init__(self, request, nodes, snapshot, cost, baseline: bool) -> None:
+    def __init__(self, request, nodes, snapshot, cost, transit, clock, baseline: bool) -> None:
         self.request: RoutingRequest = request
         self.cost: CostModel = cost
+        self.transit: TransitTimes = transit
+        self.clock = clock
         self.baseline = baseline
         self.nodes = validate(request, nodes, cost)
         self.penalty = _cents(cost.extra_package_penalty)
@@ -102,7 +115,10 @@ class _Router:
         self.backordered: list[tuple[str, int]] = []
         self.unfillable: list[tuple[str, int]] = []
         self.notes: list[str] = []  # capacity
+        self.promise_notes: list[str] = []
         self.decisions: list[str] = []
+        # (date, node, why) per package or pickup, for the plan's estimated delivery
+        self.arrivals: list[tuple[date, str, str]] = []
         self.shortfalls: list[str] = []
 
     # --- the plan ------------------------------------------------------------------------------
@@ -123,10 +139,18 @@ class _Router:
         reasons += [Reason(EXCLUDED, f"{c} excluded: rejected this order")
                     for c in sorted(r.exclude) if c in self.nodes]
         reasons += [Reason(CAPACITY, text) for text in self.notes]
+        reasons += [Reason(PROMISE, text) for text in self.promise_notes]
         reasons += [Reason(PLAN, text) for text in self.decisions]
         reasons += [Reason(SHORTFALL, text) for text in self.shortfalls]
         if not allocations and not self.decisions:
             reasons.append(Reason(NOTHING_ALLOCATED, "nothing allocated"))
+        estimated = None
+        used = {a.node for a in allocations} | {a.transfer_to for a in allocations}
+        arrivals = [a for a in self.arrivals if a[1] in used]
+        if allocations and arrivals:
+            latest = max(arrivals)
+            estimated = latest[0]
+            reasons.append(Reason(ESTIMATE, explain.estimate(latest, r.method)))
         return RoutingPlan(
             allocations=tuple(allocations),
             backordered=tuple(self.backordered),
@@ -135,6 +159,7 @@ class _Router:
             total_cost=round(cents / 100, 2),
             exact=self.exact,
             reasons=tuple(reasons),
+            estimated_delivery=estimated,
         )
 
     # --- shared steps --------------------------------------------------------------------------
@@ -143,19 +168,31 @@ class _Router:
         if text not in self.notes:
             self.notes.append(text)
 
-    def _senders(self, skip: set[str]) -> list[Node]:
-        """Nodes that may send stock: ships, not excluded, not at capacity (sorted by code)."""
+    def _senders(self, skip: set[str], to: tuple[float, float]) -> tuple[list[Node],
+                                                                          dict[str, float]]:
+        """Nodes that may send stock to `to`: ships, not excluded, not at capacity, and in time
+        for the promised date if there is one (sorted by code); with their distances to `to`."""
         out = []
+        dist = {}
+        r = self.request
         for code in sorted(self.nodes):
             node = self.nodes[code]
-            if code in skip or code in self.request.exclude or not node.ships:
+            if code in skip or code in r.exclude or not node.ships:
                 continue
+            holds = any(self.stock[sku].get(code) for sku in self.skus)
             if node.capacity_left is not None and node.capacity_left <= 0:
-                if any(self.stock[sku].get(code) for sku in self.skus):
+                if holds:
                     self._note(f"{code} skipped: at capacity today")
                 continue
+            dist[code] = distance_km(node.latitude, node.longitude, *to)
+            if r.today is not None and r.deliver_by is not None:
+                arrives = self.transit.arrival(r.today, node.kind, dist[code])
+                if arrives > r.deliver_by:
+                    if holds:
+                        self.promise_notes.append(explain.too_slow(code, arrives, r.deliver_by))
+                    continue
             out.append(node)
-        return out
+        return out, dist
 
     def _demand(self, wanted: Wanted, senders: list[Node]) -> tuple[Wanted, dict[str, int]]:
         """What the senders can fill together (lines first come, first served) and the per-SKU
@@ -175,22 +212,23 @@ class _Router:
                 demand[line.sku] = demand.get(line.sku, 0) + take
             if qty > take:
                 elsewhere = sum(q for c, q in self.stock[line.sku].items() if c not in codes)
+                promised = self.request.deliver_by
+                in_time = f" in time for {explain.day(promised)}" if promised else ""
                 if sendable[line.sku]:
-                    why = f"only {sendable[line.sku]} available in the network"
+                    why = f"only {sendable[line.sku]} available in the network{in_time}"
                 elif elsewhere:
-                    why = "the only stock is at nodes that cannot send it"
+                    why = "the only stock is at nodes that cannot send it" + in_time
                 else:
                     why = "no stock in the network"
                 self._short(line, qty - take, why)
         return filled, demand
 
     def _short(self, line: Line, qty: int, why: str) -> None:
-        (self.backordered if line.backorder_allowed else self.unfillable).append(
-            (line.line_id, qty)
-        )
-        self.shortfalls.append(
-            explain.shortfall(line.line_id, line.sku, qty, line.backorder_allowed, why)
-        )
+        # A backorder cannot keep a delivery promise: with one, a shortfall is for a person to
+        # resolve with the customer (needs_attention), not to wait for stock.
+        backorder = line.backorder_allowed and self.request.deliver_by is None
+        (self.backordered if backorder else self.unfillable).append((line.line_id, qty))
+        self.shortfalls.append(explain.shortfall(line.line_id, line.sku, qty, backorder, why))
 
     def _options(self, demand, senders, charge, extra: int, distance) -> list[Option]:
         options = []
@@ -203,29 +241,53 @@ class _Router:
                 )
         return options
 
-    def _solve(self, demand, options, lines: int, single_first: bool):
-        """The chosen options, the complete single nodes by rank, and a note when not exact."""
+    def _solve(self, demand, options, lines: int, tolerant: bool):
+        """The chosen options, the complete single nodes by rank, and notes: why not exact,
+        and (with `tolerant`, shipping) why one package was kept or a split preferred."""
         vector = tuple(demand.values())
         singles = sorted((o for o in options if o.stock == vector), key=rank)
         if self.baseline:
-            return solve_nearest(vector, options), singles, None
-        if single_first and singles:
-            return Solution((singles[0],), exact=True), singles, None
+            return solve_nearest(vector, options), singles, []
         r = self.request
-        note: str | None
-        if len(options) > r.max_exact_nodes or lines > r.max_exact_lines:
+        notes: list[str] = []
+        over_nodes = r.max_exact_nodes is not None and len(options) > r.max_exact_nodes
+        over_lines = r.max_exact_lines is not None and lines > r.max_exact_lines
+        if over_nodes or over_lines:
             solution = solve_heuristic(vector, options)
             assert solution is not None, "_demand keeps only what the senders can cover"
             if singles and key(singles[:1]) < key(solution.chosen):
                 solution = Solution((singles[0],), exact=False)
-            note = explain.heuristic_note(len(options), lines, r.max_exact_nodes,
-                                          r.max_exact_lines)
+            notes.append(explain.heuristic_note(len(options), lines, r.max_exact_nodes,
+                                                r.max_exact_lines))
         else:
-            solution = solve_exact(vector, options, r.max_search_steps)
+            deadline = None
+            if r.time_budget_ms is not None:
+                deadline = self.clock() + r.time_budget_ms / 1000
+            solution = solve_exact(vector, options, r.max_search_steps, deadline, self.clock)
             assert solution is not None, "_demand keeps only what the senders can cover"
-            note = explain.aborted_note(solution.steps) if solution.aborted else None
+            if solution.aborted:
+                notes.append(explain.aborted_note(solution.steps, solution.timed_out,
+                                                  r.time_budget_ms))
         self.exact = self.exact and solution.exact
-        return solution, singles, note
+        if tolerant and singles and len(solution.chosen) > 1:
+            solution, note = self._tolerate(solution, singles[0])
+            notes.append(note)
+        return solution, singles, notes
+
+    def _tolerate(self, best: Solution, single: Option) -> tuple[Solution, str]:
+        """The single-package tolerance (RoutingRequest.single_package_tolerance*): keep the
+        cheapest complete node when its premium over the cheapest plan is within the allowance,
+        the larger of the fixed amount and the percentage of that plan's cost."""
+        r = self.request
+        split_cents = key(best.chosen)[0] - self.penalty  # options carry the penalty each
+        single_cents = single.weight - self.penalty
+        premium = single_cents - split_cents
+        allowance = max(_cents(r.single_package_tolerance),
+                        round(split_cents * r.single_package_tolerance_pct / 100))
+        if premium <= allowance:
+            return (Solution((single,), exact=best.exact),
+                    explain.kept_one_package(single.code, single_cents, split_cents, allowance))
+        return best, explain.split_over_one(single.code, single_cents, split_cents, allowance)
 
     def _assign(self, filled: Wanted, chosen, kind: str, to: str | None = None) -> list[Allocation]:
         """Units line by line from the cheapest chosen node first (ties by code); the baseline
@@ -254,30 +316,36 @@ class _Router:
     def _ship(self, wanted: Wanted, destination, skip=frozenset(), rest=False) -> _Part:
         """Ship `wanted` to `destination`; `rest`: the part of a pickup order the store lacks."""
         c = self.cost
-        senders = self._senders(set(skip))
+        senders, dist = self._senders(set(skip), destination)
         filled, demand = self._demand(wanted, senders)
         if not demand:
             return _Part()
         self.used_destination = True
-        lat, lon = destination
-        dist = {n.code: distance_km(n.latitude, n.longitude, lat, lon) for n in senders}
         charge = {
             n.code: _cents(c.package_base + c.per_km * dist[n.code] + c.handling(n.kind))
             for n in senders
         }
         options = self._options(demand, senders, charge, self.penalty, dist)
-        solution, singles, note = self._solve(
-            demand, options, len(filled), self.request.prefer_single_node
-        )
+        solution, singles, notes = self._solve(demand, options, len(filled), tolerant=not rest)
         allocations = self._assign(filled, solution.chosen, SHIP)
         used = sorted({a.node for a in allocations})
         complete = sum(q for _, q in filled) == sum(q for _, q in wanted)
         text = explain.ship_decision(allocations, used, dist, charge, singles, complete, rest,
                                      self.penalty)
         self.decisions.append(text)
-        if note:
-            self.decisions.append(note)
+        self.decisions += notes
+        self._arrive(used, dist, "delivery")
         return _Part(allocations, [(code, charge[code]) for code in used])
+
+    def _arrive(self, used: Sequence[str], dist: dict[str, float], what: str) -> None:
+        """Note when each used node's package (or transfer) arrives, with `request.today`."""
+        today = self.request.today
+        if today is None:
+            return
+        for code in used:
+            node = self.nodes[code]
+            self.arrivals.append((self.transit.arrival(today, node.kind, dist[code]), code,
+                                  f"{what} from {code} ({explain.km(dist[code])})"))
 
     # --- pickup --------------------------------------------------------------------------------
 
@@ -351,6 +419,9 @@ class _Router:
         return allocations, cents
 
     def _take_at(self, store: Node, at_store: Wanted) -> list[Allocation]:
+        if at_store and self.request.today is not None:
+            self.arrivals.append((self.transit.ready_at_store(self.request.today), store.code,
+                                  f"shelf stock at {store.code}"))
         allocations = []
         for line, qty in at_store:
             allocations.append(Allocation(line.line_id, line.sku, store.code, qty, PICKUP))
@@ -359,25 +430,21 @@ class _Router:
 
     def _transfer(self, store: Node, missing: Wanted) -> _Part:
         c = self.cost
-        senders = self._senders({store.code})
+        senders, dist = self._senders({store.code}, (store.latitude, store.longitude))
         filled, demand = self._demand(missing, senders)
         if not demand:
             return _Part()
-        dist = {
-            n.code: distance_km(n.latitude, n.longitude, store.latitude, store.longitude)
-            for n in senders
-        }
         charge = {
             n.code: _cents(c.transfer_base + c.transfer_per_km * dist[n.code]) for n in senders
         }
         options = self._options(demand, senders, charge, 0, dist)
-        solution, _, note = self._solve(demand, options, len(filled), single_first=False)
+        solution, _, notes = self._solve(demand, options, len(filled), tolerant=False)
         allocations = self._assign(filled, solution.chosen, TRANSFER, store.code)
         used = sorted({a.node for a in allocations})
         pieces = explain.node_pieces(allocations, used, dist, charge)
         self.decisions.append(f"transfer to {store.code} from {explain.joined(pieces)}")
-        if note:
-            self.decisions.append(note)
+        self.decisions += notes
+        self._arrive(used, dist, "transfer")
         return _Part(allocations, [(code, charge[code]) for code in used])
 
     def _suggest(self, store: Node, lacks: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from fulfillment.routing.model import Allocation
 
@@ -43,16 +44,47 @@ def extra_packages(count: int, penalty_cents: int) -> str:
     return f" including {money(count * penalty_cents)} for {what}"
 
 
-def heuristic_note(candidates: int, lines: int, max_nodes: int, max_lines: int) -> str:
-    if candidates > max_nodes:
+def day(when: date) -> str:
+    """'Fri 4 Dec 2026'."""
+    return f"{when:%a} {when.day} {when:%b %Y}"
+
+
+def heuristic_note(candidates: int, lines: int, max_nodes: int | None,
+                   max_lines: int | None) -> str:
+    if max_nodes is not None and candidates > max_nodes:
         why = f"{candidates} candidate nodes, over the exact limit of {max_nodes}"
     else:
         why = f"{lines} lines, over the exact limit of {max_lines}"
     return f"heuristic plan ({why}): good but not proven optimal"
 
 
-def aborted_note(steps: int) -> str:
-    return f"exact search stopped after {steps:,} steps: best plan found, not proven optimal"
+def aborted_note(steps: int, timed_out: bool, budget_ms: float | None) -> str:
+    why = f"at its time budget of {budget_ms:g} ms" if timed_out else "at its step limit"
+    return (f"exact search stopped {why} after {steps:,} steps: the best plan found (improved by "
+            "local search), not proven optimal")
+
+
+def kept_one_package(code: str, single: int, split: int, allowance: int) -> str:
+    return (f"one package kept: {code} costs {money(single)}, {money(single - split)} more than "
+            f"the cheapest split ({money(split)}), within the single-package tolerance of "
+            f"{money(allowance)}")
+
+
+def split_over_one(code: str, single: int, split: int, allowance: int) -> str:
+    return (f"split chosen over one package from {code}: that would cost {money(single)}, "
+            f"{money(single - split)} more than the split ({money(split)}), over the "
+            f"single-package tolerance of {money(allowance)}")
+
+
+def too_slow(code: str, arrives: date, promised: date) -> str:
+    return (f"{code} skipped: earliest delivery {day(arrives)}, after the promised "
+            f"{day(promised)}")
+
+
+def estimate(latest: tuple[date, str, str], method: str) -> str:
+    when, _, why = latest
+    what = "ready for pickup" if method == "pickup" else "estimated delivery"
+    return f"{what} {day(when)} (the latest part: {why})"
 
 
 def shortfall(line_id: str, sku: str, qty: int, backorder: bool, why: str) -> str:
@@ -89,6 +121,8 @@ def ship_decision(allocations, used, dist, charge, singles, complete, rest, pena
     if not rest:
         total = sum(charge[code] for code in used) + penalty * (len(used) - 1)
         text += f": total {money(total)}{extra_packages(len(used) - 1, penalty)}"
+        if singles:  # the single-package tolerance's note compares them
+            return text
     if singles:
         best = singles[0].code
         return f"{text}; cheaper than the best single node {best} (cost {money(charge[best])})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 SHIP = "ship"
 PICKUP = "pickup"
@@ -12,6 +13,10 @@ TRANSFER = "transfer"
 WAREHOUSE = "warehouse"
 STORE = "store"
 POLICIES = ("transfer", "split", "suggest")
+
+DEFAULT_TIME_BUDGET_MS = 4.0
+DEFAULT_SINGLE_PACKAGE_TOLERANCE = 0.0
+DEFAULT_SINGLE_PACKAGE_TOLERANCE_PCT = 0.0
 
 
 class RoutingError(ValueError):
@@ -68,15 +73,28 @@ class RoutingRequest:
     pickup_node: str | None = None  # store code for method "pickup"
     bopis_policy: str = "transfer"  # "transfer" | "split" | "suggest"
     exclude: frozenset[str] = frozenset()  # nodes that rejected this order, never used
-    max_exact_nodes: int = 60  # above this many candidate nodes, or
-    max_exact_lines: int = 10  # above this many lines, use the heuristic
-    # True (the rule): the cheapest single node that holds every line wins outright, a split is
-    # only made when no single node can. False: minimise total cost over every node set, so a
-    # split may beat a far-away complete node.
-    prefer_single_node: bool = True
-    # Safety valve for the exact search: after this many search steps the best plan found so far
-    # is returned with exact=False (never reached on realistic orders; see bench/routing_bench.py).
-    max_search_steps: int = 20_000
+    # The exact search runs within these limits (None: no limit) and within time_budget_ms of
+    # wall-clock time; beyond a limit, or when the time runs out, the best plan found so far
+    # (greedy + local search that also swaps two nodes for two) is returned with exact=False and
+    # a reason saying so. bench/routing_quality.py measures where this matters.
+    max_exact_nodes: int | None = None
+    max_exact_lines: int | None = None
+    time_budget_ms: float | None = DEFAULT_TIME_BUDGET_MS
+    # Safety valve independent of the clock (deterministic): after this many search steps the
+    # best plan so far is returned with exact=False.
+    max_search_steps: int = 200_000
+    # The single-package tolerance: the plan of least total cost wins (the extra-package
+    # penalty in the cost model is the lever for fewer packages), except that the cheapest
+    # single node holding every line is kept when it costs at most `single_package_tolerance`
+    # (money) or `single_package_tolerance_pct` percent of the cheapest plan more than that plan
+    # (the larger allowance applies). Defaults from bench/routing_quality.py; see the README.
+    single_package_tolerance: float = DEFAULT_SINGLE_PACKAGE_TOLERANCE
+    single_package_tolerance_pct: float = DEFAULT_SINGLE_PACKAGE_TOLERANCE_PCT
+    # Delivery dates (fulfillment/routing/eta.py): with `today`, the plan carries its estimated
+    # delivery (or pickup-ready) date; with `deliver_by` too, only nodes whose estimate makes the
+    # promise are used, and what none can deliver in time is left unfillable with the reason.
+    today: date | None = None
+    deliver_by: date | None = None
 
 
 # sku -> node code -> available units (already net of reservations AND safety stock; absent = 0)
@@ -115,6 +133,8 @@ EXCLUDED = "excluded"                       # a node this order must not use
 CAPACITY = "capacity"                       # a node skipped or limited by daily capacity
 PLAN = "plan"                               # what was chosen and why, costs, runner-up
 SHORTFALL = "shortfall"                     # units backordered or unfillable
+PROMISE = "promise"                         # a node skipped: too slow for the promised date
+ESTIMATE = "estimate"                       # the estimated delivery / pickup-ready date
 NOTHING_ALLOCATED = "nothing_allocated"
 
 
@@ -127,6 +147,9 @@ class RoutingPlan:
     total_cost: float  # rounded to cents
     exact: bool  # True if proven optimal
     reasons: tuple[Reason, ...]  # for a customer-service rep, each with its code
+    # With request.today: when the customer gets everything allocated (the latest package's
+    # delivery; for a pickup, the day the store has it all ready). None without allocations.
+    estimated_delivery: date | None = None
 
     def nodes(self) -> tuple[str, ...]:
         """Distinct nodes used by the allocations, sorted."""

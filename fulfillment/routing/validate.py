@@ -48,8 +48,15 @@ def validate(request: RoutingRequest, nodes: Sequence[Node], cost: CostModel) ->
         seen.add(line.line_id)
         if not line.sku:
             raise RoutingError(f"line {line.line_id} has no SKU")
-    if request.max_exact_nodes < 0 or request.max_exact_lines < 0:
+    if any(limit is not None and limit < 0
+           for limit in (request.max_exact_nodes, request.max_exact_lines)):
         raise RoutingError("max_exact_nodes and max_exact_lines must not be negative")
+    if request.time_budget_ms is not None and request.time_budget_ms <= 0:
+        raise RoutingError("time_budget_ms must be positive (or None: no time limit)")
+    if request.single_package_tolerance < 0 or request.single_package_tolerance_pct < 0:
+        raise RoutingError("the single-package tolerance must not be negative")
+    if request.deliver_by is not None and request.today is None:
+        raise RoutingError("a promised delivery date (deliver_by) needs today's date")
     if request.destination is not None:
         try:
             lat, lon = (float(v) for v in request.destination)

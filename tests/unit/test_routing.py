@@ -22,7 +22,13 @@ from fulfillment.routing import (
     greedy_baseline,
     route,
 )
-from fulfillment.routing.cover import Option, solve_exact, solve_heuristic
+from fulfillment.routing.cover import (
+    Option,
+    _drop_redundant,
+    _greedy,
+    solve_exact,
+    solve_heuristic,
+)
 from fulfillment.routing.cover import covers as cover_covers
 from fulfillment.routing.cover import key as cover_key
 
@@ -160,15 +166,78 @@ def test_two_lines_of_the_same_sku_share_the_stock():
     check_consistent(plan, request, snap)
 
 
-def test_prefer_single_node_off_lets_a_cheaper_split_win():
-    # The only complete node is across the country; two near stores split it for less.
-    nodes = [wh("dc-west", 34.0, -118.0), store("s1", 40.72, -74.0), store("s2", 40.75, -73.99)]
-    snap = {"A": {"dc-west": 1, "s1": 1}, "B": {"dc-west": 1, "s2": 1}}
-    request = ship(Line("1", "A", 1), Line("2", "B", 1))
-    assert route(request, nodes, snap).nodes() == ("dc-west",)
-    plan = route(ship(Line("1", "A", 1), Line("2", "B", 1), prefer_single_node=False), nodes, snap)
+# --- the single-package tolerance ---------------------------------------------------------------
+# The only complete node is across the country; two near stores split the order for less.
+FAR_OR_SPLIT = [wh("dc-west", 34.0, -118.0), store("s1", 40.72, -74.0), store("s2", 40.75, -73.99)]
+FAR_OR_SPLIT_STOCK = {"A": {"dc-west": 1, "s1": 1}, "B": {"dc-west": 1, "s2": 1}}
+
+
+def far_or_split_costs() -> tuple[int, int]:
+    """(one package from dc-west, the two-store split with its extra-package penalty), cents."""
+    single = package_cents(FAR_OR_SPLIT[0], NYC)
+    split = package_cents(FAR_OR_SPLIT[1], NYC) + package_cents(FAR_OR_SPLIT[2], NYC) + 400
+    return single, split
+
+
+def test_by_default_the_cheaper_split_beats_one_far_package_and_says_both_costs():
+    single, split = far_or_split_costs()
+    assert single > split
+    plan = route(ship(Line("1", "A", 1), Line("2", "B", 1)), FAR_OR_SPLIT, FAR_OR_SPLIT_STOCK)
     assert plan.nodes() == ("s1", "s2")
-    assert "cheaper than the best single node dc-west" in " ".join(plan.reasons)
+    assert plan.total_cost == split / 100
+    text = " | ".join(plan.reasons)
+    assert (f"split chosen over one package from dc-west: that would cost "
+            f"{money(single)}, {money(single - split)} more than the split ({money(split)}), "
+            f"over the single-package tolerance of 0.00") in text
+
+
+@pytest.mark.parametrize("allowance_of", ["amount", "percent"])
+def test_one_package_is_kept_when_its_premium_is_within_the_tolerance(allowance_of):
+    single, split = far_or_split_costs()
+    premium = single - split
+    if allowance_of == "amount":
+        within = {"single_package_tolerance": premium / 100}
+        beyond = {"single_package_tolerance": (premium - 1) / 100}
+    else:
+        within = {"single_package_tolerance_pct": premium / split * 100 + 0.001}
+        beyond = {"single_package_tolerance_pct": (premium - 1) / split * 100}
+    kept = route(ship(Line("1", "A", 1), Line("2", "B", 1), **within), FAR_OR_SPLIT,
+                 FAR_OR_SPLIT_STOCK)
+    assert kept.nodes() == ("dc-west",)
+    assert kept.total_cost == single / 100 and kept.exact
+    assert (f"one package kept: dc-west costs {money(single)}, {money(premium)} more than the "
+            f"cheapest split ({money(split)}), within the single-package tolerance of "
+            f"{money(premium)}") in " | ".join(kept.reasons)
+    split_plan = route(ship(Line("1", "A", 1), Line("2", "B", 1), **beyond), FAR_OR_SPLIT,
+                       FAR_OR_SPLIT_STOCK)
+    assert split_plan.nodes() == ("s1", "s2")
+
+
+def test_the_larger_of_the_two_allowances_applies():
+    single, split = far_or_split_costs()
+    premium = single - split
+    plan = route(ship(Line("1", "A", 1), Line("2", "B", 1), single_package_tolerance=0.01,
+                      single_package_tolerance_pct=premium / split * 100 + 0.001),
+                 FAR_OR_SPLIT, FAR_OR_SPLIT_STOCK)
+    assert plan.nodes() == ("dc-west",)
+
+
+def test_no_tolerance_note_when_the_single_node_is_cheapest_anyway():
+    nodes = [wh("dc", 40.0, -75.0), store("s1", 40.72, -74.0), store("s2", 40.75, -73.99)]
+    snap = {"A": {"dc": 1, "s1": 1}, "B": {"dc": 1, "s2": 1}}
+    plan = route(ship(Line("1", "A", 1), Line("2", "B", 1)), nodes, snap)
+    assert plan.nodes() == ("dc",)
+    assert not any("tolerance" in r for r in plan.reasons)
+
+
+def test_tolerance_must_not_be_negative():
+    with pytest.raises(RoutingError, match="tolerance"):
+        route(ship(Line("1", "A", 1), single_package_tolerance=-1), FAR_OR_SPLIT,
+              FAR_OR_SPLIT_STOCK)
+
+
+def money(cents: int) -> str:
+    return f"{cents // 100:,}.{cents % 100:02d}"
 
 
 # --- eligibility -------------------------------------------------------------------------------
@@ -372,7 +441,7 @@ def test_cost_ties_go_to_fewer_packages_then_priority_then_codes():
     # {x} and {y, z} both cost 3.00: one package wins.
     nodes = [wh("y", 40, -75), wh("z", 40, -75), store("x", 40, -75)]
     snap = {"A": {"x": 1, "y": 1}, "B": {"x": 1, "z": 1}}
-    request = ship(Line("1", "A", 1), Line("2", "B", 1), prefer_single_node=False)
+    request = ship(Line("1", "A", 1), Line("2", "B", 1))
     assert route(request, nodes, snap, cost).nodes() == ("x",)
     # {v, z} and {y, z}: same cost, same packages; priority, then codes.
     snap = {"A": {"v": 1, "y": 1}, "B": {"z": 1}}
@@ -391,8 +460,54 @@ def test_search_budget_exhausted_is_not_called_exact():
     assert full.exact and len(full.nodes()) == 3
     plan = route(RoutingRequest(lines, "ship", (40, -75), max_search_steps=1), nodes, snap)
     assert not plan.exact
-    assert any("exact search stopped after" in r for r in plan.reasons)
+    assert any("exact search stopped at its step limit after" in r for r in plan.reasons)
     assert plan.total_cost >= full.total_cost
+
+
+class StepClock:
+    """A clock that moves `step` seconds each time it is read: the time budget runs out after a
+    known number of reads, whatever the machine's speed."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_time_budget_returns_the_best_plan_found_and_says_so():
+    rng = random.Random(0)
+    nodes = [wh(f"dc-{i}", rng.uniform(30, 45), rng.uniform(-120, -72)) for i in range(10)]
+    snap = {s: {n.code: rng.randint(1, 2) for n in nodes if rng.random() < 0.3} for s in "ABCD"}
+    lines = tuple(Line(str(i), sku, 2) for i, sku in enumerate("ABCD"))
+    full = route(RoutingRequest(lines, "ship", (40, -75), time_budget_ms=None), nodes, snap)
+    request = RoutingRequest(lines, "ship", (40, -75), time_budget_ms=0.5)
+    plan = route(request, nodes, snap, clock=StepClock(0.001))
+    check_consistent(plan, request, snap)
+    assert not plan.exact and full.exact
+    assert any(r.code == "plan" and "exact search stopped at its time budget of 0.5 ms" in r
+               for r in plan.reasons)
+    # The local search that finishes a stopped search finds this optimum anyway.
+    assert plan.total_cost == full.total_cost
+    # A real clock with the default budget solves it exactly.
+    assert route(RoutingRequest(lines, "ship", (40, -75)), nodes, snap) == full
+
+
+def test_local_search_escapes_the_two_swap_trap():
+    # Greedy by cost per unit takes n0 then n3 (45). Taking either out and refilling one node
+    # at a time never finds better; only swapping both for n1 + n6 (44) does.
+    demand = (1, 1, 2)
+    options = [Option("n0", 28, 0, (1, 0, 1)), Option("n1", 30, 0, (0, 1, 2)),
+               Option("n2", 28, 0, (0, 1, 1)), Option("n3", 17, 0, (0, 1, 1)),
+               Option("n4", 18, 0, (1, 1, 0)), Option("n5", 24, 0, (0, 1, 0)),
+               Option("n6", 14, 0, (1, 0, 0))]
+    start = _drop_redundant(_greedy(demand, options, [], set()) or [], demand)
+    assert sorted(o.code for o in start) == ["n0", "n3"]
+    found = solve_heuristic(demand, options)
+    assert found is not None and [o.code for o in found.chosen] == ["n1", "n6"]
+    exact = solve_exact(demand, options)
+    assert exact is not None and cover_key(found.chosen) == cover_key(exact.chosen)
 
 
 def _network(seed: int, count: int = 20):
@@ -417,7 +532,7 @@ def test_same_plan_whatever_the_order_of_nodes_and_snapshot(seed):
     nodes, snap = _network(seed)
     requests = [
         ship(Line("1", "A", 2), Line("2", "B", 1), Line("3", "C", 2, backorder_allowed=True)),
-        ship(Line("1", "A", 1), Line("2", "D", 2), Line("3", "E", 1), prefer_single_node=False),
+        ship(Line("1", "A", 1), Line("2", "D", 2), Line("3", "E", 1)),
         ship(Line("1", "A", 2), Line("2", "B", 2), Line("3", "C", 1), max_exact_nodes=0),
         pickup(next(n.code for n in nodes if n.kind == "store"),
                Line("1", "A", 2), Line("2", "B", 1), Line("3", "E", 1)),
@@ -472,7 +587,14 @@ def brute_force_ship(request, nodes, snap, cost=COST):
                 best_any = key if best_any is None else min(best_any, key)
                 if size == 1:
                     best_single = key if best_single is None else min(best_single, key)
-    return best_single if request.prefer_single_node and best_single else best_any
+    if best_single and best_any and best_single != best_any:
+        # The single-package tolerance: one package within the allowance of the cheapest plan.
+        split = best_any[0]
+        allowance = max(round(request.single_package_tolerance * 100),
+                        round(split * request.single_package_tolerance_pct / 100))
+        if best_single[0] - split <= allowance:
+            return best_single
+    return best_any
 
 
 GRID_LAT = [40.0, 40.5, 41.0, 42.0]
@@ -506,17 +628,21 @@ def instances(draw, max_nodes=6, max_lines=4):
     return nodes, snap, lines, exclude, dest
 
 
+TOLERANCES = st.sampled_from([{}, {"single_package_tolerance": 3.0},
+                               {"single_package_tolerance_pct": 15.0},
+                               {"single_package_tolerance": 1e6}])
+
+
 def _priority(plan, nodes):
     by = {n.code: n for n in nodes}
     return -sum(by[c].priority for c in plan.nodes())
 
 
 @settings(max_examples=300, deadline=None)
-@given(instances(), st.booleans())
-def test_ship_is_optimal_against_brute_force(instance, prefer_single):
+@given(instances(), TOLERANCES)
+def test_ship_is_optimal_against_brute_force(instance, tolerance):
     nodes, snap, lines, exclude, dest = instance
-    request = RoutingRequest(lines, "ship", dest, exclude=exclude,
-                             prefer_single_node=prefer_single)
+    request = RoutingRequest(lines, "ship", dest, exclude=exclude, **tolerance)
     plan = route(request, nodes, snap)
     check_consistent(plan, request, snap)
     assert plan.exact
@@ -536,18 +662,17 @@ def test_ship_is_optimal_against_brute_force(instance, prefer_single):
 
 
 @settings(max_examples=300, deadline=None)
-@given(instances(), st.booleans())
-def test_heuristic_is_feasible_and_never_beats_the_exact_plan(instance, prefer_single):
+@given(instances(), TOLERANCES)
+def test_heuristic_is_feasible_and_never_beats_the_exact_plan(instance, tolerance):
     nodes, snap, lines, exclude, dest = instance
-    exact = route(RoutingRequest(lines, "ship", dest, exclude=exclude,
-                                 prefer_single_node=prefer_single), nodes, snap)
+    exact = route(RoutingRequest(lines, "ship", dest, exclude=exclude, **tolerance), nodes, snap)
     request = RoutingRequest(lines, "ship", dest, exclude=exclude, max_exact_nodes=0,
-                             prefer_single_node=prefer_single)
+                             **tolerance)
     plan = route(request, nodes, snap)
     check_consistent(plan, request, snap)
     assert plan.total_cost >= exact.total_cost
     assert plan.backordered == exact.backordered and plan.unfillable == exact.unfillable
-    if exact.allocations and (len(exact.nodes()) > 1 or not prefer_single):
+    if exact.allocations:
         assert not plan.exact
         assert any("heuristic plan" in r for r in plan.reasons)
 
@@ -596,7 +721,7 @@ def test_exact_search_matches_brute_force_on_medium_networks(seed):
     snap = {s: {n.code: rng.randint(1, 3) for n in nodes if rng.random() < 0.3} for s in skus}
     lines = tuple(Line(str(i), s, rng.randint(1, 3)) for i, s in enumerate(skus))
     dest = (rng.uniform(30, 45), rng.uniform(-120, -72))
-    request = RoutingRequest(lines, "ship", dest, prefer_single_node=False)
+    request = RoutingRequest(lines, "ship", dest)
     plan = route(request, nodes, snap)
     best = brute_force_ship(request, nodes, snap)
     assert plan.exact
