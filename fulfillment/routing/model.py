@@ -15,8 +15,8 @@ STORE = "store"
 POLICIES = ("transfer", "split", "suggest")
 
 DEFAULT_TIME_BUDGET_MS = 4.0
-DEFAULT_SINGLE_PACKAGE_TOLERANCE = 0.0
-DEFAULT_SINGLE_PACKAGE_TOLERANCE_PCT = 0.0
+DEFAULT_SINGLE_PACKAGE_TOLERANCE = 1.00  # money; chosen from bench/routing_quality.py (README)
+DEFAULT_SINGLE_PACKAGE_TOLERANCE_PCT = 5.0
 
 
 class RoutingError(ValueError):

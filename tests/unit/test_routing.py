@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -31,6 +32,10 @@ from fulfillment.routing.cover import (
 )
 from fulfillment.routing.cover import covers as cover_covers
 from fulfillment.routing.cover import key as cover_key
+from fulfillment.routing.model import (
+    DEFAULT_SINGLE_PACKAGE_TOLERANCE,
+    DEFAULT_SINGLE_PACKAGE_TOLERANCE_PCT,
+)
 
 COST = CostModel()
 NYC = (40.7128, -74.0060)
@@ -188,7 +193,23 @@ def test_by_default_the_cheaper_split_beats_one_far_package_and_says_both_costs(
     text = " | ".join(plan.reasons)
     assert (f"split chosen over one package from dc-west: that would cost "
             f"{money(single)}, {money(single - split)} more than the split ({money(split)}), "
-            f"over the single-package tolerance of 0.00") in text
+            f"over the single-package tolerance of {money(default_allowance(split))}") in text
+
+
+def default_allowance(split_cents: int) -> int:
+    return max(round(DEFAULT_SINGLE_PACKAGE_TOLERANCE * 100),
+               round(split_cents * DEFAULT_SINGLE_PACKAGE_TOLERANCE_PCT / 100))
+
+
+def test_by_default_one_package_is_kept_for_a_small_premium():
+    single, split = far_or_split_costs()
+    nearer = replace(FAR_OR_SPLIT[0], latitude=40.7, longitude=-91.2)  # ~1,450 km away
+    single = package_cents(nearer, NYC)
+    assert 0 < single - split <= default_allowance(split)
+    plan = route(ship(Line("1", "A", 1), Line("2", "B", 1)), [nearer, *FAR_OR_SPLIT[1:]],
+                 FAR_OR_SPLIT_STOCK)
+    assert plan.nodes() == ("dc-west",) and plan.total_cost == single / 100
+    assert any(r.startswith("one package kept: dc-west") for r in plan.reasons)
 
 
 @pytest.mark.parametrize("allowance_of", ["amount", "percent"])
