@@ -52,6 +52,7 @@ def to_command(data: dict, principal: Principal) -> orders.PlaceOrder:
                               channel=data["channel"],
                               region=address.country if address else None),
         channel_name=data.get("channel_name"), bopis_policy=data.get("bopis_policy"),
+        promised_delivery_date=f.get("promised_delivery_date"),
         actor=principal.actor, source=data["channel"], created_by_key_id=principal.key_id,
         taxes_included=bool(data.get("taxes_included")),
         order_discount=data.get("order_discount"),
@@ -241,10 +242,13 @@ def reroute_order(data: dict, order_id: int):
     """Route an order again.
 
     Every unit not yet shipped or handed over is released and planned again, optionally
-    without `exclude_locations` (kept for later re-routes)."""
+    without `exclude_locations` (kept for later re-routes), and against a new
+    `promised_delivery_date` (null drops the promise: the customer agrees to wait)."""
     principal = current_principal()
+    promise = (orders.NewPromise(data["promised_delivery_date"])
+               if "promised_delivery_date" in data else None)
     orders.reroute(order_id, actor=principal.actor, source=principal.role,
-                   exclude_locations=frozenset(data["exclude_locations"]))
+                   exclude_locations=frozenset(data["exclude_locations"]), promise=promise)
     return queries.get_order(order_id)
 
 

@@ -139,7 +139,8 @@ def _register_builtin() -> None:
     register("order.on_hold", order,
              "An order was kept on hold: it names an unknown SKU or an unmapped location.")
     register("order.released_from_hold", order, "A held order was released (routing follows).")
-    register("order.updated", order, "Lines were added to the order or some units cancelled.")
+    register("order.updated", order, "Lines were added to the order, some units cancelled, "
+             "or its promised delivery date changed.")
     register("fulfillment.created", shapes.FulfillmentCreatedData,
              "Routing gave a node new work: ship, pickup, or a transfer feeding a pickup.")
     register("fulfillment.cancelled", shapes.FulfillmentCancelledData,

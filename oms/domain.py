@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -177,3 +178,17 @@ def check_transition(current: str, new: str) -> None:
     if new != current and new not in ALLOWED_TRANSITIONS[current]:
         raise Conflict(f"an order cannot go from {current} to {new}",
                        current=current, requested=new)
+
+
+def promise_refusal(promised: dt.date | None, method: str, today: dt.date) -> str | None:
+    """Why an order cannot carry this promised delivery date, or None when it can. A
+    counter sale is handed over at the till (there is no delivery to promise); a date before
+    today nobody can keep. Today itself is a date routing may find no node for, which is the
+    customer-service case the promise exists to raise, not a bad input."""
+    if promised is None:
+        return None
+    if method == "carry_out":
+        return "a carry_out sale is handed over at the till: there is no delivery to promise"
+    if promised < today:
+        return f"must not be before today ({today.isoformat()})"
+    return None

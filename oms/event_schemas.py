@@ -51,12 +51,23 @@ class OrderData(Payload):
     status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES),
                            metadata={"description": "the order's status after the change"})
     customer_id = fields.Integer(required=True, allow_none=True)
+    # Not required: rows written to the outbox before it existed are delivered without it.
+    promised_delivery_date = fields.String(allow_none=True, metadata={
+        "format": "date", "description": "the delivery date promised to the customer "
+        "(express), or null"})
     lines = fields.List(fields.Nested(OrderLineData), required=True)
 
 
 class HoldDetailData(Payload):
     unknown_skus = fields.List(fields.String(), required=True)
     location = fields.Dict(metadata={"description": "the channel's location we cannot map"})
+
+
+class PromiseChangeData(Payload):
+    from_ = fields.String(data_key="from", required=True, allow_none=True,
+                          metadata={"format": "date", "description": "null: none before"})
+    to = fields.String(required=True, allow_none=True,
+                       metadata={"format": "date", "description": "null: promise dropped"})
 
 
 class OrderEventData(OrderData):
@@ -68,6 +79,9 @@ class OrderEventData(OrderData):
         "description": "units cancelled by this change (`order.cancelled`, `order.updated`)"})
     added = fields.List(fields.String(), metadata={
         "description": "`order.updated`: what a channel or CS added, in words"})
+    promise = fields.Nested(PromiseChangeData, metadata={
+        "description": "`order.updated`: customer service moved or dropped the promised "
+                       "delivery date"})
     fulfillment_id = fields.Integer(metadata={
         "description": "the shipment or pickup that fulfilled units, or the pickup that "
                        "expired (`order.cancelled`)"})

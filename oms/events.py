@@ -24,6 +24,8 @@ def order_payload(order: Order) -> dict[str, Any]:
         "order_id": order.id, "number": order.number, "channel": order.channel,
         "external_id": order.external_id, "status": order.status,
         "customer_id": order.customer_id,
+        "promised_delivery_date": (order.promised_delivery_date.isoformat()
+                                   if order.promised_delivery_date else None),
         "lines": [{"line_id": ln.id, "sku": ln.sku, "quantity": ln.quantity,
                    "allocated": ln.allocated, "backordered": ln.backordered,
                    "fulfilled": ln.fulfilled, "cancelled": ln.cancelled}

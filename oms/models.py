@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -165,6 +166,10 @@ class Order(Base):
     fulfillment_method: Mapped[str] = mapped_column(String(20))
     location_code: Mapped[str | None] = mapped_column(String(40))  # pickup or selling store
     ship_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The delivery date the channel promised the customer (express), if any: every routing of
+    # the order uses only nodes whose estimate makes it (oms.orders.route_order). CS may move
+    # or drop it when re-routing (the customer agrees to wait).
+    promised_delivery_date: Mapped[dt.date | None] = mapped_column(Date)
     routing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     source_updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # On hold (status on_hold): why, in a stable code and in words, since when, and what is

@@ -28,8 +28,9 @@ from core.db import (
     write_new,
 )
 from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
-from fulfillment import event_data, planning
+from fulfillment import capacity, event_data, planning
 from fulfillment.models import Fulfillment
+from fulfillment.routing import explain
 from fulfillment.routing.model import DISTANCE_ESTIMATED, Reason
 from inventory import ledger, snapshot
 from inventory.ledger import Cause
@@ -41,6 +42,7 @@ from oms.domain import (
     LineCounts,
     check_transition,
     open_units,
+    promise_refusal,
     rolled_up_status,
     unplaced_units,
 )
@@ -96,6 +98,8 @@ class PlaceOrder:
     channel_name: str | None = None
     source_updated_at: dt.datetime | None = None
     bopis_policy: str | None = None
+    # A delivery date promised to the customer (express): routing uses only nodes that make it.
+    promised_delivery_date: dt.date | None = None
     actor: str = "system"
     source: str = "api"
     created_by_key_id: int | None = None
@@ -162,6 +166,15 @@ def _validate(session: Session, cmd: PlaceOrder, known_skus: Mapping[str, int]) 
             raise InvalidInput("fulfillment.address", "required for ship")
     else:
         raise InvalidInput("fulfillment.method", "must be ship, pickup or carry_out")
+    check_promise(cmd.promised_delivery_date, cmd.method, "fulfillment.promised_delivery_date")
+
+
+def check_promise(promised: dt.date | None, method: str, field: str) -> None:
+    """422 naming `field` when the order cannot carry this promise (oms.domain's rule, against
+    today as capacity and routing count days)."""
+    problem = promise_refusal(promised, method, capacity.today())
+    if problem is not None:
+        raise InvalidInput(field, problem)
 
 
 @dataclass(frozen=True)
@@ -293,6 +306,7 @@ def _insert(uow: UnitOfWork, cmd: PlaceOrder, ids: _NewIds | None = None) -> Ord
         fulfillment_method=cmd.method,
         location_code=cmd.pickup_location or cmd.sale_location,
         ship_to=cmd.address.as_dict() if cmd.address else None,
+        promised_delivery_date=cmd.promised_delivery_date,
         source_updated_at=cmd.source_updated_at, created_by_key_id=cmd.created_by_key_id,
     )
     order.lines = priced_lines(cmd, pricing)
@@ -400,6 +414,7 @@ def route_order(uow: UnitOfWork, order: Order, *, actor: str, source: str,
         destination=destination, destination_estimated=estimated,
         pickup_location=order.location_code if order.fulfillment_method == "pickup" else None,
         bopis_policy=bopis_policy or rules.bopis_policy, exclude=exclude,
+        deliver_by=order.promised_delivery_date,
         channel=order.channel, customer_name=order.customer_name, customer_phone=order.phone,
         ship_to=order.ship_to,
     )
@@ -419,6 +434,8 @@ def route_order(uow: UnitOfWork, order: Order, *, actor: str, source: str,
         "unfillable": [{"line_id": int(i), "quantity": q} for i, q in plan.unfillable],
         "suggestions": list(plan.suggestions),
         "excluded": sorted(exclude),
+        "estimated_delivery": (plan.estimated_delivery.isoformat()
+                               if plan.estimated_delivery else None),
     }
     summary = "; ".join(r["text"] for r in order.routing["reasons"]) or "routed"
     unchanged = before == [(ln.allocated, ln.backordered) for ln in order.lines]
@@ -573,9 +590,19 @@ def _cancel_line_units(uow: UnitOfWork, order: Order, line: OrderLine, qty: int,
     line.cancelled += qty
 
 
+@dataclass(frozen=True)
+class NewPromise:
+    """A re-route's change of the order's promised delivery date: a new `date`, or None to
+    drop the promise (the customer agrees to wait)."""
+
+    date: dt.date | None
+
+
 def reroute(order_id: int, *, actor: str, source: str,
-            exclude_locations: frozenset[str] = frozenset()) -> None:
-    """Re-plan every unit not yet shipped or handed over, never using `exclude_locations`."""
+            exclude_locations: frozenset[str] = frozenset(),
+            promise: NewPromise | None = None) -> None:
+    """Re-plan every unit not yet shipped or handed over, never using `exclude_locations`;
+    with `promise`, against that promised delivery date (changed in the same unit of work)."""
     def work(uow: UnitOfWork) -> None:
         session = uow.session
         order = load_for_update(session, order_id)
@@ -583,6 +610,8 @@ def reroute(order_id: int, *, actor: str, source: str,
             raise Conflict(f"order {order.number} is {order.status}; nothing to re-route")
         for code in exclude_locations:
             ledger.location_by_code(session, code, field="exclude_locations")
+        if promise is not None:
+            change_promise(uow, order, promise.date, actor=actor, source=source)
         guard_before_release(uow, order)
         watch = event_data.Watch(session, order.id)
         for line in order.lines:
@@ -600,6 +629,27 @@ def reroute(order_id: int, *, actor: str, source: str,
 
     run_in_unit_of_work(work, retry_lost_stock=True, exhausted=lambda: Conflict(
         "stock kept changing while re-routing this order; try again"))
+
+
+def change_promise(uow: UnitOfWork, order: Order, promised: dt.date | None, *, actor: str,
+                   source: str) -> None:
+    """Move the order's promised delivery date, or drop it (None), inside the caller's unit
+    of work, before it routes again: 422 naming `promised_delivery_date` for a date the order
+    cannot carry. The timeline says from what to what and who; subscribers get
+    `order.updated` with `promise`. The same date again changes nothing and says nothing."""
+    check_promise(promised, order.fulfillment_method, "promised_delivery_date")
+    before = order.promised_delivery_date
+    if promised == before:
+        return
+    order.promised_delivery_date = promised
+    order.updated_at = utcnow()
+    was = explain.day(before) if before else "none"
+    now = explain.day(promised) if promised else "none (the customer agrees to wait)"
+    events.record(uow, order, "order.promise_changed",
+                  f"promised delivery date changed from {was} to {now} by {actor}",
+                  actor=actor, source=source, topic="order.updated",
+                  data={"promise": {"from": before.isoformat() if before else None,
+                                    "to": promised.isoformat() if promised else None}})
 
 
 def excluded_locations(order: Order) -> frozenset[str]:

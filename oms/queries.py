@@ -110,7 +110,9 @@ def compose_order_view(order: Order, *, lines: list[dict], fulfillments: list[di
                            for s in order.shipping_lines or []],
         "totals": money_view.totals_view(order),
         "fulfillment": {"method": order.fulfillment_method, "location": order.location_code,
-                        "address": order.ship_to},
+                        "address": order.ship_to,
+                        "promised_delivery_date": (order.promised_delivery_date.isoformat()
+                                                   if order.promised_delivery_date else None)},
         "lines": lines,
         "fulfillments": fulfillments,
         "returns": returns,

@@ -135,6 +135,12 @@ class FulfillmentIn(Schema):
     location = fields.String(load_default=None, validate=CODE,
                              metadata={"description": "carry_out: the selling store"})
     address = fields.Nested(AddressIn, load_default=None)
+    promised_delivery_date = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "a delivery date promised to the customer (express): routing uses only "
+                       "nodes whose estimate makes it, and units none can deliver in time are "
+                       "left for customer service (`needs_attention`, reasons `promise` and "
+                       "`shortfall`), never backordered. Not before today (UTC); not for "
+                       "`carry_out`"})
 
 
 class OrderIn(Schema):
@@ -195,6 +201,11 @@ class AddLinesIn(Schema):
 
 class RerouteIn(Schema):
     exclude_locations = fields.List(fields.String(validate=CODE), load_default=list)
+    # No default: absent keeps the order's promise, null drops it.
+    promised_delivery_date = fields.Date(allow_none=True, metadata={
+        "description": "a new promised delivery date to route against, or null to drop the "
+                       "promise (the customer agrees to wait); omit to keep the order's. Not "
+                       "before today (UTC)"})
 
 
 class Moment(fields.DateTime):
@@ -340,6 +351,8 @@ class OrderFulfillmentOut(Payload):
     location = fields.String(required=True, allow_none=True,
                              metadata={"description": "pickup store or selling store"})
     address = fields.Nested(AddressOut, required=True, allow_none=True)
+    promised_delivery_date = fields.String(required=True, allow_none=True, metadata={
+        "format": "date", "description": "the delivery date promised to the customer, or null"})
 
 
 class AllocationOut(Payload):
@@ -375,6 +388,11 @@ class RoutingOut(Payload):
     suggestions = fields.List(fields.String(), required=True, metadata={
         "description": "BOPIS `suggest`: stores that have every line, nearest first"})
     excluded = fields.List(fields.String(), required=True)
+    # Not required: orders routed before it was recorded have none.
+    estimated_delivery = fields.String(allow_none=True, metadata={
+        "format": "date", "description": "when the customer gets everything allocated (the "
+        "latest package; a pickup: the day the store has it all), business days from the "
+        "routing's day; null when nothing was allocated"})
 
 
 class HoldOut(Payload):

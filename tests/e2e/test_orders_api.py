@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import read_session
+from fulfillment import capacity
+from fulfillment.routing.eta import business_days_after
 from inventory import services
 from oms import policy
 from oms.models import Order, OutboxEvent
@@ -430,7 +432,7 @@ def test_bad_orders_are_422_naming_the_field_and_write_nothing(channel, mutate, 
 # ------------------------------------------------------------------ the answer to an intake
 
 @pytest.mark.parametrize("scene", ["split", "pickup_after_transfer", "carry_out", "backorder",
-                                   "nameless_lines"])
+                                   "nameless_lines", "promised", "promise_missed"])
 def test_the_new_orders_answer_is_what_reading_it_back_gives(channel, scene):
     """The 201 body is built from the rows the use case wrote, not read back: it must be
     exactly what GET gives for the same order (ids, times, names, work, timeline)."""
@@ -445,6 +447,9 @@ def test_the_new_orders_answer_is_what_reading_it_back_gives(channel, scene):
         "carry_out": order(method="carry_out", location="store-soho"),
         "backorder": order(lines=[{"sku": "BOOT-1", "quantity": 9, "unit_price": "160.00"}]),
         "nameless_lines": order(lines=[{"sku": "BOOT-1", "quantity": 1, "unit_price": "1.00"}]),
+        "promised": order(promised_delivery_date=business_days_after(capacity.today(), 3)
+                          .isoformat()),
+        "promise_missed": order(lines=named, promised_delivery_date=capacity.today().isoformat()),
     }[scene]
     created = placed(channel.post(f"{API}/orders", body))
     assert created["timeline"] and all(e["id"] for e in created["timeline"])

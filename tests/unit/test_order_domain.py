@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from oms.domain import (
     fulfil,
     open_subtotal,
     open_units,
+    promise_refusal,
     rolled_up_status,
     unallocate,
     unplaced_units,
@@ -82,3 +84,19 @@ def test_illegal_transitions_are_refused():
         check_transition("cancelled", "routed")
     with pytest.raises(Conflict):
         check_transition("fulfilled", "routed")
+
+
+TODAY = dt.date(2026, 12, 4)
+
+
+@pytest.mark.parametrize(("promised", "method", "refused"), [
+    (None, "ship", None),
+    (None, "carry_out", None),                          # no promise: nothing to refuse
+    (TODAY, "ship", None),                              # routing may find nobody: CS's case
+    (TODAY + dt.timedelta(days=30), "pickup", None),
+    (TODAY - dt.timedelta(days=1), "ship", "must not be before today (2026-12-04)"),
+    (TODAY, "carry_out", "no delivery to promise"),
+])
+def test_which_promised_delivery_dates_an_order_may_carry(promised, method, refused):
+    problem = promise_refusal(promised, method, TODAY)
+    assert problem is None if refused is None else refused in (problem or "")
