@@ -26,6 +26,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms import (
     BooleanField,
+    DateField,
     IntegerField,
     RadioField,
     SearchField,
@@ -34,7 +35,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.auth import current_principal
@@ -89,6 +90,7 @@ EVENT_LABELS = {
     "order.partially_fulfilled": "Partly fulfilled", "order.fulfilled": "Fulfilled",
     "order.cancelled": "Cancelled", "order.lines_cancelled": "Units cancelled",
     "order.updated": "Units added", "order.reroute_requested": "Re-route asked",
+    "order.promise_changed": "Promised date changed",
     "order.exchange": "Exchange order", "fulfillment.created": "Work given to a node",
     "fulfillment.claimed": "Claimed", "fulfillment.picked": "Picked",
     "fulfillment.shipped": "Shipped", "fulfillment.transfer_shipped": "Transfer sent",
@@ -135,6 +137,18 @@ class RerouteForm(FlaskForm):
     exclude = SelectMultipleField("Never send it to", choices=[], validate_choice=True,
                                   widget=ListWidget(prefix_label=False),
                                   option_widget=CheckboxInput())
+    promise = DateField("New promised delivery date (optional)", validators=[Optional()])
+    drop_promise = BooleanField("The customer agrees to wait: drop the promised date")
+
+    def validate_drop_promise(self, field: BooleanField) -> None:
+        if field.data and self.promise.data:
+            raise ValidationError("Give a new date or drop the promise, not both.")
+
+    def new_promise(self) -> orders.NewPromise | None:
+        """What the re-route does to the order's promise: None keeps it."""
+        if self.drop_promise.data:
+            return orders.NewPromise(None)
+        return orders.NewPromise(self.promise.data) if self.promise.data else None
 
 
 class RetryForm(FlaskForm):
@@ -468,8 +482,10 @@ def cs_reroute(order_id: int) -> ResponseReturnValue:
     principal = current_principal()
     try:
         orders.reroute(order_id, actor=principal.actor, source=principal.role,
-                       exclude_locations=frozenset(form.exclude.data or ()))
+                       exclude_locations=frozenset(form.exclude.data or ()),
+                       promise=form.new_promise())
     except DomainError as err:
+        form.promise.errors = list((err.fields or {}).get("promised_delivery_date", ()))
         return failed(order_id, err, "reroute", reroute=form)
     flash("Routed again: see where each line goes now.")
     return see_order(order_id, "fulfillment")

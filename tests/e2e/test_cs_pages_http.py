@@ -5,6 +5,7 @@ refused; results come a page at a time; other roles are refused."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -12,6 +13,8 @@ from sqlalchemy import func, select
 
 from core.db import read_session
 from core.staff import create_staff_user
+from fulfillment import capacity
+from fulfillment.routing.eta import business_days_after
 from integrations.outbound.models import Delivery
 from inventory import services
 from oms.models import Order, OutboxEvent, TimelineEvent
@@ -150,6 +153,45 @@ def test_what_the_use_case_refuses_comes_back_on_the_page(rep, scene):
     status, html = post(rep, page, f"{page}/cancel-lines", {f"lines-qty-{jacket}": "1"})
     assert status == 409 and "only 0 unit(s) can still be cancelled" in html
     assert counts() == before
+
+
+def test_a_rep_moves_or_drops_the_promised_date_when_re_routing(rep, scene, as_role):
+    today = capacity.today()
+    body = cs_scene.ok(as_role("channel").post("/api/v1/orders", {
+        "channel": "web", "external_id": "W-EXPRESS", "currency": "USD",
+        "customer": {"email": "ana.lopez@example.com"},
+        "lines": [{"sku": "JKT-1", "quantity": 1, "unit_price": "120.00"}],
+        "fulfillment": {"method": "ship", "promised_delivery_date": today.isoformat(),
+                        "address": {"line1": "350 5th Ave", "city": "New York",
+                                    "postal_code": "10118", "country": "US",
+                                    "latitude": 40.7484, "longitude": -73.9857}}}), 201)
+    assert body["status"] == "needs_attention"  # nothing arrives today
+    page = f"/orders/{body['id']}"
+    html = rep.get(page).get_data(as_text=True)
+    assert f"promised by {today:%-d %b %Y}" in html and "reroute-drop_promise" in html
+    before = counts()
+    yesterday = today - dt.timedelta(days=1)
+    for data, words in [({"reroute-promise": yesterday.isoformat()}, "before today"),
+                        ({"reroute-promise": "someday"}, "Not a valid date"),
+                        ({"reroute-promise": (today + dt.timedelta(days=9)).isoformat(),
+                          "reroute-drop_promise": "y"}, "not both")]:
+        status, html = post(rep, page, f"{page}/reroute", data)
+        assert status == 422 and words in html, data
+        assert 'aria-invalid="true"' in html, data
+    assert counts() == before
+    later = business_days_after(today, 2)
+    status, _ = post(rep, page, f"{page}/reroute", {"reroute-promise": later.isoformat()})
+    assert status == 302
+    after = rep.get(page).get_data(as_text=True)
+    assert f"promised by {later:%-d %b %Y}" in after and "Promised date changed" in after
+    with read_session() as session:
+        order = session.get(Order, body["id"])
+        assert (order.status, order.promised_delivery_date) == ("routed", later)
+    status, _ = post(rep, page, f"{page}/reroute", {"reroute-drop_promise": "y"})
+    assert status == 302
+    with read_session() as session:
+        assert session.get(Order, body["id"]).promised_delivery_date is None
+    assert "promised by" not in rep.get(page).get_data(as_text=True)
 
 
 def test_bad_return_input_names_the_field_and_writes_nothing(rep, scene):
