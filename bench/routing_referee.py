@@ -35,7 +35,9 @@ from core.geo import distance_km
 from fulfillment.routing import CostModel, Node, RoutingPlan, RoutingRequest
 
 # Solver settings: the objective is in whole cents, so a gap below one cent proves optimality.
-_SOLVER_OPTIONS = {"msg": False, "gapAbs": 0.5, "gapRel": 0.0, "threads": 1}
+# No `threads`: asking CBC for 1 thread starts its threaded mode, where a search sometimes sat
+# 10 s "waiting to start" a worker (Cbc0030I); the default is the plain single-threaded search.
+_SOLVER_OPTIONS = {"msg": False, "gapAbs": 0.5, "gapRel": 0.0}
 _SCALE = 1_000  # cents weigh more than any number of packages (the tie-break)
 
 
