@@ -380,7 +380,7 @@ def summary(run: Run, cases: list[Case], show_dearer: int = 0,
 
 
 def sweep_row(label: str, run: Run | None, cases: list[Case], tolerance: float,
-              pct: float) -> str:
+              pct: float, base: Run | None) -> str:
     """One row: the engine's figures with this setting (or '-' when the tree cannot express
     it), and what the rule gives by the referee's figures alone."""
     best = sum(c.optimum.cents for c in cases)
@@ -391,7 +391,7 @@ def sweep_row(label: str, run: Run | None, cases: list[Case], tolerance: float,
     rule = (f"{(sum(expected) - best) / best * 100:>7.3f}% {rule_pkgs:>6.3f} "
             f"{sum(rule_single):>6}")
     if run is None:
-        dashes = " ".join(f"{'-':>{w}}" for w in (8, 6, 6, 8, 6, 5, 6))
+        dashes = " ".join(f"{'-':>{w}}" for w in (8, 6, 6, 8, 6, 5, 6, 6, 5))
         return f"  {label:<16} {dashes} | {rule}"
     cents = [round(p.total_cost * 100) for p in run.plans]
     premium = [
@@ -400,10 +400,12 @@ def sweep_row(label: str, run: Run | None, cases: list[Case], tolerance: float,
         if packages(p) == 1 and cost > c.optimum.cents
     ]
     mismatch = sum(cost != e for cost, e in zip(cents, expected, strict=True))
+    saved = sum(map(packages, base.plans)) - sum(map(packages, run.plans)) if base else 0
+    per = f"{sum(premium) / 100 / saved:6.2f}" if saved else f"{'-':>6}"
     return (f"  {label:<16} {(sum(cents) - best) / best * 100:>7.3f}% "
             f"{statistics.mean(map(packages, run.plans)):>6.3f} {len(premium):>6} "
-            f"{sum(premium) / 100:>8.2f} {max(premium, default=0) / 100:>6.2f} {mismatch:>5} "
-            f"{_ms(_pct(run.seconds, 0.99))} | {rule}")
+            f"{sum(premium) / 100:>8.2f} {max(premium, default=0) / 100:>6.2f} {saved:>6} {per} "
+            f"{mismatch:>5} {_ms(_pct(run.seconds, 0.99))} | {rule}")
 
 
 def default(name: str) -> object:
@@ -550,21 +552,25 @@ def main() -> int:
         print(f"  engine default (*): {default('single_package_tolerance')} or "
               f"{default('single_package_tolerance_pct')}%")
     print(f"  {'tolerance':<16} {'over opt':>8} {'pkg/o':>6} {'kept1':>6} {'premium':>8} "
-          f"{'max':>6} {'rule≠':>5} {'p99 ms':>6} | {'rule opt':>8} {'pkg/o':>6} {'kept1':>6}")
+          f"{'max':>6} {'saved':>6} {'/pkg':>6} {'rule≠':>5} {'p99 ms':>6} | {'rule opt':>8} "
+          f"{'pkg/o':>6} {'kept1':>6}")
+    base: Run | None = None
     for tolerance, pct in SWEEP:
         label = setting_label(tolerance, pct)
         run = measure(label, route, cases, functools.partial(variant, tolerance=tolerance,
                                                              pct=pct, clockless=True))
-        print(sweep_row(label, run, cases, tolerance, pct))
+        base = base or run
+        print(sweep_row(label, run, cases, tolerance, pct, base))
     print("  kept1: orders sent as one package dearer than the optimum; premium: what they cost "
-          "together over the optimum; max: the largest; rule≠: orders whose cost differs from "
-          "what the rule gives by the referee's figures; p99 ms: decision time over all orders")
+          "together over the optimum; max: the largest; saved: packages fewer than at tolerance 0; "
+          "/pkg: premium per package saved; rule≠: orders whose cost differs from what the rule "
+          "gives by the referee's figures; p99 ms: decision time over all orders")
 
     if HAS_BUDGET:
         print("\nexact search time budget (time_budget_ms; tolerance 0), orders of 11-15 lines")
         large = [c for c in cases if c.band == "11-15"]
         print(f"  {'budget':<8} {'over opt':>9} {'>0.5%':>6} {'exact':>7} {'p50 ms':>6} "
-              f"{'p99 ms':>6} {'max ms':>6} {'>budget':>7} {'>2x':>5}")
+              f"{'p99 ms':>6} {'max ms':>6} {'>budget':>7} {'>2x':>5} {'ran out p50':>11}")
         for budget in BUDGETS_MS:
             run = measure(str(budget), route, large,
                           functools.partial(variant, tolerance=0.0, budget=budget))
@@ -572,14 +578,17 @@ def main() -> int:
             cost = sum(round(p.total_cost * 100) for p in run.plans)
             best = sum(c.optimum.cents for c in large)
             gaps = [over(p, c.optimum) for p, c in zip(run.plans, large, strict=True)]
+            ran_out = [t for t, p in zip(run.seconds, run.plans, strict=True) if not p.exact]
+            stopped = _ms(statistics.median(ran_out)) if ran_out else "-"
             mark = " *" if budget == default("time_budget_ms") else ""
             print(f"  {('none' if budget is None else f'{budget:g} ms') + mark:<8} "
                   f"{(cost - best) / best * 100:>8.3f}% {sum(g > DEARER for g in gaps):>6} "
                   f"{sum(p.exact for p in run.plans) / len(large):>7.1%} "
                   f"{_ms(statistics.median(run.seconds))} {_ms(_pct(run.seconds, 0.99))} "
                   f"{_ms(max(run.seconds))} {_late(run.seconds, budget, 1):>7} "
-                  f"{_late(run.seconds, budget, 2):>5}")
-        print("  >budget, >2x: decisions that took longer than the budget, than twice it")
+                  f"{_late(run.seconds, budget, 2):>5} {stopped:>11}")
+        print("  >budget, >2x: decisions that took longer than the budget, than twice it; ran out "
+              "p50: the median time of the decisions whose search stopped (exact=False)")
 
     print(f"\nran in {time.perf_counter() - began:.1f} s; load average now "
           f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}")
