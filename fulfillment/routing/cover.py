@@ -23,7 +23,6 @@ a total order, so every solver here is deterministic whatever the input order.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -111,11 +110,14 @@ def _greedy(
     return chosen
 
 
-def _improve(chosen: list[Option], demand: Sequence[int], opts: Sequence[Option]) -> list[Option]:
+def _improve(chosen: list[Option], demand: Sequence[int], opts: Sequence[Option],
+             stop: Callable[[], bool] | None = None) -> list[Option]:
     """Local search: take one or two nodes out, put back the single best node that fills the
     gap, the cheapest pair of nodes that fills it together, or a greedy repair without them;
-    drop what became redundant; keep the best move; repeat until no move improves the key."""
+    drop what became redundant; keep the best move; repeat until no move improves the key, or
+    until `stop()` says the time is up (then the best move found so far is taken)."""
     current = _drop_redundant(chosen, demand)
+    stopped = False
     for _ in range(100):  # each round strictly improves the key; the cap is only a guard
         totals = [sum(o.stock[k] for o in current) for k in range(len(demand))]
         best, best_key = None, key(current)
@@ -123,6 +125,9 @@ def _improve(chosen: list[Option], demand: Sequence[int], opts: Sequence[Option]
         removals: list[tuple[Option, ...]] = [(a,) for a in current]
         removals += [(a, b) for i, a in enumerate(current) for b in current[i + 1:]]
         for gone in removals:
+            if stop is not None and stop():
+                stopped = True
+                break
             base = [t - sum(g.stock[k] for g in gone) for k, t in enumerate(totals)]
             kept = [o for o in current if o not in gone]
             candidates = [
@@ -140,9 +145,10 @@ def _improve(chosen: list[Option], demand: Sequence[int], opts: Sequence[Option]
                 candidate_key = key(candidate)
                 if candidate_key < best_key:
                     best, best_key = candidate, candidate_key
-        if best is None:
+        if best is not None:
+            current = _drop_redundant(best, demand)
+        if best is None or stopped:
             break
-        current = _drop_redundant(best, demand)
     return current
 
 
@@ -153,14 +159,16 @@ def _cheapest_pair(base: Sequence[int], demand: Sequence[int], outside: Sequence
     gap = [max(0, d - b) for d, b in zip(demand, base, strict=True)]
     useful = [o for o in outside if any(s and g for s, g in zip(o.stock, gap, strict=True))]
     best: tuple[Option, Option] | None = None
-    for a, b in itertools.combinations(useful, 2):
-        weight = a.weight + b.weight
-        if weight >= budget:
-            if a.weight + useful[0].weight >= budget:
-                break  # `a` only gets dearer from here: no pair below the budget is left
-            continue
-        if all(sa + sb >= g for sa, sb, g in zip(a.stock, b.stock, gap, strict=True)):
-            best, budget = (a, b), weight
+    for i, a in enumerate(useful):
+        partners = useful[i + 1:]
+        if not partners or a.weight + partners[0].weight >= budget:
+            break  # both only get dearer from here: no pair below the budget is left
+        for b in partners:
+            if a.weight + b.weight >= budget:
+                break
+            if all(sa + sb >= g for sa, sb, g in zip(a.stock, b.stock, gap, strict=True)):
+                best, budget = (a, b), a.weight + b.weight
+                break  # the cheapest partner of `a` that fills the gap
     return best
 
 
@@ -193,39 +201,111 @@ def _dominance_filter(opts: Sequence[Option], demand: Sequence[int]) -> list[Opt
     return kept
 
 
-def _lower_bound(residual: Sequence[int], live: Sequence[Option]) -> float | None:
-    """A lower bound on the weight still needed to cover `residual` with `live`; None when
-    `live` cannot cover it at all."""
-    hardest = 0.0
-    per_unit = 0.0
-    useful = []
-    for o in live:
-        gain = sum(min(s, r) for s, r in zip(o.stock, residual, strict=True))
-        if gain:
-            useful.append((o, gain))
-    for k, r in enumerate(residual):
-        if not r:
-            continue
-        pieces = []
-        cheapest_unit = math.inf
-        for o, gain in useful:
-            units = min(o.stock[k], r)
-            if units:
-                pieces.append((o.weight / units, units, o.weight))
-                cheapest_unit = min(cheapest_unit, o.weight / gain)
-        if sum(p[1] for p in pieces) < r:
-            return None
-        pieces.sort()
-        need, bound = r, 0.0
-        for ratio, units, weight in pieces:
-            if units >= need:
-                bound += ratio * need
-                break
-            bound += weight
-            need -= units
-        hardest = max(hardest, bound)
-        per_unit += r * cheapest_unit
-    return max(hardest, per_unit)
+class _Search:
+    """Branch and bound over `opts` (see the module docstring). Options are indices; stock is
+    kept sparse (the items each option holds, the options holding each item), because on real
+    networks a node holds few of an order's items and the bound runs at every step. A node is
+    `dead` in a subtree when it is chosen there or banned (an earlier sibling branch took it)."""
+
+    def __init__(self, demand: Sequence[int], opts: Sequence[Option], best: list[Option],
+                 max_steps: int, deadline: float | None, clock: Callable[[], float] | None):
+        self.opts = opts
+        self.weights = [o.weight for o in opts]
+        self.ranks = [rank(o) for o in opts]
+        self.held = [[(k, s) for k, s in enumerate(o.stock) if s] for o in opts]
+        self.holders = [[(i, o.stock[k]) for i, o in enumerate(opts) if o.stock[k]]
+                        for k in range(len(demand))]
+        self.dead = [False] * len(opts)
+        self.best, self.best_key = best, key(best)
+        self.max_steps, self.deadline, self.clock = max_steps, deadline, clock
+        self.steps = 0
+        self.aborted = self.timed_out = False
+
+    def lower_bound(self, residual: Sequence[int]) -> float | None:
+        """A lower bound on the weight still needed to cover `residual` with the live nodes;
+        None when they cannot cover it at all. The larger of: the fractional-knapsack cover of
+        the hardest single item, and every missing unit at the cheapest weight per unit of
+        newly covered demand that any live node holding it offers."""
+        dead, holders, weights = self.dead, self.holders, self.weights
+        gain: dict[int, int] = {}
+        for k, r in enumerate(residual):
+            if r:
+                for i, s in holders[k]:
+                    if not dead[i]:
+                        gain[i] = gain.get(i, 0) + (s if s < r else r)
+        hardest = per_unit = 0.0
+        for k, r in enumerate(residual):
+            if not r:
+                continue
+            pieces = []
+            total = 0
+            cheapest_unit = math.inf
+            for i, s in holders[k]:
+                if dead[i]:
+                    continue
+                units = s if s < r else r
+                weight = weights[i]
+                pieces.append((weight / units, units, weight))
+                total += units
+                cheapest_unit = min(cheapest_unit, weight / gain[i])
+            if total < r:
+                return None
+            pieces.sort()
+            need, bound = r, 0.0
+            for ratio, units, weight in pieces:
+                if units >= need:
+                    bound += ratio * need
+                    break
+                bound += weight
+                need -= units
+            hardest = max(hardest, bound)
+            per_unit += r * cheapest_unit
+        return max(hardest, per_unit)
+
+    def run(self, chosen: list[int], weight: int, residual: list[int]) -> None:
+        if self.aborted:
+            return
+        self.steps += 1
+        if self.steps > self.max_steps:
+            self.aborted = True
+            return
+        if (self.deadline is not None and self.clock is not None and self.steps % 16 == 1
+                and self.clock() > self.deadline):
+            self.aborted = self.timed_out = True
+            return
+        if not any(residual):
+            found = [self.opts[i] for i in chosen]
+            found_key = key(found)
+            if found_key < self.best_key:
+                self.best, self.best_key = found, found_key
+            return
+        bound = self.lower_bound(residual)
+        if bound is None:
+            return
+        floor = weight + math.ceil(bound - 1e-9)
+        best_cost, best_count = self.best_key[0], self.best_key[1]
+        if floor > best_cost or (floor == best_cost and len(chosen) + 1 > best_count):
+            return
+        # Branch on the item the fewest live nodes can supply.
+        item, branches = -1, None
+        for k, r in enumerate(residual):
+            if r:
+                live = [i for i, _ in self.holders[k] if not self.dead[i]]
+                if branches is None or len(live) < len(branches):
+                    item, branches = k, live
+        assert branches is not None
+        need = residual[item]
+        stock = self.opts
+        branches.sort(key=lambda i: (self.weights[i] / min(stock[i].stock[item], need),
+                                     self.ranks[i]))
+        for i in branches:
+            self.dead[i] = True  # chosen below; banned in the later siblings
+            after = list(residual)
+            for k, s in self.held[i]:
+                after[k] = after[k] - s if after[k] > s else 0
+            self.run([*chosen, i], weight + self.weights[i], after)
+        for i in branches:
+            self.dead[i] = False
 
 
 def solve_exact(
@@ -236,67 +316,29 @@ def solve_exact(
     clock: Callable[[], float] | None = None,
 ) -> Solution | None:
     """The set with the smallest `key` that covers `demand`. None if no set does. If the step
-    limit is reached, or `clock()` passes `deadline` (checked every few steps), the best set
+    limit is reached, or `clock()` passes `deadline` (checked every 16 steps), the best set
     found so far, improved by the local search, with exact=False."""
     opts = _dominance_filter([o for o in options if any(o.stock)], demand)
     start = _greedy(demand, opts, [], set())  # a cheap incumbent: the bound does the rest
     if start is None:
         return None
-    best = _drop_redundant(start, demand)
-    best_key = key(best)
-    steps = 0
-    aborted = timed_out = False
     timed = deadline is not None and clock is not None
-
-    def search(chosen: list[Option], weight: int, residual: list[int], banned: set[str]) -> None:
-        nonlocal best, best_key, steps, aborted, timed_out
-        if aborted:
-            return
-        steps += 1
-        if steps > max_steps:
-            aborted = True
-            return
-        if timed and steps % 16 == 1 and clock() > deadline:  # type: ignore[misc,operator]
-            aborted = timed_out = True
-            return
-        if not any(residual):
-            found = key(chosen)
-            if found < best_key:
-                best, best_key = list(chosen), found
-            return
-        taken = {o.code for o in chosen}
-        live = [o for o in opts if o.code not in banned and o.code not in taken]
-        bound = _lower_bound(residual, live)
-        if bound is None:
-            return
-        floor = weight + math.ceil(bound - 1e-9)
-        if floor > best_key[0] or (floor == best_key[0] and len(chosen) + 1 > best_key[1]):
-            return
-        # Branch on the item the fewest live nodes can supply.
-        item, branches = -1, None
-        for k, r in enumerate(residual):
-            if r:
-                holders = [o for o in live if o.stock[k]]
-                if branches is None or len(holders) < len(branches):
-                    item, branches = k, holders
-        assert branches is not None
-        branches.sort(key=lambda o: (o.weight / min(o.stock[item], residual[item]), rank(o)))
-        newly_banned = set(banned)
-        for o in branches:
-            search(
-                [*chosen, o],
-                weight + o.weight,
-                [max(0, r - s) for r, s in zip(residual, o.stock, strict=True)],
-                newly_banned,
-            )
-            newly_banned = newly_banned | {o.code}
-
-    search([], 0, list(demand), set())
-    if aborted:
-        improved = _improve(best, demand, opts)
-        if key(improved) < best_key:
+    started = clock() if timed else 0.0  # type: ignore[misc]
+    search = _Search(demand, opts, _drop_redundant(start, demand), max_steps, deadline, clock)
+    search.run([], 0, list(demand))
+    best = search.best
+    if search.aborted:
+        # The local search gets a quarter of the budget again at most: a stopped search must
+        # not cost more than finishing it would have.
+        stop = None
+        if timed:
+            grace = deadline + (deadline - started) / 4  # type: ignore[operator]
+            stop = lambda: clock() > grace  # type: ignore[misc]  # noqa: E731
+        improved = _improve(best, demand, opts, stop)
+        if key(improved) < search.best_key:
             best = improved
-    return _solution(best, exact=not aborted, steps=steps, aborted=aborted, timed_out=timed_out)
+    return _solution(best, exact=not search.aborted, steps=search.steps,
+                     aborted=search.aborted, timed_out=search.timed_out)
 
 
 # --- baseline ----------------------------------------------------------------------------------
