@@ -115,7 +115,7 @@ class _Router:
         self.backordered: list[tuple[str, int]] = []
         self.unfillable: list[tuple[str, int]] = []
         self.notes: list[str] = []  # capacity
-        self.promise_notes: list[str] = []
+        self.too_slow: dict[str, date] = {}  # node -> its earliest delivery, after the promise
         self.decisions: list[str] = []
         # (date, node, why) per package or pickup, for the plan's estimated delivery
         self.arrivals: list[tuple[date, str, str]] = []
@@ -139,7 +139,9 @@ class _Router:
         reasons += [Reason(EXCLUDED, f"{c} excluded: rejected this order")
                     for c in sorted(r.exclude) if c in self.nodes]
         reasons += [Reason(CAPACITY, text) for text in self.notes]
-        reasons += [Reason(PROMISE, text) for text in self.promise_notes]
+        if self.too_slow:
+            assert r.deliver_by is not None
+            reasons.append(Reason(PROMISE, explain.too_slow(self.too_slow, r.deliver_by)))
         reasons += [Reason(PLAN, text) for text in self.decisions]
         reasons += [Reason(SHORTFALL, text) for text in self.shortfalls]
         if not allocations and not self.decisions:
@@ -189,7 +191,7 @@ class _Router:
                 arrives = self.transit.arrival(r.today, node.kind, dist[code])
                 if arrives > r.deliver_by:
                     if holds:
-                        self.promise_notes.append(explain.too_slow(code, arrives, r.deliver_by))
+                        self.too_slow.setdefault(code, arrives)
                     continue
             out.append(node)
         return out, dist

@@ -76,9 +76,12 @@ def split_over_one(code: str, single: int, split: int, allowance: int) -> str:
             f"single-package tolerance of {money(allowance)}")
 
 
-def too_slow(code: str, arrives: date, promised: date) -> str:
-    return (f"{code} skipped: earliest delivery {day(arrives)}, after the promised "
-            f"{day(promised)}")
+def too_slow(earliest: dict[str, date], promised: date) -> str:
+    """'skipped, too slow for the promised Fri 4 Dec 2026: dc-west (earliest Tue 8 Dec 2026),
+    ...' (nodes holding stock of the order, soonest first)."""
+    nodes = sorted(earliest.items(), key=lambda item: (item[1], item[0]))
+    listed = ", ".join(f"{code} (earliest {day(when)})" for code, when in nodes)
+    return f"skipped, too slow for the promised {day(promised)}: {listed}"
 
 
 def estimate(latest: tuple[date, str, str], method: str) -> str:
