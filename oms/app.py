@@ -27,7 +27,7 @@ from inventory import api as inventory_api
 from inventory import cli as inventory_cli
 from inventory import jobs as inventory_jobs
 from oms import api as oms_api
-from oms import catalogue, health, migrate, policy
+from oms import catalogue, health, migrate, options_api, policy
 from oms import cli as oms_cli
 from oms import jobs as oms_jobs
 from oms.config import Settings, normalise_database_url
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["oms_api"] = api
     api.register_blueprint(inventory_api.blp)
     api.register_blueprint(oms_api.blp)
+    api.register_blueprint(options_api.blp)
     api.register_blueprint(fulfillment_api.blp)
     api.register_blueprint(returns_api.blp)
     app.register_blueprint(health.blp)
@@ -104,8 +105,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     # The staff pages. Every other blueprint authenticates each request itself (API keys,
     # Shopify's HMAC), never by cookie, so cross-site forms cannot act through it: no CSRF.
     web.init_app(app, csrf_exempt=[
-        inventory_api.blp, oms_api.blp, fulfillment_api.blp, returns_api.blp, outbound_api.blp,
-        shopify_webhooks.bp, health.blp])
+        inventory_api.blp, oms_api.blp, options_api.blp, fulfillment_api.blp, returns_api.blp,
+        outbound_api.blp, shopify_webhooks.bp, health.blp])
     if settings.trusted_proxies:
         # Behind N proxies: believe their X-Forwarded-For (the sign-in throttle's client
         # address) and X-Forwarded-Proto (Secure cookies in the "auto" mode).

@@ -610,6 +610,10 @@ def _cases(w: World) -> dict[tuple[str, str], Callable[[], Case]]:
         ("PUT", f"{A}/stock/{{sku}}/{{location}}/safety-stock"): lambda: Case(
             {"sku": "SOCK-1", "location": "store-chicago"}, {"safety_stock": 1}),
         ("POST", f"{A}/orders"): lambda: Case({}, _order_body(w)),
+        ("POST", f"{A}/fulfillment-options"): lambda: Case({}, {
+            "lines": [{"sku": "JKT-1", "quantity": 2}, {"sku": "SOCK-1", "quantity": 1}],
+            "destination": {**NEW_YORK, "region": "NY"}, "pickup_location": "store-soho",
+            "radius_km": 80, "max_stores": 5, "deliver_by": None}),
         ("GET", f"{A}/orders"): lambda: Case({}, query={"q": "fuzz", "limit": "5"}),
         ("GET", f"{A}/orders/{{order_id}}"): lambda: Case(
             {"order_id": str(w.get("order")["order_id"])}),

@@ -377,6 +377,9 @@ class World:
                                                                   "quantity": 2}]}
             params["return_id"] = self.must("/returns", owed)["id"]
             body = {"amount": "160.00", "reference": "oa-payment"}
+        elif op == "POST /fulfillment-options":
+            body = {"lines": [{"sku": "JKT-1", "quantity": 2}, {"sku": "SOCK-1", "quantity": 1}],
+                    "destination": NEW_YORK, "pickup_location": "store-soho"}
         elif op == "PUT /stock/{sku}/{location}/safety-stock":
             body = {"safety_stock": 1}
         elif op == "POST /subscriptions":
