@@ -240,20 +240,7 @@ def fulfillment_options(session: Session, query: OptionsQuery,
 
 
 def _check(query: OptionsQuery, today: dt.date) -> None:
-    """What the API schema states, for callers that come another way (and the date rule the
-    schema cannot know)."""
-    if not query.lines:
-        raise InvalidInput("lines", "a cart needs at least one line")
-    if len(query.lines) > MAX_LINES:
-        raise InvalidInput("lines", f"at most {MAX_LINES} lines")
-    for i, line in enumerate(query.lines):
-        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) \
-                or line.quantity < 1:
-            raise InvalidInput(f"lines.{i}.quantity", "a whole number >= 1")
-    if not 1 <= query.radius_km <= MAX_RADIUS_KM:
-        raise InvalidInput("radius_km", f"from 1 to {MAX_RADIUS_KM:g}")
-    if not 1 <= query.max_stores <= MAX_STORES:
-        raise InvalidInput("max_stores", f"from 1 to {MAX_STORES}")
+    """The date rule (the API schema states the shapes and bounds)."""
     if query.deliver_by is not None and query.deliver_by < today:
         raise InvalidInput("deliver_by", f"must not be before today ({today.isoformat()})")
 

@@ -5,7 +5,7 @@ rules. A read: nothing is reserved or written."""
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from core.auth import require_roles
 from core.db import read_session
@@ -36,7 +36,8 @@ class FulfillmentOptionsIn(Schema):
                        "as an order's `fulfillment.address`; `name` and `line1` are not used."})
     pickup_location = fields.String(load_default=None, validate=CODE, metadata={
         "description": "the shopper's store: always answered in `pickup.selected_store`; "
-                       "without a destination, the place is this store"})
+                       "without a destination, the place is this store (one of the two is "
+                       "required)"})
     radius_km = fields.Float(load_default=options.DEFAULT_RADIUS_KM, validate=validate.Range(
         min=1, max=options.MAX_RADIUS_KM), metadata={
         "description": "pickup stores within this distance of the place"})
@@ -45,11 +46,6 @@ class FulfillmentOptionsIn(Schema):
     deliver_by = fields.Date(load_default=None, metadata={
         "description": "express: only nodes whose estimate makes this date (not before "
                        "today, UTC) may send; shipping and transfers to stores"})
-
-    @validates_schema
-    def _a_place(self, data: dict, **_: object) -> None:
-        if data.get("destination") is None and data.get("pickup_location") is None:
-            raise ValidationError("give a destination or a pickup_location", "destination")
 
 
 # ---------------------------------------------------------------- response
