@@ -9,9 +9,11 @@ from marshmallow import Schema, fields, validate
 
 from core.auth import require_roles
 from core.db import read_session
+from core.errors import InvalidInput
 from core.http import Payload
-from fulfillment import options
+from fulfillment import capacity, options
 from oms import policy
+from oms.domain import promise_refusal
 from oms.schemas import CODE, UNITS, AddressIn, ReasonOut
 
 blp = Blueprint("fulfillment_options", __name__, url_prefix="/api/v1",
@@ -161,6 +163,11 @@ def fulfillment_options(data: dict):
     it cannot (with what it lacks), and shipping to the place (estimated delivery, packages,
     the nodes). Computed like an order's routing, on the same available stock (safety stock
     never promised); nothing is reserved, so an order placed later is routed afresh."""
+    # The storefront's date is a delivery promise like an order's, by the same rule ("ship":
+    # a cart asks about pickup and shipping, never a counter sale).
+    problem = promise_refusal(data["deliver_by"], "ship", capacity.today())
+    if problem is not None:
+        raise InvalidInput("deliver_by", problem)
     query = options.OptionsQuery(
         lines=tuple(options.CartLine(ln["sku"], ln["quantity"]) for ln in data["lines"]),
         destination=data["destination"], pickup_location=data["pickup_location"],
