@@ -77,11 +77,14 @@ def split_over_one(code: str, single: int, split: int, allowance: int) -> str:
 
 
 def too_slow(earliest: dict[str, date], promised: date) -> str:
-    """'skipped, too slow for the promised Fri 4 Dec 2026: dc-west (earliest Tue 8 Dec 2026),
-    ...' (nodes holding stock of the order, soonest first)."""
-    nodes = sorted(earliest.items(), key=lambda item: (item[1], item[0]))
-    listed = ", ".join(f"{code} (earliest {day(when)})" for code, when in nodes)
-    return f"skipped, too slow for the promised {day(promised)}: {listed}"
+    """'skipped, too slow for the promised Fri 4 Dec 2026: dc-dallas and store-aus (earliest
+    Mon 7 Dec 2026); dc-reno (earliest Tue 8 Dec 2026)': the nodes holding stock of the order,
+    grouped by their earliest delivery, soonest first."""
+    by_day: dict[date, list[str]] = {}
+    for code, when in sorted(earliest.items(), key=lambda item: (item[1], item[0])):
+        by_day.setdefault(when, []).append(code)
+    groups = "; ".join(f"{joined(codes)} (earliest {day(when)})" for when, codes in by_day.items())
+    return f"skipped, too slow for the promised {day(promised)}: {groups}"
 
 
 def estimate(latest: tuple[date, str, str], method: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 from core.geo import distance_km
 from fulfillment.routing import CostModel, Line, Node, RoutingError, RoutingRequest, route
 from fulfillment.routing.eta import TransitTimes, business_days_after
+from fulfillment.routing.explain import too_slow
 
 FRIDAY = date(2026, 12, 4)
 MONDAY = date(2026, 12, 7)
@@ -113,3 +114,10 @@ def test_pickup_ready_today_from_shelf_or_after_the_transfer_arrives():
 def test_a_promise_needs_today():
     with pytest.raises(RoutingError, match="today"):
         route(ship(Line("1", "A", 1), deliver_by=MONDAY), [NEAR], {"A": {"dc-near": 1}})
+
+
+def test_nodes_too_slow_are_grouped_by_their_earliest_date_soonest_first():
+    text = too_slow({"dc-reno": date(2026, 12, 8), "store-b": MONDAY, "dc-dallas": MONDAY},
+                    FRIDAY)
+    assert text == ("skipped, too slow for the promised Fri 4 Dec 2026: dc-dallas and store-b "
+                    "(earliest Mon 7 Dec 2026); dc-reno (earliest Tue 8 Dec 2026)")
