@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Integer, MetaData, create_engine, event, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 
@@ -48,11 +50,22 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-class Database:
-    """One engine and its session factory for a database URL."""
+# How long a replica that refused a connection is left alone before it is tried again (reads
+# that tolerate staleness go to the primary meanwhile).
+REPLICA_RETRY_SECONDS = 10.0
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+
+class Database:
+    """One engine and its session factory for a database URL, and optionally a read replica
+    for the reads that tolerate a little staleness (`read_session(stale_ok=True)`)."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10,
+                 replica_url: str | None = None) -> None:
         self.url = url
+        self.pool_size = pool_size
+        self.replica: Engine | None = None
+        self.replica_url: str | None = None
+        self._replica_down_until = 0.0
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             # isolation_level=None hands transaction control to us, so that writes can start
@@ -75,6 +88,37 @@ class Database:
         # SKU or of a location code: neither is ever renamed or deleted). Building blocks keep
         # their tables here under a name of their own; whoever wipes the database clears it.
         self.memo: dict[str, Any] = {}
+        self.set_replica(replica_url)
+
+    def set_replica(self, url: str | None) -> None:
+        """Use the streaming replica at `url` for stale-tolerant reads (None: none)."""
+        if url == self.replica_url:
+            return
+        if self.replica is not None:
+            self.replica.dispose()
+        self.replica, self.replica_url, self._replica_down_until = None, url, 0.0
+        if url:
+            # A short connect timeout: a replica that is down costs a page two seconds once,
+            # then it is skipped for REPLICA_RETRY_SECONDS.
+            self.replica = create_engine(
+                url, pool_size=self.pool_size, max_overflow=self.pool_size * 2,
+                pool_pre_ping=True, connect_args={"connect_timeout": 2})
+
+    def replica_connection(self) -> Connection | None:
+        """A connection to the replica, or None when there is none or it is unreachable (it is
+        then skipped for REPLICA_RETRY_SECONDS)."""
+        if self.replica is None or time.monotonic() < self._replica_down_until:
+            return None
+        try:
+            return self.replica.connect()
+        except OperationalError as exc:
+            self.replica_failed(exc)
+            return None
+
+    def replica_failed(self, exc: Exception) -> None:
+        log.warning("read replica unreachable, reading from the primary for %.0f s: %s",
+                    REPLICA_RETRY_SECONDS, exc)
+        self._replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
 
     def memo_table(self, name: str, factory: Callable[[], Any] = dict) -> Any:
         """This process's memo `name` for this database (made by `factory` the first time)."""
@@ -85,6 +129,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
 
 
 def _refuse_read_session_writes(session: Session, _context: Any, _instances: Any) -> None:
@@ -111,14 +157,15 @@ def _sqlite_begin(conn: Any) -> None:
 _database: Database | None = None
 
 
-def init_database(url: str, **kwargs: Any) -> Database:
+def init_database(url: str, *, replica_url: str | None = None, **kwargs: Any) -> Database:
     """Configure the process-wide database (the app factory and CLI call this once)."""
     global _database
     if _database is not None and _database.url == url:
+        _database.set_replica(replica_url)
         return _database
     if _database is not None:
         _database.dispose()
-    _database = Database(url, **kwargs)
+    _database = Database(url, replica_url=replica_url, **kwargs)
     return _database
 
 
@@ -262,19 +309,49 @@ def run_in_unit_of_work(work: Callable[[UnitOfWork], T], *, joined: Joined = (),
                 raise
 
 
+# Set for a request whose caller has just written (web: a staff member's own form post): its
+# stale-tolerant reads go to the primary, so a page never shows the state before its own change.
+_reading_own_writes: ContextVar[bool] = ContextVar("oms_reading_own_writes", default=False)
+
+
+def read_own_writes(on: bool = True) -> Any:
+    """Send this context's stale-tolerant reads to the primary (`on`); returns the token for
+    `ContextVar.reset`."""
+    return _reading_own_writes.set(on)
+
+
+def reset_read_own_writes(token: Any) -> None:
+    _reading_own_writes.reset(token)
+
+
 @contextmanager
-def read_session() -> Iterator[Session]:
+def read_session(*, stale_ok: bool = False) -> Iterator[Session]:
     """A read-only session. It ends with COMMIT, not ROLLBACK (the same for a transaction that
     wrote nothing): psycopg forgets every prepared statement of the connection on ROLLBACK, and
-    PostgreSQL would then plan the hot statements again on every request."""
-    session = get_database().sessions()
+    PostgreSQL would then plan the hot statements again on every request.
+
+    `stale_ok`: the read may come from the read replica (OMS_DATABASE_REPLICA_URL), a moment
+    behind the primary: search, the staff pages' order and customer views, stock shown for
+    display, dashboards. Never for a read that decides stock or state. Without a replica, when
+    it is unreachable, or while the caller reads its own writes, the primary answers."""
+    database = get_database()
+    connection = None
+    if stale_ok and not _reading_own_writes.get():
+        connection = database.replica_connection()
+    session = database.sessions(bind=connection) if connection is not None else database.sessions()
     try:
         yield session
         session.commit()
+    except OperationalError as exc:
+        if connection is not None:  # the replica went away mid-read: skip it for a while
+            database.replica_failed(exc)
+        raise
     finally:
         # close() rolls back whatever was not committed and detaches objects without
         # expiring them, so results read inside the block stay usable after it.
         session.close()
+        if connection is not None:
+            connection.close()
 
 
 def write_new(session: Session, objects: Sequence[Any], *, attach: bool = True) -> None:

@@ -75,7 +75,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, which has sort_keys
     app.json.sort_keys = False  # keep the documented field order in responses
-    init_database(normalise_database_url(settings.database_url))
+    replica = settings.database_replica_url
+    init_database(normalise_database_url(settings.database_url),
+                  replica_url=normalise_database_url(replica) if replica else None)
     jobs.init_dispatcher(settings.redis_url, app)
     policy.configure(settings.order_policy or policy.OrderPolicy.from_env())
     returns_policy.configure(returns_policy.ReturnPolicy.from_env())

@@ -41,6 +41,8 @@ def _flag(name: str, default: bool) -> bool:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
+    # A streaming replica for reads that tolerate a little staleness (core.db.read_session).
+    database_replica_url: str | None = None
     redis_url: str | None = None
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     embedded_worker: bool = True
@@ -55,6 +57,7 @@ class Settings:
     def from_env(cls) -> Settings:
         return cls(
             database_url=os.environ.get("OMS_DATABASE_URL") or default_database_url(),
+            database_replica_url=os.environ.get("OMS_DATABASE_REPLICA_URL") or None,
             redis_url=os.environ.get("OMS_REDIS_URL") or None,
             secret_key=os.environ.get("OMS_SECRET_KEY") or local_secret_key(),
             embedded_worker=_flag("OMS_EMBEDDED_WORKER", True),

@@ -22,7 +22,7 @@ def order_page(order_id: int) -> dict:
     """`GET /api/v1/orders/{id}`'s view, each line with `amounts` (Decimals: `paid`,
     `cancelled`, `returned`, `kept`), and `customer_notes`: contact notes about the customer
     that were not made on an order (newest first)."""
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         order = session.get(Order, order_id, options=[selectinload(Order.lines)])
         if order is None:
             raise NotFound(f"unknown order {order_id}")
@@ -47,7 +47,7 @@ def order_page(order_id: int) -> dict:
 def customer_orders(customer_id: int, limit: int, cursor: str | None) -> dict:
     """The customer's orders, newest first, cursor-paginated like `find_orders`."""
     before = decode_cursor(cursor)
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         stmt = (select(Order).where(Order.customer_id == customer_id)
                 .order_by(Order.id.desc()).limit(limit + 1))
         if before is not None:
@@ -63,7 +63,7 @@ def customer_page(customer_id: int, limit: int, cursor: str | None) -> dict:
     customer's `money` (`customer_value.CustomerMoney`: lifetime value), `channels_used`
     (orders and totals per channel) and `orders` a page at a time."""
     view = queries.get_customer(customer_id)
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         view["money"] = customer_value.customer_money(session, customer_id)
         view["channels_used"] = customer_value.channels_used(session, customer_id)
     view["orders"] = customer_orders(customer_id, limit, cursor)

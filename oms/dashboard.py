@@ -21,7 +21,7 @@ WAITING = ("on_hold", "needs_attention", "backordered")
 
 def orders_by_status_and_channel(period: Period) -> dict[tuple[str, str], int]:
     """Orders placed in the period (every status, cancelled too) per (status, channel)."""
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         rows = session.execute(
             select(Order.status, Order.channel, func.count())
             .where(Order.created_at >= period.start, Order.created_at < period.end)
@@ -32,7 +32,7 @@ def orders_by_status_and_channel(period: Period) -> dict[tuple[str, str], int]:
 def waiting_counts() -> dict[str, int]:
     """Orders now on hold, needing attention or backordered, whenever they were placed (one
     index range per status)."""
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         rows = session.execute(select(Order.status, func.count())
                                .where(Order.status.in_(WAITING)).group_by(Order.status)).all()
     found = {status: int(n) for status, n in rows}
@@ -52,7 +52,7 @@ def _as_datetime(value: dt.datetime | str) -> dt.datetime:
 
 def orders_per_hour(period: Period) -> dict[str, dict[dt.datetime, int]]:
     """Per channel, the orders placed in each UTC hour of the period that had any."""
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         hour = _hour(session).label("hour")
         rows = session.execute(
             select(Order.channel, hour, func.count())
@@ -68,7 +68,7 @@ def backorders(limit: int = 10) -> dict:
     """Orders whose status is backordered: the SKUs they wait for (units, orders), most units
     first, and the latest orders with what each waits for."""
     waiting = select(Order.id).where(Order.status == "backordered")
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         skus = session.execute(
             select(OrderLine.sku, func.sum(OrderLine.backordered).label("units"),
                    func.count(func.distinct(OrderLine.order_id)))
@@ -101,7 +101,7 @@ def _backordered_lines(session: Session, order_ids: list[int]) -> dict[int, list
 
 def held_orders(limit: int = 10) -> list[dict]:
     """The latest orders on hold, each with its reason in words and what it misses."""
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         rows = session.scalars(select(Order).where(Order.status == "on_hold")
                                .order_by(Order.id.desc()).limit(limit)).all()
         return [{"id": o.id, "number": o.number, "channel": o.channel,
@@ -115,6 +115,6 @@ def order_numbers(order_ids: Iterable[int]) -> dict[int, str]:
     ids = sorted(set(order_ids))
     if not ids:
         return {}
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         return {order_id: number for order_id, number in session.execute(
             select(Order.id, Order.number).where(Order.id.in_(ids)))}

@@ -235,7 +235,7 @@ def find_orders(q: str | None, limit: int, cursor: str | None,
     `q` by order number (with or without its prefix), channel id or name ("#1042"), email,
     phone (any format, or its last 7+ digits), name, surname, or tracking number."""
     before = decode_cursor(cursor)
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         stmt = select(Order).order_by(Order.id.desc()).limit(limit + 1)
         if q is not None:
             stmt = stmt.where(_search_terms(session, q))
@@ -249,7 +249,7 @@ def find_orders(q: str | None, limit: int, cursor: str | None,
 
 def count_orders(filters: OrderFilters) -> int:
     """How many orders a listing narrowed by `filters` holds (every page of it)."""
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         stmt = _filtered(session, select(func.count()).select_from(Order), filters)
         return int(session.scalar(stmt) or 0)
 
@@ -274,7 +274,7 @@ HOLD_SUMMARY_SCAN = 10_000
 def holds_summary() -> dict:
     """The operations view of orders on hold: how many, why, since when, and which missing
     SKUs and channel locations would release the most orders."""
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         rows = session.execute(select(Order.hold_code, Order.held_at, Order.hold_detail)
                                .where(Order.status == "on_hold").order_by(Order.id)
                                .limit(HOLD_SUMMARY_SCAN)).all()
@@ -318,7 +318,7 @@ def search_customers(q: str, limit: int) -> list[dict]:
     q = q.strip()
     if not q:
         raise InvalidInput("q", "must not be empty")
-    with read_session() as session:
+    with read_session(stale_ok=True) as session:
         # Identities and the customer of an order number (with or without its prefix) are
         # looked up first, each on its own index, and only their ids join the OR: as
         # IN (subquery) arms, PostgreSQL gave up on the name indexes and walked every

@@ -45,15 +45,27 @@ case "$action" in
       -o "-p $pgport -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
       start >&2
     as_postgres "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U oms oms_test >&2
+    # A streaming read replica of it (the tests of stale-tolerant reads pause its replay).
+    # A hot standby needs max_connections at least the primary's.
+    replport=$(free_port)
+    mkdir -p "$dir/replica"; chmod 700 "$dir/replica"
+    [ "$(id -u)" = 0 ] && chown postgres "$dir/replica"
+    as_postgres "$pgbin/pg_basebackup" -h 127.0.0.1 -p "$pgport" -U oms -D "$dir/replica" \
+      -R -X stream -c fast >&2
+    as_postgres "$pgbin/pg_ctl" -D "$dir/replica" -l "$dir/replica/server.log" -w \
+      -o "-p $replport -k $dir/replica -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" \
+      start >&2
     redis-server --port "$redisport" --bind 127.0.0.1 --save "" --appendonly no \
       --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >&2
     for _ in $(seq 50); do redis-cli -p "$redisport" ping >/dev/null 2>&1 && break; sleep 0.1; done
     echo "$pgbin" > "$dir/pgbin"
     echo "export OMS_TEST_DATABASE_URL=postgresql+psycopg://oms@127.0.0.1:$pgport/oms_test"
     echo "export OMS_TEST_REDIS_URL=redis://127.0.0.1:$redisport/0"
+    echo "export OMS_TEST_REPLICA_URL=postgresql+psycopg://oms@127.0.0.1:$replport/oms_test"
     ;;
   stop)
     if [ -f "$dir/pgbin" ]; then
+      as_postgres "$(cat "$dir/pgbin")/pg_ctl" -D "$dir/replica" -m immediate stop >/dev/null 2>&1 || true
       as_postgres "$(cat "$dir/pgbin")/pg_ctl" -D "$dir/pg" -m immediate stop >/dev/null 2>&1 || true
     fi
     if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi

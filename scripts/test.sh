@@ -11,6 +11,7 @@ if [ -z "${OMS_TEST_DATABASE_URL:-}" ] || [ -z "${OMS_TEST_REDIS_URL:-}" ]; then
   svc_dir=$(mktemp -d /tmp/oms-test-services.XXXXXX)
   trap 'scripts/services.sh stop "$svc_dir"' EXIT
   eval "$(scripts/services.sh start "$svc_dir")"
+  export OMS_TEST_REQUIRE_REPLICA=1   # started here with its streaming replica
 fi
 export OMS_TEST_REQUIRE_SERVICES=1
 

@@ -9,15 +9,17 @@ POST, PUT, PATCH or DELETE in the app needs the form's token.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 
 from flask import Blueprint, Flask, g, render_template, request
+from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from core.db import is_transient
+from core.db import is_transient, read_own_writes, reset_read_own_writes
 from core.errors import DomainError, Unauthorized
 from web import cs, ops, signin, stock, store  # noqa: F401  (their views register)
 from web import session as staff_session
@@ -25,6 +27,10 @@ from web.pages import NAV, ROLE_LABELS, bp
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
+
+# After a staff member's own change, their pages read from the primary for this long, so the
+# page they are sent back to shows it even when the read replica is a moment behind.
+READ_OWN_WRITES_SECONDS = 10
 
 # Script, styles and forms only from this site; no framing (clickjacking).
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -46,10 +52,22 @@ def init_app(app: Flask, *, csrf_exempt: Iterable[Blueprint]) -> None:
 def load_user() -> None:
     if request.blueprint == bp.name:
         staff_session.load_user()
+        g.signed_in = g.get("staff") is not None  # a form post of theirs changes something
+        if cookie_session.get("primary_until", 0) > time.time():
+            g.own_writes = read_own_writes()
+
+
+@bp.teardown_request
+def forget_own_writes(_exc: BaseException | None) -> None:
+    token = g.pop("own_writes", None)
+    if token is not None:
+        reset_read_own_writes(token)
 
 
 @bp.after_request
 def page_headers(response: Response) -> Response:
+    if request.method == "POST" and response.status_code < 400 and g.get("signed_in"):
+        cookie_session["primary_until"] = time.time() + READ_OWN_WRITES_SECONDS
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
