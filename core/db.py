@@ -22,6 +22,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 
+from core import metrics
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -80,6 +82,7 @@ class Database:
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2,
                 pool_pre_ping=True,
             )
+        metrics.watch_pool(self.engine)
         self._writer = self.engine.execution_options(oms_write=True)
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
         event.listen(self.sessions, "before_flush", _refuse_read_session_writes)
@@ -128,6 +131,7 @@ class Database:
         return table
 
     def dispose(self) -> None:
+        metrics.unwatch_pool(self.engine)
         self.engine.dispose()
         if self.replica is not None:
             self.replica.dispose()

@@ -16,6 +16,7 @@ from flask_smorest import Api
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 
+from core import observe
 from core.db import is_transient
 from core.errors import DomainError, InvalidInput
 
@@ -165,7 +166,8 @@ class OmsApi(Api):
         if error.code == 422:
             code = "invalid"
         if (error.code or 500) >= 500:
-            log.error("HTTP %s: %s", error.code, message)
+            log.error("HTTP %s: %s", error.code, message,
+                      extra={**observe.request_facts(), "status": error.code})
         # The exception's own headers (a 405's `Allow`), without its HTML Content-Type.
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         headers.update(data.get("headers") or {})
@@ -274,11 +276,16 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(err, HTTPException):
             return app.extensions["oms_api"].handle_http_exception(err)
         if is_transient(err):  # still deadlocked after the unit of work's retries
-            log.warning("transient database conflict after retries: %s", err)
+            log.warning("transient database conflict after retries: %s", err,
+                        extra={**observe.request_facts(), "status": 503})
             return (jsonify(error_body("busy", "the database was busy with conflicting "
                                        "changes; nothing was changed, retry shortly")),
                     503, {"Retry-After": "1"})
-        log.exception("unhandled error")
+        # Enough to reproduce it: what was asked, by whom, under which request id (the
+        # record carries it), and the traceback; never the key or the body.
+        facts = observe.request_facts()
+        log.exception("unhandled error in %s %s", facts.get("method"), facts.get("path"),
+                      extra={**facts, "status": 500})
         return jsonify(error_body("internal", "internal error; it has been logged")), 500
 
 

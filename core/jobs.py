@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core import observe
+
 log = logging.getLogger(__name__)
 
 QUEUES = ("high", "default", "webhooks", "low")
@@ -81,12 +83,18 @@ class RedisDispatcher(Dispatcher):
 
     def enqueue(self, func_path: str, *args: Any, job_id: str | None = None,
                 queue: str = "default") -> None:
+        self._enqueue(func_path, args, job_id, queue, observe.current_request_id())
+
+    def _enqueue(self, func_path: str, args: tuple, job_id: str | None, queue: str,
+                 request_id: str | None) -> None:
         from rq import Retry
 
         self.queue(queue).enqueue(
             func_path, *args, job_id=job_id,
             retry=Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS)),
             result_ttl=3600, failure_ttl=7 * 24 * 3600,
+            # The request that caused the job: the worker logs under its id (job_context).
+            meta={"request_id": request_id} if request_id else None,
         )
 
     def enqueue_coalesced(self, func_path: str, queue: str = "default") -> None:
@@ -98,7 +106,9 @@ class RedisDispatcher(Dispatcher):
         if not self.redis.set(flag, 1, nx=True, ex=COALESCE_SECONDS):
             return
         try:
-            self.enqueue(func_path, queue=queue)
+            # No request id: one run serves the commits of many requests (each outbox row
+            # keeps its own, see oms.events).
+            self._enqueue(func_path, (), None, queue, None)
         except Exception:
             self.redis.delete(flag)
             raise
@@ -112,7 +122,7 @@ class RedisDispatcher(Dispatcher):
             slot = int(now // job.every_seconds)
             if self.redis.set(f"oms:periodic:{job.name}:{slot}", 1, nx=True,
                               ex=job.every_seconds * 2):
-                self.enqueue(job.func_path, job_id=f"{job.name}-{slot}", queue=job.queue)
+                self._enqueue(job.func_path, (), f"{job.name}-{slot}", job.queue, None)
                 enqueued.append(job.name)
         return enqueued
 
@@ -125,7 +135,8 @@ class EmbeddedDispatcher(Dispatcher):
                  retry_intervals: tuple[int | float, ...] = RETRY_INTERVALS) -> None:
         self.app = app
         self.retry_intervals = retry_intervals
-        self._jobs: queue_mod.Queue[tuple[str, tuple, int]] = queue_mod.Queue()
+        # (function, arguments, attempt, the request id it was queued under)
+        self._jobs: queue_mod.Queue[tuple[str, tuple, int, str | None]] = queue_mod.Queue()
         self._last_slot: dict[str, int] = {}
         self._started = False
         self._stop = threading.Event()
@@ -133,9 +144,12 @@ class EmbeddedDispatcher(Dispatcher):
     def enqueue(self, func_path: str, *args: Any, job_id: str | None = None,
                 queue: str = "default") -> None:
         if self._started:
-            self._jobs.put((func_path, args, 0))
+            self._jobs.put((func_path, args, 0, observe.current_request_id()))
         else:
             run_job(func_path, *args)
+
+    def waiting(self) -> int:
+        return self._jobs.qsize()
 
     def enqueue_due_periodic(self, now: float) -> list[str]:
         due = []
@@ -165,18 +179,19 @@ class EmbeddedDispatcher(Dispatcher):
     def _work(self) -> None:
         while not self._stop.is_set():
             try:
-                func_path, args, attempt = self._jobs.get(timeout=1.0)
+                func_path, args, attempt, request_id = self._jobs.get(timeout=1.0)
             except queue_mod.Empty:
                 continue
             try:
-                with self.app.app_context():
+                with self.app.app_context(), observe.bound(request_id):
                     run_job(func_path, *args)
             except Exception:
                 if attempt < len(self.retry_intervals):
                     delay = self.retry_intervals[attempt]
                     log.exception("job %s failed; retry %d in %ss", func_path, attempt + 1, delay)
                     timer = threading.Timer(
-                        delay, self._jobs.put, args=((func_path, args, attempt + 1),))
+                        delay, self._jobs.put,
+                        args=((func_path, args, attempt + 1, request_id),))
                     timer.daemon = True
                     timer.start()
                 else:
@@ -185,6 +200,14 @@ class EmbeddedDispatcher(Dispatcher):
 
 def run_job(func_path: str, *args: Any) -> Any:
     return resolve(func_path)(*args)
+
+
+def job_context(job: Any) -> Any:
+    """For an RQ worker, around a job: the id of the request that queued it (its metadata)
+    and the job's id are current while it runs, so its log lines, the jobs it queues and the
+    outbox rows it writes carry them."""
+    meta = getattr(job, "meta", None) or {}
+    return observe.bound(meta.get("request_id"), job_id=str(job.id))
 
 
 _dispatcher: Dispatcher | None = None

@@ -9,6 +9,7 @@ again in a fresh transaction, this time ahead of newcomers on the same items.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from core.db import UnitOfWork, attach_written, write_new
 from core.errors import Conflict, InsufficientStock, InvalidInput
 from fulfillment import capacity, holding
+from fulfillment.metrics import ROUTING_SECONDS
 from fulfillment.models import OPEN_STATUSES, Fulfillment, FulfillmentLine
 from fulfillment.queries import label_address
 from fulfillment.routing import (
@@ -38,6 +40,7 @@ from fulfillment.routing.model import (
     DEFAULT_TIME_BUDGET_MS,
 )
 from inventory import ledger, snapshot
+from inventory import metrics as inventory_metrics
 from inventory.ledger import Cause
 
 
@@ -145,11 +148,14 @@ def plan(session: Session, demand: Demand, rules: RoutingRules,
     if nodes is None:
         nodes = capacity.active_nodes(session)
     stock = snapshot.availability(session, {ln.sku for ln in demand.lines})
+    started = time.perf_counter()
     try:
         return route(_request(demand, rules), routing_nodes(nodes), stock, rules.cost,
                      rules.transit)
     except RoutingError as exc:  # a request routing cannot take is the caller's input
         raise InvalidInput("fulfillment", str(exc)) from exc
+    finally:
+        ROUTING_SECONDS.labels(demand.method).observe(time.perf_counter() - started)
 
 
 GUARDED_ITEMS = "fulfillment.guarded_items"  # uow.memo: the guard this transaction holds
@@ -181,7 +187,7 @@ def place(uow: UnitOfWork, demand: Demand, rules: RoutingRules, cause: Cause) ->
     nodes = capacity.active_nodes(session)
     chosen = plan(session, demand, rules, nodes)
     by_id = {str(ln.line_id): ln for ln in demand.lines}
-    _reserve(session, chosen, by_id, items, {n.code: n.id for n in nodes}, cause)
+    _reserve(uow, chosen, by_id, items, {n.code: n.id for n in nodes}, cause)
     # Before the fulfillments are written (a node's first counter of the day counts them).
     _take_capacity(session, chosen, {n.code: n.daily_capacity for n in nodes
                                      if n.daily_capacity is not None})
@@ -214,14 +220,16 @@ def _take_capacity(session: Session, chosen: RoutingPlan, limits: dict[str, int]
                             "planning")
 
 
-def _reserve(session: Session, chosen: RoutingPlan, by_id: dict[str, DemandLine],
+def _reserve(uow: UnitOfWork, chosen: RoutingPlan, by_id: dict[str, DemandLine],
              items: dict[str, int], locations: dict[str, int], cause: Cause) -> None:
     """The whole plan in one call (the ledger keeps the lock order). No savepoint: a refusal
     means stock moved under the plan, and the caller rolls its whole transaction back and
     plans again (see `place`)."""
-    ledger.reserve_lines(session, [(items[by_id[a.line_id].sku], locations[a.node], a.quantity,
-                                    by_id[a.line_id].demand_ref) for a in chosen.allocations],
-                         cause, savepoint=False)
+    rows = ledger.reserve_lines(
+        uow.session, [(items[by_id[a.line_id].sku], locations[a.node], a.quantity,
+                       by_id[a.line_id].demand_ref) for a in chosen.allocations],
+        cause, savepoint=False)
+    inventory_metrics.reserved(uow, rows, sum(a.quantity for a in chosen.allocations))
 
 
 def _record_fulfillments(session: Session, demand: Demand, chosen: RoutingPlan,

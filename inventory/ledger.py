@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from core.db import DIALECT_INSERT, dialect_insert, get_database, utcnow
 from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
+from inventory import metrics
 from inventory.models import (
     MAX_MOVEMENT_QUANTITY,
     Balance,
@@ -677,6 +678,7 @@ def _write_reservations(session: Session, conn: Connection,
                                         "d_reserved": quantity, "d_in_transit": 0,
                                         "need": quantity})
         if result.first() is None:
+            metrics.OVERSELL_REFUSALS.inc()
             _explain_refusal(session, Posting(
                 "reservation", item_id, location_id, reserved=quantity,
                 need_available=None if ignore_safety_stock else quantity))

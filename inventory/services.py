@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.db import Joined, UnitOfWork, run_in_unit_of_work, unit_of_work
 from core.errors import Conflict, InvalidInput
-from inventory import ledger
+from inventory import ledger, metrics
 from inventory.ledger import Cause, PostedMovement
 from inventory.models import Item, Location
 from inventory.views import (
@@ -162,6 +162,7 @@ def reserve(lines: Sequence[tuple[str, str, int]], demand_ref: str, cause: Cause
             raise InvalidInput("demand_ref", "is required")
         # No savepoint: this transaction is ours alone, and a refusal rolls all of it back.
         written = ledger.reserve_lines(session, resolved, cause, savepoint=False)
+        metrics.reserved(uow, written, sum(qty for _, _, qty in lines))
         uow.commit()
     return written
 

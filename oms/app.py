@@ -3,7 +3,6 @@ The one module that imports every package, integrations included."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -12,7 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import web
-from core import jobs
+from core import jobs, metrics, observe
 from core.db import init_database
 from core.http import OmsApi, register_error_handlers
 from fulfillment import api as fulfillment_api
@@ -58,9 +57,11 @@ as `lines.0.sku`)."""
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    observe.configure_logging(settings.log_level, settings.log_format)
     app = Flask("oms")
+    # First: every request's id and clock start before any other hook runs (and its
+    # after_request, run last, sees the final response).
+    observe.init_app(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         OMS_SETTINGS=settings,
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
                                 x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     register_error_handlers(app)
+    metrics.register_collector("jobs", metrics.queue_lengths)
 
     @app.get("/api/v1/docs-assets/<path:filename>")
     def swagger_assets(filename: str):

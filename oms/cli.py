@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -11,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from core import jobs
+from core import jobs, metrics
 from core.auth import ROLES, check_scope, create_api_key, revoke_api_key
 from core.db import read_session
 from core.errors import DomainError, InvalidInput
@@ -164,8 +165,9 @@ def worker_cmd(queues: str, burst: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     class AppWorker(SimpleWorker):
-        def execute_job(self, job, queue):  # jobs run inside the app context
-            with app.app_context():
+        def execute_job(self, job, queue):
+            # Jobs run inside the app context, under the id of the request that queued them.
+            with app.app_context(), jobs.job_context(job):
                 return super().execute_job(job, queue)
 
     worker = AppWorker([dispatcher.queue(q.strip()) for q in queues.split(",")],
@@ -174,6 +176,7 @@ def worker_cmd(queues: str, burst: bool) -> None:
         worker.work(burst=burst, with_scheduler=True)
     finally:
         stop.set()
+        metrics.process_exited(os.getpid())  # its live gauges leave the shared directory
 
 
 @cli.command("verify")

@@ -33,6 +33,9 @@ def local_secret_key(path: Path | None = None) -> str:
     return key
 
 
+LOG_FORMATS = ("json", "text")
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
@@ -52,6 +55,17 @@ class Settings:
     secure_cookies: str = "auto"
     # Proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none).
     trusted_proxies: int = 0
+    # Log lines as JSON objects (production, gunicorn) or as text (`make run` sets it).
+    log_format: str = "json"
+    # Bearer token /metrics requires; None: /metrics answers loopback callers only.
+    metrics_token: str | None = None
+    # A streaming read replica: /readyz checks it (the routing of reads is configured apart).
+    database_replica_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"OMS_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+                             f"not {self.log_format!r}")
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -64,6 +78,9 @@ class Settings:
             log_level=os.environ.get("OMS_LOG_LEVEL", "INFO"),
             secure_cookies=os.environ.get("OMS_SECURE_COOKIES", "auto").strip().lower(),
             trusted_proxies=int(os.environ.get("OMS_TRUSTED_PROXIES", "0") or 0),
+            log_format=os.environ.get("OMS_LOG_FORMAT", "json").strip().lower() or "json",
+            metrics_token=os.environ.get("OMS_METRICS_TOKEN") or None,
+            database_replica_url=os.environ.get("OMS_DATABASE_REPLICA_URL") or None,
         )
 
     @property

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
-from core import jobs
+from core import jobs, observe
 from core.db import UnitOfWork, utcnow
 from oms.models import Customer, Order, OutboxEvent, TimelineEvent
 
@@ -117,7 +117,9 @@ def write_pending(uow: UnitOfWork) -> None:
     session = uow.session
     timeline = [{c: getattr(e, c) for c in _TIMELINE_COLUMNS} for e in pending.timeline]
     now = utcnow()
-    outbox = [{**row, "delivered": False, "created_at": now} for row in pending.outbox]
+    request_id = observe.current_request_id()
+    outbox = [{**row, "request_id": request_id, "delivered": False, "created_at": now}
+              for row in pending.outbox]
     if session.get_bind().dialect.name == "postgresql":
         ids = _write_both(session, timeline, outbox, now)
     else:
@@ -139,10 +141,12 @@ def write_pending(uow: UnitOfWork) -> None:
 # ids come back, for views built without reading back.
 _WRITE_BOTH = text("""
 WITH outbox_rows AS (
-    INSERT INTO oms_outbox (topic, aggregate, aggregate_id, payload, actor, delivered, created_at)
-    SELECT topic, aggregate, aggregate_id, payload, actor, false, :now
+    INSERT INTO oms_outbox (topic, aggregate, aggregate_id, payload, actor, request_id,
+                            delivered, created_at)
+    SELECT topic, aggregate, aggregate_id, payload, actor, request_id, false, :now
     FROM json_to_recordset(CAST(:outbox AS json))
-         AS o(topic text, aggregate text, aggregate_id integer, payload json, actor text)
+         AS o(topic text, aggregate text, aggregate_id integer, payload json, actor text,
+              request_id text)
 )
 INSERT INTO oms_timeline (order_id, customer_id, kind, message, actor, source,
                           contact_channel, data, created_at)
@@ -166,7 +170,7 @@ def _write_both(session: Session, timeline: list[dict[str, Any]],
     return sorted(session.connection().scalars(_WRITE_BOTH, rows).all())
 
 
-_OUTBOX_JSON = ("topic", "aggregate", "aggregate_id", "payload", "actor")
+_OUTBOX_JSON = ("topic", "aggregate", "aggregate_id", "payload", "actor", "request_id")
 
 
 def recorded(uow: UnitOfWork, order_id: int) -> list[TimelineEvent]:

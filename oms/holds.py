@@ -26,7 +26,7 @@ from core.db import STOCK_ATTEMPTS, UnitOfWork, read_session, run_in_unit_of_wor
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput
 from inventory import ledger
 from inventory.models import Item, Location
-from oms import customers, events, money_view, orders
+from oms import customers, events, metrics, money_view, orders
 from oms.domain import CHANNELS, check_transition
 from oms.identity import normalise_email, normalise_phone
 from oms.models import Order
@@ -180,6 +180,8 @@ def hold_order(cmd: orders.PlaceOrder, missing: Missing) -> Intake:
 def _put_on_hold(uow: UnitOfWork, order: Order, missing: Missing, *, actor: str,
                  source: str) -> None:
     check_transition(order.status, "on_hold")
+    if order.status != "on_hold":
+        metrics.status_changed(uow, "on_hold")
     order.status = "on_hold"
     order.hold_code, order.hold_reason = missing.code, missing.reason
     order.hold_detail, order.held_at = missing.detail(), utcnow()
@@ -338,6 +340,7 @@ def _release(uow: UnitOfWork, order_id: int, *, actor: str, source: str) -> Rele
         return Release(order.id, False, order.status, order.hold_code, order.hold_reason)
     held_for = order.hold_reason
     check_transition(order.status, "received")
+    metrics.status_changed(uow, "received")
     order.status = "received"
     order.hold_code = order.hold_reason = order.hold_detail = order.held_at = None
     order.updated_at = utcnow()

@@ -286,6 +286,9 @@ class OutboxEvent(Base):
     # Who caused it (`shopify:<shop>` for what a shop told us): not sent to subscribers; the
     # Shopify destination skips what came from Shopify.
     actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The request (or the job it queued) that caused it (core.observe): its deliveries send it
+    # to subscribers as X-Request-Id and log under it.
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

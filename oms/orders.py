@@ -34,7 +34,7 @@ from fulfillment.routing import explain
 from fulfillment.routing.model import DISTANCE_ESTIMATED, Reason
 from inventory import ledger, snapshot
 from inventory.ledger import Cause
-from oms import customers, events, money_view, policy
+from oms import customers, events, metrics, money_view, policy
 from oms.customers import SeenIdentity
 from oms.domain import (
     CHANNELS,
@@ -319,6 +319,7 @@ def _insert(uow: UnitOfWork, cmd: PlaceOrder, ids: _NewIds | None = None) -> Ord
         session.add(order)
         session.flush()  # a concurrent duplicate of (channel, external_id) fails here
         order.number = order_number(order.id)
+    metrics.order_accepted(uow, cmd.channel)
     events.record(uow, order, "order.received",
                   f"order {order.number} received from {cmd.channel} "
                   f"({cmd.channel_name or cmd.external_id}), {len(order.lines)} line(s), "
@@ -499,6 +500,8 @@ def roll_up(uow: UnitOfWork, order: Order, actor: str, source: str, kind: str | 
         routed_once=routed or order.status != "received", held=order.status == "on_hold")
     check_transition(order.status, new)
     changed = new != order.status
+    if changed:
+        metrics.status_changed(uow, new)
     order.status = new
     order.updated_at = utcnow()
     uow.session.flush()

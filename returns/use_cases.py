@@ -19,6 +19,7 @@ from core.db import Joined, UnitOfWork, read_session, run_in_unit_of_work, utcno
 from core.errors import Conflict, Forbidden, InsufficientStock, InvalidInput, NotFound
 from core.money import Balance, RefundParts, balance, refund_shipping, total_of
 from inventory import ledger, snapshot
+from inventory import metrics as inventory_metrics
 from inventory.ledger import Cause
 from inventory.models import Location
 from returns import order_port, policy
@@ -389,10 +390,11 @@ def _hold_replacement(uow: UnitOfWork, ret: Return, lines: tuple[ExchangeLine, .
         places, key=lambda c: (sum(free[ln.sku][c] for ln in lines), c))
     location = ledger.location_by_code(session, where, field=None)
     ids = snapshot.item_ids(session, [ln.sku for ln in lines])
-    ledger.reserve(session, [(ids[ln.sku], location.id, ln.quantity) for ln in lines],
-                   exchange_demand(ret.id),
-                   Cause(actor=actor, reference=f"return:{ret.id}",
-                         note="exchange held until the payment"))
+    rows = ledger.reserve(session, [(ids[ln.sku], location.id, ln.quantity) for ln in lines],
+                          exchange_demand(ret.id),
+                          Cause(actor=actor, reference=f"return:{ret.id}",
+                                note="exchange held until the payment"))
+    inventory_metrics.reserved(uow, rows, sum(ln.quantity for ln in lines))
     return where
 
 

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 export FLASK_APP=wsgi
+# Log lines for a person at this terminal (production's default is one JSON object a line).
+export OMS_LOG_FORMAT="${OMS_LOG_FORMAT:-text}"
 bind="${OMS_BIND:-127.0.0.1:8000}"
 .venv/bin/flask db upgrade
 .venv/bin/flask oms demo

@@ -22,9 +22,11 @@ from flask_smorest import Api
 def register(app: Flask, api: Api) -> None:
     """Endpoints, the redeliver command, the periodic sweep, and the outbox's after-commit
     job (`oms.events.set_relay_job`)."""
+    from core import metrics as core_metrics
     from integrations.outbound import api as outbound_api
-    from integrations.outbound import cli, jobs
+    from integrations.outbound import cli, jobs, metrics
 
     api.register_blueprint(outbound_api.blp)
     cli.register(app)
     jobs.register()
+    core_metrics.register_collector("outbox", metrics.outbox_depth)

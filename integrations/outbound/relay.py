@@ -36,9 +36,9 @@ from sqlalchemy.orm import aliased
 from tenacity import RetryCallState
 from tenacity.wait import wait_exponential_jitter
 
-from core import jobs
+from core import jobs, observe
 from core.db import UnitOfWork, run_in_unit_of_work, utcnow
-from integrations.outbound import fanout, settings
+from integrations.outbound import fanout, metrics, settings
 from integrations.outbound.models import Delivery, DeliveryAttempt, Subscription, iso
 from oms import catalogue
 from oms.models import OutboxEvent
@@ -88,6 +88,8 @@ class Claim:
     topic: str
     body: bytes
     push: Any = None  # a Shopify destination's `integrations.shopify.push.Push`
+    subscription_id: int = 0
+    request_id: str | None = None  # of the request that caused the event (core.observe)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,10 @@ def post(claim: Claim, timeout: float) -> Outcome:
     headers = {"Content-Type": "application/json", "User-Agent": "omnichannel-oms-relay/1",
                "X-OMS-Delivery-Id": str(claim.delivery_id), "X-OMS-Event": claim.topic,
                "X-OMS-Signature": sign(claim.secret, claim.body)}
+    if claim.request_id:
+        # The subscriber's logs can name the request that caused the event (not signed: it
+        # tells where to look, it is not part of the event).
+        headers[observe.REQUEST_ID_HEADER] = claim.request_id
     started = time.monotonic()
     try:
         resp = session_for(claim.url).post(claim.url, data=claim.body, headers=headers,
@@ -196,8 +202,9 @@ def _claim(uow: UnitOfWork, delivery_id: int) -> Claim | str:
         from integrations.shopify import push
 
         return Claim(d.id, sub.url, sub.secret, d.topic, b"",
-                     push.prepare(session, sub.url, event))
-    return Claim(d.id, sub.url, sub.secret, d.topic, event_body(event))
+                     push.prepare(session, sub.url, event), sub.id, event.request_id)
+    return Claim(d.id, sub.url, sub.secret, d.topic, event_body(event),
+                 subscription_id=sub.id, request_id=event.request_id)
 
 
 def is_shopify(url: str) -> bool:
@@ -271,13 +278,22 @@ def deliver(delivery_id: int) -> str:
     claim = run_in_unit_of_work(lambda uow: _claim(uow, delivery_id))
     if isinstance(claim, str):
         return claim
-    outcome = (push_to_shopify(claim) if claim.push is not None
-               else post(claim, settings.current().timeout))
-    result = run_in_unit_of_work(lambda uow: _settle(uow, claim, outcome))
-    if result in ("delivered", "failed"):
-        following = _next_in_chain(delivery_id)
-        if following is not None:
-            enqueue_delivery(following)
+    # From here on the job logs under the id of the request that caused the event.
+    with observe.bound(claim.request_id):
+        outcome = (push_to_shopify(claim) if claim.push is not None
+                   else post(claim, settings.current().timeout))
+        result = run_in_unit_of_work(lambda uow: _settle(uow, claim, outcome))
+        metrics.attempted(claim.subscription_id, outcome, result)  # the attempt is committed
+        log.log(logging.INFO if outcome.ok else logging.WARNING,
+                "delivery %s (%s, subscription %s): %s in %d ms%s", delivery_id, claim.topic,
+                claim.subscription_id, result, outcome.latency_ms,
+                f" ({outcome.error})" if outcome.error else "",
+                extra={"delivery_id": delivery_id, "subscription_id": claim.subscription_id,
+                       "outcome": result})
+        if result in ("delivered", "failed"):
+            following = _next_in_chain(delivery_id)
+            if following is not None:
+                enqueue_delivery(following)
     return result
 
 
