@@ -52,7 +52,11 @@ JSON (`Content-Type: application/json`; anything else is a 415). Money is a deci
 
 Every error has the same body: `{"error": {"code", "message", "fields", "details"?}}`, with
 `fields` naming each field, query parameter, path part or header at fault (dotted paths such
-as `lines.0.sku`)."""
+as `lines.0.sku`).
+
+Every response carries `X-Request-Id`: the one the request sent (1-128 letters, digits or
+`._:=+/-`), else a new one. Quote it when reporting a problem: our log lines, the jobs the
+request caused and the webhooks its events made carry it."""
 
 
 def create_app(settings: Settings | None = None) -> Flask:
