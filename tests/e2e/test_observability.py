@@ -434,7 +434,14 @@ def test_one_scrape_adds_up_every_gunicorn_worker(db, redis_url, tmp_path):
            "OMS_WEB_WORKERS": "2", "OMS_WEB_THREADS": "4", "OMS_EMBEDDED_WORKER": "0",
            "OMS_SECRET_KEY": "test-secret", "OMS_LOG_FORMAT": "json", "OMS_LOG_LEVEL": "INFO",
            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    # The live gauges of a process that died unseen (a SIGKILLed server) on a shared
+    # directory: the server drops them when it starts.
+    ghost = subprocess.Popen(["true"])
+    ghost.wait()
+    metrics_dir.mkdir()
+    (metrics_dir / f"gauge_livesum_{ghost.pid}.db").write_bytes(b"")
     server = Gunicorn(env, tmp_path / "gunicorn.log")
+    assert ghost.pid not in _pids(metrics_dir, "gauge_livesum")
     healthz = {"method": "GET", "endpoint": "/healthz", "status": "200"}
     try:
         start = value(parse(requests.get(f"{server.url}/metrics", timeout=10).text),
