@@ -82,7 +82,7 @@ class Database:
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2,
                 pool_pre_ping=True,
             )
-        metrics.watch_pool(self.engine)
+        metrics.watch_pool(self.engine, "primary")
         self._writer = self.engine.execution_options(oms_write=True)
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
         event.listen(self.sessions, "before_flush", _refuse_read_session_writes)
@@ -98,6 +98,7 @@ class Database:
         if url == self.replica_url:
             return
         if self.replica is not None:
+            metrics.unwatch_pool(self.replica)
             self.replica.dispose()
         self.replica, self.replica_url, self._replica_down_until = None, url, 0.0
         if url:
@@ -106,6 +107,7 @@ class Database:
             self.replica = create_engine(
                 url, pool_size=self.pool_size, max_overflow=self.pool_size * 2,
                 pool_pre_ping=True, connect_args={"connect_timeout": 2})
+            metrics.watch_pool(self.replica, "replica")
 
     def replica_connection(self) -> Connection | None:
         """A connection to the replica, or None when there is none or it is unreachable (it is
@@ -134,6 +136,7 @@ class Database:
         metrics.unwatch_pool(self.engine)
         self.engine.dispose()
         if self.replica is not None:
+            metrics.unwatch_pool(self.replica)
             self.replica.dispose()
 
 

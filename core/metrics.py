@@ -81,24 +81,25 @@ def observe_request(method: str, rule: str | None, status: int, seconds: float) 
 
 DB_POOL_CHECKED_OUT = Gauge(
     "oms_db_pool_checked_out",
-    "Database connections in use now (checked out of SQLAlchemy's pool), all processes.",
-    multiprocess_mode="livesum")
+    "Database connections in use now (checked out of SQLAlchemy's pool), all processes, by "
+    "database (primary, replica).", ["database"], multiprocess_mode="livesum")
 DB_POOL_SIZE = Gauge(
     "oms_db_pool_size",
     "Connections the processes' pools keep open (pool_size, summed over processes).",
-    multiprocess_mode="livesum")
+    ["database"], multiprocess_mode="livesum")
 DB_POOL_MAX = Gauge(
     "oms_db_pool_max",
     "The most connections the processes may hold (pool_size + max_overflow, summed).",
-    multiprocess_mode="livesum")
+    ["database"], multiprocess_mode="livesum")
 
-_watched: dict[int, tuple[int, int]] = {}  # id(pool) -> its (size, max) counted in the gauges
+_watched: dict[int, tuple[str, int, int]] = {}  # id(pool) -> (database, size, max) counted
 
 
-def watch_pool(engine: Any) -> None:
+def watch_pool(engine: Any, database: str) -> None:
     """Count the engine's checkouts and checkins (two pool events, a few microseconds each)
-    and add its pool's size to the gauges. `unwatch_pool` takes the size off again when the
-    engine is disposed (a process that switches databases, the tests)."""
+    and add its pool's size to the gauges, labelled `database` (primary, replica).
+    `unwatch_pool` takes the size off again when the engine is disposed (a process that
+    switches databases, the tests)."""
     from sqlalchemy import event
 
     pool = engine.pool
@@ -106,25 +107,20 @@ def watch_pool(engine: Any) -> None:
     size = size_of() if callable(size_of) else 0
     overflow_of = getattr(pool, "_max_overflow", 0)
     limit = size + max(int(overflow_of or 0), 0)
-    _watched[id(pool)] = (size, limit)
-    DB_POOL_SIZE.inc(size)
-    DB_POOL_MAX.inc(limit)
-    event.listen(pool, "checkout", _checked_out)
-    event.listen(pool, "checkin", _checked_in)
+    _watched[id(pool)] = (database, size, limit)
+    DB_POOL_SIZE.labels(database).inc(size)
+    DB_POOL_MAX.labels(database).inc(limit)
+    checked_out = DB_POOL_CHECKED_OUT.labels(database)
+    event.listen(pool, "checkout", lambda *_: checked_out.inc())
+    event.listen(pool, "checkin", lambda *_: checked_out.dec())
 
 
 def unwatch_pool(engine: Any) -> None:
-    size, limit = _watched.pop(id(engine.pool), (0, 0))
-    DB_POOL_SIZE.dec(size)
-    DB_POOL_MAX.dec(limit)
-
-
-def _checked_out(*_args: Any) -> None:
-    DB_POOL_CHECKED_OUT.inc()
-
-
-def _checked_in(*_args: Any) -> None:
-    DB_POOL_CHECKED_OUT.dec()
+    found = _watched.pop(id(engine.pool), None)
+    if found is not None:
+        database, size, limit = found
+        DB_POOL_SIZE.labels(database).dec(size)
+        DB_POOL_MAX.labels(database).dec(limit)
 
 
 # --------------------------------------------------------------------------- scrape time

@@ -59,8 +59,6 @@ class Settings:
     log_format: str = "json"
     # Bearer token /metrics requires; None: /metrics answers loopback callers only.
     metrics_token: str | None = None
-    # A streaming read replica: /readyz checks it (the routing of reads is configured apart).
-    database_replica_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.log_format not in LOG_FORMATS:
@@ -80,7 +78,6 @@ class Settings:
             trusted_proxies=int(os.environ.get("OMS_TRUSTED_PROXIES", "0") or 0),
             log_format=os.environ.get("OMS_LOG_FORMAT", "json").strip().lower() or "json",
             metrics_token=os.environ.get("OMS_METRICS_TOKEN") or None,
-            database_replica_url=os.environ.get("OMS_DATABASE_REPLICA_URL") or None,
         )
 
     @property
