@@ -59,7 +59,9 @@ class Replica:
 
     def catch_up(self, seconds: float = 10) -> None:
         with self.db.engine.connect() as conn:
-            target = conn.execute(text("SELECT pg_current_wal_lsn()")).scalar()
+            # The insert position: with synchronous_commit=off (the test server) a commit may
+            # still be in the WAL buffers, past pg_current_wal_lsn (the write position).
+            target = conn.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar()
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             with self.engine.connect() as conn:
