@@ -13,12 +13,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Integer, MetaData, create_engine, event, insert
+from sqlalchemy import BigInteger, Integer, MetaData, create_engine, event, insert, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 
@@ -52,6 +53,51 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """How long the database may take, on PostgreSQL (README, "Protecting the service").
+
+    - `statement_ms` (OMS_DB_STATEMENT_TIMEOUT_MS): one statement, waiting for locks included;
+      past it PostgreSQL cancels the statement and its transaction rolls back. It bounds how
+      long a request can hold a web thread and a pooled connection on a slow query.
+    - `lock_ms` (OMS_DB_LOCK_TIMEOUT_MS): waiting for one lock. 0 by default, so lock waits
+      count against the statement timeout only: orders for a hot SKU queue on its rows by
+      design (the LOCK ORDER below), and cutting that queue short would turn a Black-Friday
+      bestseller into refusals. Set it to fail fast instead.
+    - `connect_s`: opening a connection (a database host that does not answer must not hang
+      a request for the TCP timeout's minutes).
+
+    0 turns a limit off. They are sent as connection options (`-c statement_timeout=...`),
+    so they hold for every statement on every pooled connection without a round trip, and no
+    `SET` leaves session state behind. (PgBouncer refuses the `options` startup parameter:
+    behind it, set both to 0 and give the role its timeouts, `ALTER ROLE oms SET
+    statement_timeout = '15s'`.) Reads that scan everything on purpose lift the statement
+    timeout for their own transaction (`long_read_session`); migrations run on an engine of
+    their own, without these limits. SQLite has none of them: its writers wait for each
+    other up to its busy timeout (30 s), readers never wait.
+    """
+
+    statement_ms: int = 15_000
+    lock_ms: int = 0
+    connect_s: int = 10
+
+    def connect_args(self, url: str) -> dict[str, Any]:
+        """psycopg's connection arguments for these limits, keeping any `options` and
+        `connect_timeout` the URL itself gives."""
+        query = make_url(url).query
+        args: dict[str, Any] = {}
+        settings = [f"-c {name}={value}" for name, value in (
+            ("statement_timeout", self.statement_ms), ("lock_timeout", self.lock_ms))
+            if value > 0]
+        if settings:
+            given = query.get("options")
+            given = given if isinstance(given, str) else " ".join(given or ())
+            args["options"] = " ".join([*([given] if given else []), *settings])
+        if self.connect_s > 0 and "connect_timeout" not in query:
+            args["connect_timeout"] = self.connect_s
+        return args
+
+
 # How long a replica that refused a connection is left alone before it is tried again (reads
 # that tolerate staleness go to the primary meanwhile).
 REPLICA_RETRY_SECONDS = 10.0
@@ -62,13 +108,14 @@ class Database:
     for the reads that tolerate a little staleness (`read_session(stale_ok=True)`)."""
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10,
-                 replica_url: str | None = None) -> None:
+                 replica_url: str | None = None, timeouts: Timeouts | None = None) -> None:
         self.url = url
         self.pool_size = pool_size
         self.replica: Engine | None = None
         self.replica_url: str | None = None
         self._replica_down_until = 0.0
         self.is_sqlite = url.startswith("sqlite")
+        self.timeouts = timeouts or Timeouts()
         if self.is_sqlite:
             # isolation_level=None hands transaction control to us, so that writes can start
             # with BEGIN IMMEDIATE (see _begin) instead of upgrading a read lock mid-way.
@@ -80,7 +127,7 @@ class Database:
         else:
             self.engine = create_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2,
-                pool_pre_ping=True,
+                pool_pre_ping=True, connect_args=self.timeouts.connect_args(url),
             )
         metrics.watch_pool(self.engine, "primary")
         self._writer = self.engine.execution_options(oms_write=True)
@@ -103,10 +150,12 @@ class Database:
         self.replica, self.replica_url, self._replica_down_until = None, url, 0.0
         if url:
             # A short connect timeout: a replica that is down costs a page two seconds once,
-            # then it is skipped for REPLICA_RETRY_SECONDS.
+            # then it is skipped for REPLICA_RETRY_SECONDS. Its statements have the primary's
+            # time limits.
             self.replica = create_engine(
                 url, pool_size=self.pool_size, max_overflow=self.pool_size * 2,
-                pool_pre_ping=True, connect_args={"connect_timeout": 2})
+                pool_pre_ping=True,
+                connect_args={**self.timeouts.connect_args(url), "connect_timeout": 2})
             metrics.watch_pool(self.replica, "replica")
 
     def replica_connection(self) -> Connection | None:
@@ -165,9 +214,11 @@ _database: Database | None = None
 
 
 def init_database(url: str, *, replica_url: str | None = None, **kwargs: Any) -> Database:
-    """Configure the process-wide database (the app factory and CLI call this once)."""
+    """Configure the process-wide database (the app factory and CLI call this once). The same
+    URL with the same timeouts keeps the database already configured (and its memo)."""
     global _database
-    if _database is not None and _database.url == url:
+    if _database is not None and _database.url == url and \
+            _database.timeouts == (kwargs.get("timeouts") or Timeouts()):
         _database.set_replica(replica_url)
         return _database
     if _database is not None:
@@ -332,6 +383,18 @@ def reset_read_own_writes(token: Any) -> None:
 
 
 @contextmanager
+def long_read_session() -> Iterator[Session]:
+    """A read session whose statements the statement timeout does not cut: for reads that
+    scan whole tables on purpose (ledger and order verification, by hand or as the periodic
+    job), which on a big database may take longer than any request should. `SET LOCAL` ends
+    with the transaction: nothing stays on the pooled connection."""
+    with read_session() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL statement_timeout = 0"))
+        yield session
+
+
+@contextmanager
 def read_session(*, stale_ok: bool = False) -> Iterator[Session]:
     """A read-only session. It ends with COMMIT, not ROLLBACK (the same for a transaction that
     wrote nothing): psycopg forgets every prepared statement of the connection on ROLLBACK, and
@@ -442,6 +505,28 @@ DIALECT_INSERT: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sql
 def dialect_insert(session: Session) -> Any:
     """The INSERT construct (with `on_conflict_do_*`) of the session's database."""
     return DIALECT_INSERT[session.get_bind().dialect.name]
+
+
+STATEMENT_TIMEOUT, LOCK_TIMEOUT = "statement_timeout", "lock_timeout"
+
+
+def timeout_cause(exc: BaseException) -> str | None:
+    """Why the database cut a statement short, if it did (its transaction is rolled back):
+    STATEMENT_TIMEOUT for PostgreSQL's `query_canceled` (57014: the statement timeout, or an
+    operator's `pg_cancel_backend`), LOCK_TIMEOUT for `lock_not_available` (55P03: the lock
+    timeout) and for SQLite's "database is locked" (its busy timeout ran out). Not retried
+    by the unit of work: the wait already was as long as allowed."""
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None)
+    if state == "57014":
+        return STATEMENT_TIMEOUT
+    if state == "55P03":
+        return LOCK_TIMEOUT
+    if getattr(orig, "sqlite_errorname", None) == "SQLITE_BUSY" or (
+            orig is not None and type(orig).__module__ == "sqlite3"
+            and "database is locked" in str(orig)):
+        return LOCK_TIMEOUT
+    return None
 
 
 def is_transient(exc: BaseException) -> bool:

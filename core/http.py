@@ -4,6 +4,7 @@ money, and how the OpenAPI document states them (the error responses every opera
 from __future__ import annotations
 
 import base64
+import http
 import json
 import logging
 import re
@@ -14,10 +15,10 @@ from apispec import BasePlugin
 from flask import Flask, jsonify, request
 from flask_smorest import Api
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from core import observe
-from core.db import is_transient
+from core.db import STATEMENT_TIMEOUT, get_database, is_transient, timeout_cause
 from core.errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,8 @@ class ErrorOut(Schema):
 
 
 # The error responses of the document: (name, status, description). Every /api/v1 operation
-# gets 401, 403 and 422; those with a path parameter 404; those with a body 400 and 415; those
-# that write 503 (ErrorResponsesPlugin). 409 is stated per operation where a state conflict can
+# gets 401, 403, 422, 429 and 503; those with a path parameter 404; those with a body 400, 413
+# and 415 (ErrorResponsesPlugin). 409 is stated per operation where a state conflict can
 # happen.
 ERROR_RESPONSES = {
     400: ("BAD_REQUEST", "The body is not JSON this API can read (malformed, NaN, nested too "
@@ -91,13 +92,23 @@ ERROR_RESPONSES = {
     409: ("CONFLICT", "The resource's state does not allow this (e.g. `insufficient_stock`, "
                       "already shipped, a live lease held by another key, an "
                       "`Idempotency-Key` reused with another body)."),
+    413: (http.HTTPStatus(413).name, "The body is larger than this API accepts (`too_large`; "
+                                     "`details.max_bytes`); nothing was read or changed."),
     415: ("UNSUPPORTED_MEDIA_TYPE", "A body was sent without `Content-Type: application/json`."),
     422: ("UNPROCESSABLE_ENTITY", "Invalid input: `fields` names each field, query parameter, "
                                   "path part or header and what is wrong with it."),
+    429: (http.HTTPStatus(429).name, "This API key (or, without one, this address) sent more "
+                                     "requests than its rate limit allows (`too_many_requests`;"
+                                     " `details.limit`); the request was not run, nothing was "
+                                     "changed: retry after `Retry-After` seconds."),
     503: ("SERVICE_UNAVAILABLE", "The database stayed busy with conflicting changes after "
-                                 "retries (`busy`); nothing was changed: retry after "
-                                 "`Retry-After` seconds."),
+                                 "retries (`busy`: nothing was changed), or did not answer "
+                                 "within its time limit (`timeout`); retry after `Retry-After` "
+                                 "seconds (with the same `Idempotency-Key`, a write is never "
+                                 "made twice)."),
 }
+RETRY_AFTER_HEADER = {"Retry-After": {"description": "seconds to wait before retrying",
+                                      "schema": {"type": "integer"}}}
 
 
 class ErrorResponsesPlugin(BasePlugin):
@@ -107,16 +118,15 @@ class ErrorResponsesPlugin(BasePlugin):
                          operations: dict | None = None, **kwargs: Any) -> None:
         if not path or not path.startswith("/api/") or not operations:
             return
-        for method, operation in operations.items():
+        for operation in operations.values():
             if not isinstance(operation, dict):
                 continue
-            statuses = [401, 403, 422]
+            # Rate limits and database time limits apply to reads and writes alike.
+            statuses = [401, 403, 422, 429, 503]
             if "{" in path:
                 statuses.append(404)
             if "requestBody" in operation:
-                statuses += [400, 415]
-            if method in ("post", "put", "patch", "delete"):
-                statuses.append(503)
+                statuses += [400, 413, 415]
             responses = operation.setdefault("responses", {})
             for status in sorted(statuses):
                 responses.setdefault(str(status), ERROR_RESPONSES[status][0])
@@ -138,9 +148,9 @@ class OmsApi(Api):
         super()._register_responses()
         for name, description in ERROR_RESPONSES.values():
             self.spec.components.responses_lazy[name]["description"] = description
-        self.spec.components.responses_lazy["SERVICE_UNAVAILABLE"]["headers"] = {
-            "Retry-After": {"description": "seconds to wait before retrying",
-                            "schema": {"type": "integer"}}}
+        for status in (429, 503):
+            name = ERROR_RESPONSES[status][0]
+            self.spec.components.responses_lazy[name]["headers"] = dict(RETRY_AFTER_HEADER)
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
@@ -266,10 +276,55 @@ class BadRequestBody(DomainError):
         super().__init__(f"request body: {problem}", fields={"_body": [problem]})
 
 
+def _first_line(value: object) -> str:
+    lines = str(value).strip().splitlines()
+    return lines[0] if lines else type(value).__name__
+
+
+def too_large_body(limit: int | None) -> dict:
+    """The 413 body: a request larger than the app's MAX_CONTENT_LENGTH (OMS_MAX_BODY_BYTES)
+    or than a route's own limit (`request.max_content_length`)."""
+    problem = (f"larger than the {limit} bytes this API accepts" if limit
+               else "larger than this API accepts")
+    return error_body("too_large", f"request body: {problem}", {"_body": [problem]},
+                      {"max_bytes": limit} if limit else None)
+
+
+# How long a client should wait after the database cut its request short (seconds).
+TIMEOUT_RETRY_AFTER = 2
+
+
+def timeout_body(cause: str) -> dict:
+    """The 503 body when the database cut a statement of the request short (core.db's
+    `timeout_cause`): a server-side condition, not the caller's fault nor a defect that a
+    500 would report, and one a retry may get past once the database is less loaded; with
+    the same Idempotency-Key a write that did commit is replayed, never made twice."""
+    timeouts = get_database().timeouts
+    if cause == STATEMENT_TIMEOUT:
+        limit = timeouts.statement_ms
+        message = (f"the database did not finish within the statement timeout ({limit} ms)"
+                   if limit else "the database cancelled the statement")
+    else:
+        limit = timeouts.lock_ms
+        message = ("the database waited too long for rows another request holds"
+                   + (f" (lock timeout {limit} ms)" if limit else ""))
+    details: dict[str, Any] = {"cause": cause}
+    if limit:
+        details["limit_ms"] = limit
+    return error_body("timeout", f"{message}; retry after {TIMEOUT_RETRY_AFTER} s", None,
+                      details)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
         return jsonify(error_body(err.code, err.message, err.fields, err.details)), err.status
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(err: RequestEntityTooLarge):
+        # Raised by Werkzeug when a view (or check_api_input) reads a body longer than
+        # request.max_content_length; nothing was parsed, so nothing was changed.
+        return jsonify(too_large_body(request.max_content_length)), 413
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
@@ -281,6 +336,14 @@ def register_error_handlers(app: Flask) -> None:
             return (jsonify(error_body("busy", "the database was busy with conflicting "
                                        "changes; nothing was changed, retry shortly")),
                     503, {"Retry-After": "1"})
+        cause = timeout_cause(err)
+        if cause is not None:
+            # A warning, no traceback: the database's limit did its job (README, "Protecting
+            # the service"); the line says which limit, on what.
+            log.warning("database %s: %s", cause, _first_line(getattr(err, "orig", err)),
+                        extra={**observe.request_facts(), "status": 503})
+            return (jsonify(timeout_body(cause)), 503,
+                    {"Retry-After": str(TIMEOUT_RETRY_AFTER)})
         # Enough to reproduce it: what was asked, by whom, under which request id (the
         # record carries it), and the traceback; never the key or the body.
         facts = observe.request_facts()

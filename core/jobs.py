@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 QUEUES = ("high", "default", "webhooks", "low")
 RETRY_INTERVALS = (5, 30, 120, 600, 1800)
 COALESCE_SECONDS = 60  # the longest a coalesced job's "already queued" flag holds
+REDIS_TIMEOUT_SECONDS = 5.0  # connecting to Redis, and each of its answers
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,12 @@ class RedisDispatcher(Dispatcher):
     def __init__(self, redis_url: str) -> None:
         from redis import Redis
 
-        self.redis = Redis.from_url(redis_url)
+        # A Redis that stops answering (not down: a network partition, a paused host) must
+        # not hold a request's thread forever after its commit: an enqueue gives up after
+        # REDIS_TIMEOUT_SECONDS and the sweeps re-create the job. (`oms worker` hands this
+        # connection to RQ, which raises the read timeout above its own blocking pops.)
+        self.redis = Redis.from_url(redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                                    socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
 
     def queue(self, name: str):
         from rq import Queue

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from core.db import read_session
+from core.db import long_read_session
 from inventory import importer
 from inventory.invariants import find_drift, summary
 
@@ -18,7 +18,7 @@ cli = AppGroup("inventory", help="The stock ledger.")
 @cli.command("verify")
 def verify() -> None:
     """Recompute every balance from the ledger; exit 1 if anything drifted."""
-    with read_session() as session:
+    with long_read_session() as session:  # reads the whole ledger: no statement timeout
         drifts = find_drift(session)
         counts = summary(session)
     click.echo(f"checked {counts['balances']} balances, {counts['movements']} movements, "

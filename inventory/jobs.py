@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from core.db import read_session
+from core.db import long_read_session
 from core.jobs import PeriodicJob, register_periodic
 from inventory.invariants import find_drift
 
@@ -15,7 +15,7 @@ VERIFY_EVERY_SECONDS = 15 * 60
 
 def verify_ledger() -> int:
     """Log any drift between balances and the ledger; returns how many were found."""
-    with read_session() as session:
+    with long_read_session() as session:  # reads the whole ledger: no statement timeout
         drifts = find_drift(session)
     for drift in drifts:
         log.error("ledger drift: %s", drift)

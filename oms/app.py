@@ -14,6 +14,7 @@ import web
 from core import jobs, metrics, observe
 from core.db import init_database
 from core.http import OmsApi, register_error_handlers
+from core.rate_limits import init_rate_limits
 from fulfillment import api as fulfillment_api
 from fulfillment import jobs as fulfillment_jobs
 from fulfillment import order_port
@@ -56,7 +57,11 @@ as `lines.0.sku`).
 
 Every response carries `X-Request-Id`: the one the request sent (1-128 letters, digits or
 `._:=+/-`), else a new one. Quote it when reporting a problem: our log lines, the jobs the
-request caused and the webhooks its events made carry it."""
+request caused and the webhooks its events made carry it.
+
+Each key has a rate limit by its role (a 429 `too_many_requests` with `Retry-After` beyond it;
+nothing was run), bodies are at most 1 MiB by default (413 `too_large`), and a request the
+database could not finish in time is a 503 `timeout` with `Retry-After`."""
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -77,12 +82,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         # Served from the swagger-ui-bundle package: the docs work without internet access.
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs-assets/",
+        # Werkzeug refuses to read a longer body (413, core.http); a route may allow more
+        # for itself (the Shopify webhook).
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
     assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, which has sort_keys
     app.json.sort_keys = False  # keep the documented field order in responses
     replica = settings.database_replica_url
     init_database(normalise_database_url(settings.database_url),
-                  replica_url=normalise_database_url(replica) if replica else None)
+                  replica_url=normalise_database_url(replica) if replica else None,
+                  timeouts=settings.db_timeouts)
     jobs.init_dispatcher(settings.redis_url, app)
     policy.configure(settings.order_policy or policy.OrderPolicy.from_env())
     returns_policy.configure(returns_policy.ReturnPolicy.from_env())
@@ -90,6 +99,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     inventory_jobs.register()
     fulfillment_jobs.register()
     oms_jobs.register()
+    # First of the before_request hooks: a caller over its limit costs one counter hit, not
+    # the staff pages' session lookup or a CSRF check.
+    init_rate_limits(app, settings.rate_limits)
 
     api = OmsApi(app, spec_kwargs={
         "info": {"description": API_DESCRIPTION},

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from core import jobs, metrics
 from core.auth import ROLES, check_scope, create_api_key, revoke_api_key
-from core.db import read_session
+from core.db import long_read_session, read_session
 from core.errors import DomainError, InvalidInput
 from core.staff import STAFF_ROLES, check_username, create_staff_user, find_user
 from inventory import ledger
@@ -187,7 +187,7 @@ def verify() -> None:
     from inventory.invariants import find_drift
     from oms.invariants import find_line_drift
 
-    with read_session() as session:
+    with long_read_session() as session:  # reads every line and the ledger: no timeout
         drifts = [*map(str, find_drift(session)), *map(str, find_line_drift(session)),
                   *capacity.drift(session)]
     for drift in drifts:

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.db import Timeouts
+from core.rate_limits import RateLimitSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,6 +44,24 @@ def _flag(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, default: int) -> int:
+    """A whole number from the environment; unset or empty is the default."""
+    raw = (os.environ.get(name) or "").strip()
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+# The largest request body the app reads (OMS_MAX_BODY_BYTES). The largest legitimate bodies
+# are orders: a 200-line order (the most one may have) with long names, external ids, two
+# discounts and two taxes on every line is 211 kB (tests/unit/test_body_limit.py builds it);
+# the largest body the suite sends is the fuzzer's 300 kB of nested objects (a 400). 1 MiB
+# leaves room for four times the order. The Shopify webhook has its own, larger limit
+# (integrations.shopify.webhooks.MAX_BODY_BYTES, 10 MiB; the fixtures are 3-8 kB).
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
@@ -55,6 +76,11 @@ class Settings:
     secure_cookies: str = "auto"
     # Proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none).
     trusted_proxies: int = 0
+    # Per-caller rate limits; None: none (a Settings built in code, as the tests and benches
+    # build theirs, has none; `from_env` turns them on unless OMS_RATE_LIMIT_ENABLED=0).
+    rate_limits: RateLimitSettings | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    db_timeouts: Timeouts = field(default_factory=Timeouts)
     # Log lines as JSON objects (production, gunicorn) or as text (`make run` sets it).
     log_format: str = "json"
     # Bearer token /metrics requires; None: /metrics answers loopback callers only.
@@ -78,6 +104,11 @@ class Settings:
             trusted_proxies=int(os.environ.get("OMS_TRUSTED_PROXIES", "0") or 0),
             log_format=os.environ.get("OMS_LOG_FORMAT", "json").strip().lower() or "json",
             metrics_token=os.environ.get("OMS_METRICS_TOKEN") or None,
+            rate_limits=RateLimitSettings.from_env(os.environ.get("OMS_REDIS_URL") or None),
+            max_body_bytes=_int("OMS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            db_timeouts=Timeouts(
+                statement_ms=_int("OMS_DB_STATEMENT_TIMEOUT_MS", Timeouts.statement_ms),
+                lock_ms=_int("OMS_DB_LOCK_TIMEOUT_MS", Timeouts.lock_ms)),
         )
 
     @property

@@ -15,12 +15,15 @@ from collections.abc import Iterable
 from flask import Blueprint, Flask, g, render_template, request
 from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from core.db import is_transient, read_own_writes, reset_read_own_writes
+from core.db import is_transient, read_own_writes, reset_read_own_writes, timeout_cause
 from core.errors import DomainError, Unauthorized
+from core.http import TIMEOUT_RETRY_AFTER
+from core.rate_limits import retry_after_seconds
 from web import cs, ops, signin, stock, store  # noqa: F401  (their views register)
 from web import session as staff_session
 from web.pages import NAV, ROLE_LABELS, bp
@@ -112,17 +115,39 @@ def http_error(err: HTTPException) -> ResponseReturnValue:
     return error_page(err.code or 500, err.name, err.description or "")
 
 
+# Registered for their status codes, so that they come before the app's JSON answers for the
+# same codes (Flask looks for a handler of the code first, then of the exception's classes).
+@bp.errorhandler(RateLimitExceeded)
+def too_many_requests(err: RateLimitExceeded) -> ResponseReturnValue:
+    seconds = retry_after_seconds()
+    body, status = error_page(429, "Too many requests",
+                              f"This address is over its rate limit ({err.description}). "
+                              f"Nothing was changed. Try again in {seconds} s.")
+    return body, status, {"Retry-After": str(seconds)}
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(err: RequestEntityTooLarge) -> ResponseReturnValue:
+    return error_page(413, "Too much at once", "What was sent is larger than this page "
+                                               "accepts. Nothing was changed.")
+
+
 @bp.errorhandler(Exception)
 def unexpected(err: Exception) -> ResponseReturnValue:
     if is_transient(err):
         return error_page(503, "Busy", "The system was busy; nothing was changed. "
                                        "Try again in a moment.")
+    if timeout_cause(err) is not None:
+        log.warning("database %s on %s %s", timeout_cause(err), request.method, request.path)
+        body, status = error_page(503, "Busy", "The database did not answer in time. "
+                                               "Try again in a moment.")
+        return body, status, {"Retry-After": str(TIMEOUT_RETRY_AFTER)}
     log.exception("unhandled error on a web page")
     return error_page(500, "Something went wrong", "The error has been logged. Nothing more "
                                                    "can be said here; try again or ask support.")
 
 
 def error_page(status: int, title: str, message: str, *,
-               detail: str | None = None) -> ResponseReturnValue:
+               detail: str | None = None) -> tuple[str, int]:
     return render_template("web/error.html", status=status, title=title, message=message,
                            detail=detail), status

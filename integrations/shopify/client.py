@@ -2,8 +2,9 @@
 
 - a session is activated for the call and cleared in `finally` (the package keeps it in a
   thread-local that falls back to the last shop's site: never leave one behind);
-- `GraphQL().execute` has no timeout: it runs on a helper thread and we stop waiting after
-  `OMS_SHOPIFY_TIMEOUT` seconds (default 10);
+- `GraphQL().execute` has no timeout (its socket would wait forever): we post its request
+  ourselves with a socket timeout (`_post`), on a helper thread that we stop waiting for after
+  `OMS_SHOPIFY_TIMEOUT` seconds (default 10) in all, however slowly the bytes trickle in;
 - it returns a JSON string: parsed here, GraphQL `errors` (THROTTLED among them) raised;
   `graphql_answer` also returns the answer's `extensions.cost` (`Cost`) so that a caller
   making many calls can pace them by the shop's cost bucket.
@@ -17,6 +18,7 @@ import json
 import logging
 import os
 import threading
+import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -127,6 +129,19 @@ def _bounded(call: Callable[[], str], seconds: float) -> str:
     return outcome["value"]
 
 
+def _post(client: Any, query: str, variables: dict[str, Any], seconds: float) -> str:
+    """What ShopifyAPI's `GraphQL.execute` (12.x) sends, with a timeout on the socket: its own
+    `urlopen` has none, so a Shopify that accepts the connection and never answers would
+    keep the helper thread and its socket for good (one more on every call while it hangs).
+    An HTTP error status raises `urllib.error.HTTPError`, as `execute` does."""
+    headers = {"Accept": "application/json", "Content-Type": "application/json",
+               **client.headers}
+    body = json.dumps({"query": query, "variables": variables, "operationName": None})
+    request = urllib.request.Request(client.endpoint, body.encode("utf-8"), headers)
+    with urllib.request.urlopen(request, timeout=seconds) as response:
+        return response.read().decode("utf-8")
+
+
 def graphql(domain: str, api_version: str, token: str, query: str,
             variables: Mapping[str, Any] | None = None, *,
             timeout: float | None = None) -> dict[str, Any]:
@@ -153,8 +168,8 @@ def graphql_answer(domain: str, api_version: str, token: str, query: str,
         client = shopify.GraphQL()
         # The headers dict is the thread-local one that clear_session() edits: take a copy.
         client.headers = dict(client.headers)
-        raw = _bounded(lambda: client.execute(query, dict(variables or {})),
-                       timeout if timeout is not None else timeout_seconds())
+        seconds = timeout if timeout is not None else timeout_seconds()
+        raw = _bounded(lambda: _post(client, query, dict(variables or {}), seconds), seconds)
     finally:
         shopify.ShopifyResource.clear_session()
     try:

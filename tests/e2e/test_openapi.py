@@ -124,9 +124,9 @@ def test_every_operation_is_documented_with_summary_success_and_error_responses(
             if schema != {"$ref": ERROR_REF}:
                 problems.append(f"{where}: {code} is not the contract's error body: {schema}")
         if path.startswith(API):
-            expected = {"401", "403", "422"} | ({"404"} if "{" in path else set()) | (
-                {"400", "415"} if "requestBody" in op else set()) | (
-                {"503"} if method != "get" else set())
+            expected = {"401", "403", "422", "429", "503"} | (
+                {"404"} if "{" in path else set()) | (
+                {"400", "413", "415"} if "requestBody" in op else set())
             if missing := expected - set(responses):
                 problems.append(f"{where}: undocumented {sorted(missing)}")
     assert count >= 35
