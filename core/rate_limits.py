@@ -75,7 +75,8 @@ class RateLimitSettings:
     """The limits in `limits`' notation ("600/minute", several separated by ";"), by role
     and for callers without a key; where the counts live (None: this process's memory)."""
 
-    roles: Mapping[str, str] = field(default_factory=lambda: dict(ROLE_LIMITS))
+    # Not hashed (a dict): Settings, which holds this, stays hashable.
+    roles: Mapping[str, str] = field(default_factory=lambda: dict(ROLE_LIMITS), hash=False)
     anonymous: str = ANONYMOUS_LIMIT
     storage_url: str | None = None
     strategy: str = STRATEGY
