@@ -60,8 +60,9 @@ ANONYMOUS_LIMIT = "600/minute"
 
 # Never limited: the probes a load balancer and Prometheus poll (a 429 would take a healthy
 # process out of rotation), and Shopify's webhooks: Shopify authenticates them with its HMAC,
-# retries what fails for 48 hours and then deletes the subscription, and a Black-Friday burst
-# of orders is exactly when none may be refused (the intake only stores and acknowledges).
+# retries what fails 8 times over 4 hours and may then delete the subscription, and a
+# Black-Friday burst of orders is exactly when none may be refused (the intake only stores
+# and acknowledges).
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/webhooks/shopify"})
 
 STRATEGY = "fixed-window"  # exact Retry-After; one Redis round trip (INCR) per request

@@ -61,7 +61,7 @@ def resource_id(payload: dict[str, Any]) -> str | None:
 @bp.post("/webhooks/shopify")
 def receive():
     # Its own limit instead of the app's (OMS_MAX_BODY_BYTES): a big Shopify order is a
-    # legitimate webhook, and Shopify would retry a refused one for days.
+    # legitimate webhook, and Shopify would retry a refused one for hours.
     request.max_content_length = MAX_BODY_BYTES
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return _error(413, "too_large", f"a webhook body is at most {MAX_BODY_BYTES} bytes")
