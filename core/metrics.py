@@ -30,7 +30,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from prometheus_client import REGISTRY, Gauge, Histogram, disable_created_metrics
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -172,6 +179,19 @@ def exposition(accept: str | None) -> tuple[bytes, str]:
     scraper asks for it)."""
     encoder, content_type = choose_encoder(accept or "")
     return encoder(_Scrape()), content_type
+
+
+def serve(bind: str) -> tuple[Any, Any]:
+    """Serve this process's scrape (`exposition`: its own values, or every process's of its
+    PROMETHEUS_MULTIPROC_DIR, then the scrape-time collectors) on `bind` (`host:port`) from a
+    thread: for an `oms worker` on a host without a web server. No access check here: bind it
+    to an address only the scraper reaches. Returns prometheus-client's (server, thread)."""
+    host, _, port = bind.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--metrics-bind must be HOST:PORT, not {bind!r}")
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Scrape())
+    return start_http_server(int(port), addr=host.strip("[]"), registry=registry)
 
 
 def process_exited(pid: int) -> None:

@@ -136,13 +136,21 @@ def demo_cmd() -> None:
 @cli.command("worker")
 @click.option("--queues", default=",".join(jobs.QUEUES), show_default=True)
 @click.option("--burst", is_flag=True, help="exit when the queues are empty")
-def worker_cmd(queues: str, burst: bool) -> None:
+@click.option("--metrics-bind", default=None, metavar="HOST:PORT",
+              help="serve /metrics for Prometheus on this address (a worker host without a "
+                   "web server); bind it where only the scraper reaches")
+def worker_cmd(queues: str, burst: bool, metrics_bind: str | None) -> None:
     """Run an RQ worker for the queues, with the periodic-job scheduler (needs OMS_REDIS_URL)."""
     settings = current_app.config["OMS_SETTINGS"]
     if not settings.redis_url:
         raise click.UsageError(
             "OMS_REDIS_URL is not set: in the embedded mode the web process runs the jobs "
             "itself (see README, 'Background work')")
+    if metrics_bind:
+        try:
+            metrics.serve(metrics_bind)
+        except (ValueError, OSError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--metrics-bind") from exc
     from rq import SimpleWorker
 
     dispatcher = jobs.dispatcher()

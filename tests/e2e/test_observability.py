@@ -5,6 +5,7 @@ Real parts: gunicorn processes, RQ on Redis, a webhook receiver on loopback."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -496,3 +497,46 @@ def test_one_scrape_adds_up_every_gunicorn_worker(db, redis_url, tmp_path):
     [refused_line] = [x for x in lines if x["logger"] == "oms.access"]
     assert refused_line["request_id"] == "req-gunicorn-1" and refused_line["status"] == 401
     assert refused_line["path"] == "/api/v1/orders" and refused_line["method"] == "GET"
+
+
+# --------------------------------------------------------------------------- a lone worker
+
+@pytest.mark.postgres_only
+def test_a_worker_without_a_web_server_serves_its_own_metrics(db, redis_url, tmp_path):
+    """`oms worker --metrics-bind`: a worker host has a scrape endpoint of its own, showing
+    the system's read-at-scrape gauges and the worker's process values."""
+    port = free_port()
+    env = {**os.environ, "OMS_DATABASE_URL": db.url, "OMS_REDIS_URL": redis_url,
+           "OMS_SECRET_KEY": "test-secret", "OMS_LOG_FORMAT": "json"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "oms", "worker",
+             "--metrics-bind", f"127.0.0.1:{port}"],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        try:
+            body = ""
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and "oms_jobs_queued" not in body:
+                with suppress(requests.ConnectionError, requests.Timeout):
+                    body = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+                assert proc.poll() is None, log_path.read_text()
+                time.sleep(0.2)
+            families = {f.name for f in text_string_to_metric_families(body)}
+            assert {"oms_jobs_queued", "oms_outbox_pending_deliveries",
+                    "oms_db_pool_checked_out"} <= families, sorted(families)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            with suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_a_malformed_metrics_bind_is_refused_by_name(app):
+    app.config["OMS_SETTINGS"] = dataclasses.replace(app.config["OMS_SETTINGS"],
+                                                     redis_url="redis://127.0.0.1:1/0")
+    result = app.test_cli_runner().invoke(args=["oms", "worker", "--metrics-bind", "9101"])
+    assert result.exit_code == 2 and "--metrics-bind" in result.output
