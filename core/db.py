@@ -69,33 +69,54 @@ class Timeouts:
 
     0 turns a limit off. They are sent as connection options (`-c statement_timeout=...`),
     so they hold for every statement on every pooled connection without a round trip, and no
-    `SET` leaves session state behind. (PgBouncer refuses the `options` startup parameter:
-    behind it, set both to 0 and give the role its timeouts, `ALTER ROLE oms SET
-    statement_timeout = '15s'`.) Reads that scan everything on purpose lift the statement
-    timeout for their own transaction (`long_read_session`); migrations run on an engine of
-    their own, without these limits. SQLite has none of them: its writers wait for each
-    other up to its busy timeout (30 s), readers never wait.
+    `SET` leaves session state behind. Behind PgBouncer (`pgbouncer=True`, which refuses the
+    `options` startup parameter) they are not sent: the role carries them instead,
+    `ALTER ROLE oms SET statement_timeout = '15s'` (README, "Connection pooling"). Reads
+    that scan everything on purpose lift the statement timeout for their own transaction
+    (`long_read_session`); migrations run on an engine of their own, without these limits.
+    SQLite has none of them: its writers wait for each other up to its busy timeout (30 s),
+    readers never wait.
     """
 
     statement_ms: int = 15_000
     lock_ms: int = 0
     connect_s: int = 10
 
-    def connect_args(self, url: str) -> dict[str, Any]:
+    def connect_args(self, url: str, *, pgbouncer: bool = False) -> dict[str, Any]:
         """psycopg's connection arguments for these limits, keeping any `options` and
-        `connect_timeout` the URL itself gives."""
+        `connect_timeout` the URL itself gives. `pgbouncer`: see `pgbouncer_connect_args`."""
         query = make_url(url).query
-        args: dict[str, Any] = {}
+        args: dict[str, Any] = pgbouncer_connect_args() if pgbouncer else {}
         settings = [f"-c {name}={value}" for name, value in (
             ("statement_timeout", self.statement_ms), ("lock_timeout", self.lock_ms))
             if value > 0]
-        if settings:
+        if settings and not pgbouncer:
             given = query.get("options")
             given = given if isinstance(given, str) else " ".join(given or ())
             args["options"] = " ".join([*([given] if given else []), *settings])
         if self.connect_s > 0 and "connect_timeout" not in query:
             args["connect_timeout"] = self.connect_s
         return args
+
+
+def pgbouncer_connect_args() -> dict[str, Any]:
+    """psycopg's connection arguments behind PgBouncer in transaction pooling mode
+    (OMS_DATABASE_PGBOUNCER=1), where consecutive transactions of one client connection run on
+    whichever server connection is free:
+
+    - no server-side prepared statements (`prepare_threshold=None`): psycopg prepares a
+      statement after 5 executions and then only sends its name, which another server
+      connection has never seen (`prepared statement "_pg3_0" does not exist`) or has seen
+      with another meaning. Debian 12's PgBouncer is 1.18; only 1.21+ can track protocol-level
+      prepared statements (`max_prepared_statements`), so they are off rather than relied on.
+    - no `options` startup parameter (PgBouncer refuses it, "unsupported startup parameter"):
+      the statement and lock timeouts are the role's (`ALTER ROLE ... SET`), not sent.
+
+    Nothing else in the application keeps state on a server connection between transactions:
+    no session `SET` (only `SET LOCAL`, which ends with its transaction), no advisory locks,
+    no LISTEN/NOTIFY, no temporary tables (tests/e2e/test_pgbouncer.py runs the hot paths
+    through a transaction-mode PgBouncer)."""
+    return {"prepare_threshold": None}
 
 
 # How long a replica that refused a connection is left alone before it is tried again (reads
@@ -108,8 +129,11 @@ class Database:
     for the reads that tolerate a little staleness (`read_session(stale_ok=True)`)."""
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10,
-                 replica_url: str | None = None, timeouts: Timeouts | None = None) -> None:
+                 replica_url: str | None = None, timeouts: Timeouts | None = None,
+                 pgbouncer: bool = False) -> None:
         self.url = url
+        # Behind PgBouncer in transaction mode: see pgbouncer_connect_args.
+        self.pgbouncer = pgbouncer
         self.pool_size = pool_size
         self.replica: Engine | None = None
         self.replica_url: str | None = None
@@ -127,7 +151,8 @@ class Database:
         else:
             self.engine = create_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2,
-                pool_pre_ping=True, connect_args=self.timeouts.connect_args(url),
+                pool_pre_ping=True,
+                connect_args=self.timeouts.connect_args(url, pgbouncer=pgbouncer),
             )
         metrics.watch_pool(self.engine, "primary")
         self._writer = self.engine.execution_options(oms_write=True)
@@ -155,7 +180,8 @@ class Database:
             self.replica = create_engine(
                 url, pool_size=self.pool_size, max_overflow=self.pool_size * 2,
                 pool_pre_ping=True,
-                connect_args={**self.timeouts.connect_args(url), "connect_timeout": 2})
+                connect_args={**self.timeouts.connect_args(url, pgbouncer=self.pgbouncer),
+                              "connect_timeout": 2})
             metrics.watch_pool(self.replica, "replica")
 
     def replica_connection(self) -> Connection | None:
@@ -215,10 +241,12 @@ _database: Database | None = None
 
 def init_database(url: str, *, replica_url: str | None = None, **kwargs: Any) -> Database:
     """Configure the process-wide database (the app factory and CLI call this once). The same
-    URL with the same timeouts keeps the database already configured (and its memo)."""
+    URL with the same timeouts and PgBouncer switch keeps the database already configured (and
+    its memo)."""
     global _database
     if _database is not None and _database.url == url and \
-            _database.timeouts == (kwargs.get("timeouts") or Timeouts()):
+            _database.timeouts == (kwargs.get("timeouts") or Timeouts()) and \
+            _database.pgbouncer == kwargs.get("pgbouncer", False):
         _database.set_replica(replica_url)
         return _database
     if _database is not None:

@@ -81,6 +81,9 @@ class Settings:
     rate_limits: RateLimitSettings | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     db_timeouts: Timeouts = field(default_factory=Timeouts)
+    # The database URL is a PgBouncer in transaction pooling mode (OMS_DATABASE_PGBOUNCER=1):
+    # no server-side prepared statements, timeouts left to the role (core.db).
+    database_pgbouncer: bool = False
     # Log lines as JSON objects (production, gunicorn) or as text (`make run` sets it).
     log_format: str = "json"
     # Bearer token /metrics requires; None: /metrics answers loopback callers only.
@@ -109,6 +112,7 @@ class Settings:
             db_timeouts=Timeouts(
                 statement_ms=_int("OMS_DB_STATEMENT_TIMEOUT_MS", Timeouts.statement_ms),
                 lock_ms=_int("OMS_DB_LOCK_TIMEOUT_MS", Timeouts.lock_ms)),
+            database_pgbouncer=_flag("OMS_DATABASE_PGBOUNCER", False),
         )
 
     @property

@@ -15,6 +15,8 @@ ensure_packages() {
   local missing=()
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  # PgBouncer in transaction mode in front of the test PostgreSQL (tests/e2e/test_pgbouncer.py).
+  [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
   # Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
@@ -58,16 +60,40 @@ case "$action" in
     redis-server --port "$redisport" --bind 127.0.0.1 --save "" --appendonly no \
       --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >&2
     for _ in $(seq 50); do redis-cli -p "$redisport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    # PgBouncer in transaction pooling mode in front of the primary (auth trust: a throwaway
+    # server on loopback). Started in the background with -d; it listens at once.
+    bouncerport=$(free_port)
+    pgbouncer_bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+    cat > "$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$pgport
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncerport
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/pgbouncer.users
+pool_mode = transaction
+default_pool_size = 20
+max_client_conn = 500
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+    echo '"oms" ""' > "$dir/pgbouncer.users"
+    [ "$(id -u)" = 0 ] && chown postgres "$dir/pgbouncer.ini" "$dir/pgbouncer.users"
+    as_postgres "$pgbouncer_bin" -d "$dir/pgbouncer.ini" >&2
     echo "$pgbin" > "$dir/pgbin"
     echo "export OMS_TEST_DATABASE_URL=postgresql+psycopg://oms@127.0.0.1:$pgport/oms_test"
     echo "export OMS_TEST_REDIS_URL=redis://127.0.0.1:$redisport/0"
     echo "export OMS_TEST_REPLICA_URL=postgresql+psycopg://oms@127.0.0.1:$replport/oms_test"
+    echo "export OMS_TEST_PGBOUNCER_URL=postgresql+psycopg://oms@127.0.0.1:$bouncerport/oms_test"
     ;;
   stop)
     if [ -f "$dir/pgbin" ]; then
       as_postgres "$(cat "$dir/pgbin")/pg_ctl" -D "$dir/replica" -m immediate stop >/dev/null 2>&1 || true
       as_postgres "$(cat "$dir/pgbin")/pg_ctl" -D "$dir/pg" -m immediate stop >/dev/null 2>&1 || true
     fi
+    if [ -f "$dir/pgbouncer.pid" ]; then kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null || true; fi
     if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
     rm -rf "$dir"
     ;;

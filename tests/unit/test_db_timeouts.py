@@ -35,6 +35,21 @@ def test_what_the_url_says_is_kept():
         "options": "-c search_path=oms -c statement_timeout=15000"}
 
 
+def test_behind_pgbouncer_no_options_and_no_prepared_statements():
+    # PgBouncer refuses the `options` startup parameter; the role carries the timeouts. The
+    # connect timeout is libpq's own, never sent to the server: it stays.
+    assert Timeouts(statement_ms=15000, lock_ms=2000).connect_args(PG, pgbouncer=True) == {
+        "prepare_threshold": None, "connect_timeout": 10}
+
+
+def test_the_pgbouncer_switch_reads_from_the_environment(monkeypatch):
+    from oms.config import Settings
+
+    assert Settings.from_env().database_pgbouncer is False
+    monkeypatch.setenv("OMS_DATABASE_PGBOUNCER", "1")
+    assert Settings.from_env().database_pgbouncer is True
+
+
 def wrapped(orig: BaseException) -> OperationalError:
     return OperationalError("SELECT 1", {}, orig)
 
