@@ -64,7 +64,8 @@ case "$action" in
     # server on loopback). Started in the background with -d; it listens at once.
     bouncerport=$(free_port)
     pgbouncer_bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
-    cat > "$dir/pgbouncer.ini" <<INI
+    bouncer="$dir/pgbouncer"; mkdir -p "$bouncer"   # its log and pid, written as postgres
+    cat > "$bouncer/pgbouncer.ini" <<INI
 [databases]
 * = host=127.0.0.1 port=$pgport
 [pgbouncer]
@@ -72,16 +73,16 @@ listen_addr = 127.0.0.1
 listen_port = $bouncerport
 unix_socket_dir =
 auth_type = trust
-auth_file = $dir/pgbouncer.users
+auth_file = $bouncer/users.txt
 pool_mode = transaction
 default_pool_size = 20
 max_client_conn = 500
-logfile = $dir/pgbouncer.log
-pidfile = $dir/pgbouncer.pid
+logfile = $bouncer/pgbouncer.log
+pidfile = $bouncer/pgbouncer.pid
 INI
-    echo '"oms" ""' > "$dir/pgbouncer.users"
-    [ "$(id -u)" = 0 ] && chown postgres "$dir/pgbouncer.ini" "$dir/pgbouncer.users"
-    as_postgres "$pgbouncer_bin" -d "$dir/pgbouncer.ini" >&2
+    echo '"oms" ""' > "$bouncer/users.txt"
+    [ "$(id -u)" = 0 ] && chown -R postgres "$bouncer"
+    as_postgres "$pgbouncer_bin" -d "$bouncer/pgbouncer.ini" >&2
     echo "$pgbin" > "$dir/pgbin"
     echo "export OMS_TEST_DATABASE_URL=postgresql+psycopg://oms@127.0.0.1:$pgport/oms_test"
     echo "export OMS_TEST_REDIS_URL=redis://127.0.0.1:$redisport/0"
@@ -93,7 +94,9 @@ INI
       as_postgres "$(cat "$dir/pgbin")/pg_ctl" -D "$dir/replica" -m immediate stop >/dev/null 2>&1 || true
       as_postgres "$(cat "$dir/pgbin")/pg_ctl" -D "$dir/pg" -m immediate stop >/dev/null 2>&1 || true
     fi
-    if [ -f "$dir/pgbouncer.pid" ]; then kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null || true; fi
+    if [ -f "$dir/pgbouncer/pgbouncer.pid" ]; then
+      kill "$(cat "$dir/pgbouncer/pgbouncer.pid")" 2>/dev/null || true
+    fi
     if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
     rm -rf "$dir"
     ;;
