@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-ledger bench-routing bench-orders bench-intake bench-fulfillment bench-chaos bench-returns bench-deliveries clean
+.PHONY: run test backup-drill bench bench-ledger bench-routing bench-orders bench-intake bench-fulfillment bench-chaos bench-returns bench-deliveries clean
 
 # Run the OMS with demo data on the embedded SQLite database (no Redis, no PostgreSQL needed).
 run:
@@ -7,6 +7,10 @@ run:
 # The whole test suite on SQLite and a throwaway PostgreSQL + Redis this command starts itself.
 test:
 	./scripts/test.sh
+
+# A point-in-time recovery drill on a throwaway PostgreSQL (docs/deploy.md, "Backups").
+backup-drill:
+	./scripts/bootstrap.sh test && ./scripts/backup_drill.sh
 
 # Benchmarks (by hand; they print figures): see bench/README.md.
 bench: bench-ledger bench-routing bench-orders bench-fulfillment bench-returns bench-deliveries
