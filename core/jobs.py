@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from core import observe
+from core import observe, redis_client
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +73,13 @@ class RedisDispatcher(Dispatcher):
     processes can run the scheduler loop and each slot is still enqueued once."""
 
     def __init__(self, redis_url: str) -> None:
-        from redis import Redis
-
         # A Redis that stops answering (not down: a network partition, a paused host) must
         # not hold a request's thread forever after its commit: an enqueue gives up after
         # REDIS_TIMEOUT_SECONDS and the sweeps re-create the job. (`oms worker` hands this
         # connection to RQ, which raises the read timeout above its own blocking pops.)
-        self.redis = Redis.from_url(redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
-                                    socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+        # The URL may name Sentinels (core.redis_client): the client then follows the master
+        # across a failover, and an enqueue during the switch fails like one to a Redis down.
+        self.redis = redis_client.connect(redis_url, timeout=REDIS_TIMEOUT_SECONDS)
 
     def queue(self, name: str):
         from rq import Queue

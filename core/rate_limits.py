@@ -24,12 +24,14 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Flask, current_app, g, jsonify, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse_many
 from limits.strategies import STRATEGIES
 
+from core import redis_client
 from core.auth import ROLES, Principal, authenticate
 from core.http import error_body
 
@@ -81,6 +83,8 @@ class RateLimitSettings:
     anonymous: str = ANONYMOUS_LIMIT
     storage_url: str | None = None
     strategy: str = STRATEGY
+    # The setting `storage_url` came from, named when it is not a Redis URL.
+    storage_setting: str = "OMS_RATE_LIMIT_STORAGE_URL"
 
     def __post_init__(self) -> None:
         for role in ROLES:
@@ -88,6 +92,8 @@ class RateLimitSettings:
                 raise ValueError(f"no rate limit for role {role!r}")
         for name, value in [*self.roles.items(), ("anonymous", self.anonymous)]:
             check_limit(value, name)
+        if self.storage_url:
+            redis_client.check_url(self.storage_url, self.storage_setting)
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown rate limit strategy {self.strategy!r}: one of "
                              f"{', '.join(sorted(STRATEGIES))}")
@@ -116,6 +122,8 @@ class RateLimitSettings:
                        for role, default in ROLE_LIMITS.items()},
                 anonymous=env("OMS_RATE_LIMIT_ANONYMOUS") or every or ANONYMOUS_LIMIT,
                 storage_url=env("OMS_RATE_LIMIT_STORAGE_URL") or redis_url,
+                storage_setting=("OMS_RATE_LIMIT_STORAGE_URL" if env("OMS_RATE_LIMIT_STORAGE_URL")
+                                 else "OMS_REDIS_URL"),
                 strategy=env("OMS_RATE_LIMIT_STRATEGY") or STRATEGY)
         except ValueError as exc:
             raise ValueError(f"rate limits (OMS_RATE_LIMIT*): {exc}") from None
@@ -124,9 +132,17 @@ class RateLimitSettings:
         """The limit of a caller: its key's role's, or the anonymous one."""
         return self.anonymous if principal is None else self.roles[principal.role]
 
+    def storage(self) -> tuple[str, dict[str, Any]]:
+        """The storage URI and options for `limits`: this process's memory, or the Redis of
+        `storage_url` (a Sentinel URL too: core.redis_client.limits_storage)."""
+        if not self.storage_url:
+            return "memory://", {}
+        return redis_client.limits_storage(self.storage_url, dict(REDIS_OPTIONS),
+                                           self.storage_setting)
+
     @property
     def storage_uri(self) -> str:
-        return self.storage_url or "memory://"
+        return self.storage()[0]
 
 
 def check_limit(value: str, name: str) -> None:
@@ -203,13 +219,14 @@ def init_rate_limits(app: Flask, settings: RateLimitSettings | None) -> Limiter 
     """Limit every request of `app` but the exempt ones (nothing when `settings` is None)."""
     if settings is None:
         return None
+    storage_uri, storage_options = settings.storage()
     limiter = Limiter(
         caller_key,
         # An application limit: one budget per caller across every route; the callable is
         # asked on every request, so the limit follows the caller's role.
         application_limits=[lambda: settings.limit_for(api_caller())],
-        storage_uri=settings.storage_uri,
-        storage_options=REDIS_OPTIONS if settings.storage_url else {},
+        storage_uri=storage_uri,
+        storage_options=storage_options,
         strategy=settings.strategy,
         key_prefix="oms",
         # Redis unreachable: count in this process's memory until it answers again; and

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core import redis_client
 from core.db import Timeouts
 from core.rate_limits import RateLimitSettings
 
@@ -90,6 +91,8 @@ class Settings:
     metrics_token: str | None = None
 
     def __post_init__(self) -> None:
+        if self.redis_url:  # a typo stops the process at start, naming the setting
+            redis_client.check_url(self.redis_url, "OMS_REDIS_URL")
         if self.log_format not in LOG_FORMATS:
             raise ValueError(f"OMS_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
                              f"not {self.log_format!r}")

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from core import metrics
+from core import metrics, redis_client
 from core.db import get_database
 from oms.config import Settings
 
@@ -43,10 +43,13 @@ def readyz():
                              else "unreachable: not configured in this process")
     if settings.redis_url:
         try:
-            from redis import Redis
-
-            Redis.from_url(settings.redis_url, socket_timeout=CHECK_TIMEOUT_SECONDS,
-                           socket_connect_timeout=CHECK_TIMEOUT_SECONDS).ping()
+            # Through Sentinel this asks a Sentinel for the master and pings that: during a
+            # failover "unreachable: MasterNotFoundError" (or ConnectionError) until promoted.
+            client = redis_client.connect(settings.redis_url, timeout=CHECK_TIMEOUT_SECONDS)
+            try:
+                client.ping()
+            finally:
+                client.close()
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"unreachable: {type(exc).__name__}"

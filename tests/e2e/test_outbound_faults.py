@@ -183,12 +183,12 @@ class WorkerProcess:
     in a process group of its own: RQ forks its scheduler, and a SIGKILL of the group takes
     both, as losing the machine would."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, queues: str = "webhooks") -> None:
         self.log_path = log_path
         self._log = log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "oms", "worker",
-             "--queues", "webhooks"],
+             "--queues", queues],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
 
