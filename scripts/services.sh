@@ -14,6 +14,8 @@ as_postgres() {
 ensure_packages() {
   local missing=()
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  # redis-server also runs the Sentinels of tests/e2e/test_redis_sentinel.py (`redis-server
+  # sentinel.conf --sentinel`): Debian's redis-sentinel package is not needed.
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   # PgBouncer in transaction mode in front of the test PostgreSQL (tests/e2e/test_pgbouncer.py).
   [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)

@@ -1,14 +1,14 @@
 """Redis behind Sentinel, failing over, with real processes: a `redis-server` master, a replica
-of it (`--replicaof`), a Sentinel (`redis-server <conf> --sentinel`, a short
-down-after-milliseconds) on free loopback ports, and a real `flask --app wsgi oms worker` given
-only the `redis+sentinel://` URL (README, "Redis: Sentinel or a managed Redis").
+of it (`--replicaof`), a Sentinel (`redis-server <conf> --sentinel`, down-after-milliseconds
+1000) on free loopback ports, and a real `flask --app wsgi oms worker` given only the
+`redis+sentinel://` URL (README, "Redis: Sentinel or a managed Redis"). The URL names a
+Sentinel that is down first: a client must go on to the next at once.
 
-The failover: the master is SIGKILLed; the Sentinel promotes the replica; a job enqueued
-through the same URL afterwards runs in the SAME worker process (its blocking dequeue met a
-ConnectionError during the switch and recovered, it did not exit), /readyz is ready again and
-a rate-limited caller's requests are counted on the new master. The URL also names a Sentinel
-that is down first: a client must go on to the next.
-"""
+The failover: the master is SIGKILLed; until the promotion /readyz is 503 and an enqueue
+fails; after it a job enqueued through the same URL runs in the SAME worker process (its
+blocking dequeue met a ConnectionError during the switch and recovered, it did not exit),
+/readyz is ready, a caller's requests are counted on the new master, and the worker's warm
+shutdown exits 0. About 6 s."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core import jobs, redis_client
 from core.rate_limits import RateLimitSettings
@@ -152,6 +153,13 @@ def test_a_worker_and_the_web_follow_the_master_across_a_failover(db, redis_set,
         assert Redis(port=redis_set.master_port, db=3).keys("*LIMITER*"), "not counted in Redis"
 
         redis_set.kill("master")
+        # Until the promotion the Sentinel names the dead master: not ready, and an enqueue
+        # fails (after a commit, core.db logs it and the sweeps re-create the job).
+        readyz = web.get("/readyz")
+        assert readyz.status_code == 503, readyz.json
+        assert readyz.json["checks"]["redis"].startswith("unreachable: "), readyz.json
+        with pytest.raises(RedisConnectionError):
+            dispatcher.enqueue(f"{__name__}.record_pid", str(marks), "lost", queue="default")
         took = wait_for("the Sentinel promoted the replica", redis_set.promoted)
         print(f"promotion {took:.1f} s after the SIGKILL")
 
