@@ -99,10 +99,13 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        redis_url = os.environ.get("OMS_REDIS_URL") or None
+        if redis_url:  # before the rate limits, which read it too, say whose it is
+            redis_client.check_url(redis_url, "OMS_REDIS_URL")
         return cls(
             database_url=os.environ.get("OMS_DATABASE_URL") or default_database_url(),
             database_replica_url=os.environ.get("OMS_DATABASE_REPLICA_URL") or None,
-            redis_url=os.environ.get("OMS_REDIS_URL") or None,
+            redis_url=redis_url,
             secret_key=os.environ.get("OMS_SECRET_KEY") or local_secret_key(),
             embedded_worker=_flag("OMS_EMBEDDED_WORKER", True),
             log_level=os.environ.get("OMS_LOG_LEVEL", "INFO"),
@@ -110,7 +113,7 @@ class Settings:
             trusted_proxies=int(os.environ.get("OMS_TRUSTED_PROXIES", "0") or 0),
             log_format=os.environ.get("OMS_LOG_FORMAT", "json").strip().lower() or "json",
             metrics_token=os.environ.get("OMS_METRICS_TOKEN") or None,
-            rate_limits=RateLimitSettings.from_env(os.environ.get("OMS_REDIS_URL") or None),
+            rate_limits=RateLimitSettings.from_env(redis_url),
             max_body_bytes=_int("OMS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             db_timeouts=Timeouts(
                 statement_ms=_int("OMS_DB_STATEMENT_TIMEOUT_MS", Timeouts.statement_ms),

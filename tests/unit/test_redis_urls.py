@@ -48,6 +48,17 @@ def test_the_settings_refuse_a_bad_url_at_start():
     assert Settings(redis_url="redis+sentinel://h1,h2/oms").redis_url  # accepted
 
 
+def test_a_bad_url_in_the_environment_is_refused_by_its_name(monkeypatch):
+    monkeypatch.setenv("OMS_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("OMS_REDIS_URL", "redis+sentinel://h1:26379/oms/zero")
+    with pytest.raises(ValueError, match=r"^OMS_REDIS_URL: the database must be a number"):
+        Settings.from_env()
+    monkeypatch.setenv("OMS_REDIS_URL", "redis+sentinel://h1:26379/oms/1")
+    monkeypatch.setenv("OMS_RATE_LIMIT_STORAGE_URL", "redis://h1:x")
+    with pytest.raises(ValueError, match="OMS_RATE_LIMIT_STORAGE_URL: Port could not be"):
+        Settings.from_env()
+
+
 def test_the_rate_limits_name_the_setting_their_url_came_from(monkeypatch):
     monkeypatch.delenv("OMS_RATE_LIMIT_STORAGE_URL", raising=False)
     with pytest.raises(ValueError, match="OMS_REDIS_URL: "):
