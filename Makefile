@@ -1,4 +1,4 @@
-.PHONY: run test backup-drill bench bench-ledger bench-routing bench-orders bench-intake bench-fulfillment bench-chaos bench-returns bench-deliveries clean
+.PHONY: run test backup-drill cluster cluster-stop cluster-status bench bench-ledger bench-routing bench-orders bench-intake bench-fulfillment bench-chaos bench-returns bench-deliveries clean
 
 # Run the OMS with demo data on the embedded SQLite database (no Redis, no PostgreSQL needed).
 run:
@@ -48,3 +48,15 @@ bench-returns:
 # Outbound webhook deliveries through 1 and 2 real RQ worker processes to a loopback receiver.
 bench-deliveries:
 	./scripts/bootstrap.sh test && .venv/bin/python bench/deliveries.py
+
+# A local multi-process cluster (PostgreSQL primary + replica, Redis, 2 gunicorn behind haproxy,
+# 2 RQ workers, 1 scheduler) that keeps running: see README "Running a local cluster".
+CLUSTER_DIR ?= var/cluster
+cluster:
+	./scripts/bootstrap.sh test && ./scripts/services.sh ensure && .venv/bin/python scripts/cluster.py start --dir $(CLUSTER_DIR) $(ARGS)
+
+cluster-stop:
+	.venv/bin/python scripts/cluster.py stop --dir $(CLUSTER_DIR)
+
+cluster-status:
+	.venv/bin/python scripts/cluster.py status --dir $(CLUSTER_DIR)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -122,7 +124,10 @@ def demo_users_cmd() -> None:
 
 
 @cli.command("demo")
-def demo_cmd() -> None:
+@click.option("--orders/--no-orders", default=True, show_default=True,
+              help="also load a week of the demo retailer's orders (--no-orders: only its "
+                   "network, items and stock, a few seconds)")
+def demo_cmd(orders: bool) -> None:
     """Load the demo retailer and a week of its orders (idempotent: a second run changes
     nothing)."""
     from oms.demo import load_demo
@@ -130,7 +135,57 @@ def demo_cmd() -> None:
 
     report = load_demo(progress=lambda msg: click.echo(msg, err=True))
     click.echo(report)
-    click.echo(load_orders(progress=lambda msg: click.echo(msg, err=True)).summary())
+    if orders:
+        click.echo(load_orders(progress=lambda msg: click.echo(msg, err=True)).summary())
+
+
+def require_redis() -> None:
+    """A usage error in the embedded mode (no OMS_REDIS_URL): nothing to work or schedule."""
+    if not current_app.config["OMS_SETTINGS"].redis_url:
+        raise click.UsageError(
+            "OMS_REDIS_URL is not set: in the embedded mode the web process runs the jobs "
+            "itself (see README, 'Background work')")
+
+
+def redis_dispatcher() -> jobs.RedisDispatcher:
+    """The app's Redis dispatcher (after `require_redis`)."""
+    require_redis()
+    dispatcher = jobs.dispatcher()
+    assert isinstance(dispatcher, jobs.RedisDispatcher)
+    return dispatcher
+
+
+SCHEDULER_TICK_SECONDS = 1.0  # the finest periodic job is every 5 s: a tick is well inside it
+
+
+def run_periodic_scheduler(dispatcher: jobs.RedisDispatcher, stop: threading.Event) -> None:
+    """Enqueue the due periodic jobs every tick until `stop` is set. Each slot is claimed with
+    Redis SET NX (`RedisDispatcher.enqueue_due_periodic`), so any number of schedulers (the
+    ones inside `oms worker`, `oms scheduler` processes) enqueue each slot once."""
+    while True:
+        # A tick that fails (Redis restarting) must not end the loop: without it no periodic
+        # job would run again, and the sweeps that re-create lost jobs are periodic jobs. The
+        # next tick tries again.
+        try:
+            dispatcher.enqueue_due_periodic(time.time())
+        except Exception as exc:
+            log.warning("periodic jobs not enqueued this tick: %s", exc)
+        if stop.wait(SCHEDULER_TICK_SECONDS):
+            return
+
+
+@cli.command("scheduler")
+def scheduler_cmd() -> None:
+    """Only enqueue the periodic jobs when due (no job runs here; needs OMS_REDIS_URL). For
+    deployments whose workers run `oms worker --no-scheduler`; two of them never double a
+    slot. Stops on SIGTERM or Ctrl-C."""
+    dispatcher = redis_dispatcher()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    log.info("periodic-job scheduler started (%d jobs)", len(jobs.periodic_jobs()))
+    with contextlib.suppress(KeyboardInterrupt):
+        run_periodic_scheduler(dispatcher, stop)
+    log.info("periodic-job scheduler stopped")
 
 
 @cli.command("worker")
@@ -139,13 +194,13 @@ def demo_cmd() -> None:
 @click.option("--metrics-bind", default=None, metavar="HOST:PORT",
               help="serve /metrics for Prometheus on this address (a worker host without a "
                    "web server); bind it where only the scraper reaches")
-def worker_cmd(queues: str, burst: bool, metrics_bind: str | None) -> None:
-    """Run an RQ worker for the queues, with the periodic-job scheduler (needs OMS_REDIS_URL)."""
-    settings = current_app.config["OMS_SETTINGS"]
-    if not settings.redis_url:
-        raise click.UsageError(
-            "OMS_REDIS_URL is not set: in the embedded mode the web process runs the jobs "
-            "itself (see README, 'Background work')")
+@click.option("--scheduler/--no-scheduler", default=True, show_default=True,
+              help="also enqueue the periodic jobs when due (--no-scheduler: leave that to "
+                   "`oms scheduler` processes)")
+def worker_cmd(queues: str, burst: bool, metrics_bind: str | None, scheduler: bool) -> None:
+    """Run an RQ worker for the queues, with the periodic-job scheduler unless
+    --no-scheduler (needs OMS_REDIS_URL)."""
+    require_redis()
     if metrics_bind:
         try:
             metrics.serve(metrics_bind)
@@ -153,22 +208,11 @@ def worker_cmd(queues: str, burst: bool, metrics_bind: str | None) -> None:
             raise click.BadParameter(str(exc), param_hint="--metrics-bind") from exc
     from rq import SimpleWorker
 
-    dispatcher = jobs.dispatcher()
-    assert isinstance(dispatcher, jobs.RedisDispatcher)
+    dispatcher = redis_dispatcher()
     stop = threading.Event()
-
-    def schedule() -> None:
-        while not stop.wait(1.0):
-            # A tick that fails (Redis restarting) must not end the thread: without it this
-            # worker would never run a periodic job again, and the sweeps that re-create lost
-            # jobs are periodic jobs. The next tick tries again.
-            try:
-                dispatcher.enqueue_due_periodic(time.time())
-            except Exception as exc:
-                log.warning("periodic jobs not enqueued this tick: %s", exc)
-
-    if not burst:
-        threading.Thread(target=schedule, name="oms-periodic", daemon=True).start()
+    if scheduler and not burst:
+        threading.Thread(target=run_periodic_scheduler, args=(dispatcher, stop),
+                         name="oms-periodic", daemon=True).start()
     # Flask types current_app as Flask; it is a proxy, and the worker thread needs the app.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 

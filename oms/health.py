@@ -31,8 +31,8 @@ def _reachable(engine: Engine) -> str:
 
 @blp.get("/readyz")
 def readyz():
-    """503 when the database, the replica (OMS_DATABASE_REPLICA_URL, if set) or Redis (if
-    configured) does not answer; `checks` names each and what became of it."""
+    """Checks the database, the replica (OMS_DATABASE_REPLICA_URL, if set) and Redis (if
+    configured); `checks` names each and what became of it (status code: `readiness`)."""
     settings: Settings = current_app.config["OMS_SETTINGS"]
     database = get_database()
     checks: dict[str, str] = {"database": _reachable(database.engine)}
@@ -55,8 +55,22 @@ def readyz():
             checks["redis"] = f"unreachable: {type(exc).__name__}"
     else:
         checks["redis"] = "not configured (embedded background worker)"
-    ready = all(v == "ok" or v.startswith("not configured") for v in checks.values())
-    return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+    return readiness(checks)
+
+
+def _fine(check: str) -> bool:
+    return check == "ok" or check.startswith("not configured")
+
+
+def readiness(checks: dict[str, str]) -> tuple[Response, int]:
+    """503 when the database or Redis does not answer; 200 otherwise. An unreachable replica
+    alone is `degraded`, still 200: the reads fall back to the primary (core.db), and a balancer
+    checking /readyz must not take every web server out at once for it (haproxy in
+    `make cluster` does check /readyz)."""
+    if not all(_fine(v) for name, v in checks.items() if name != "replica"):
+        return jsonify(status="not ready", checks=checks), 503
+    degraded = not _fine(checks.get("replica", "ok"))
+    return jsonify(status="degraded" if degraded else "ready", checks=checks), 200
 
 
 @blp.get("/metrics")

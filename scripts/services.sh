@@ -21,6 +21,8 @@ ensure_packages() {
   [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
   # Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # haproxy in front of the web servers of the local cluster (scripts/cluster.py, make cluster).
+  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} (apt-get)" >&2
     export DEBIAN_FRONTEND=noninteractive

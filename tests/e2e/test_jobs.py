@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
+import pytest
 from click.testing import Result
 from redis import Redis
 from rq import Queue, SimpleWorker
@@ -17,6 +24,7 @@ from oms.app import create_app
 from oms.config import Settings
 from tests.support import CAUSE
 
+ROOT = Path(__file__).resolve().parents[2]
 calls: list[tuple] = []
 ran = threading.Event()
 failures_left = {"n": 0}
@@ -131,3 +139,72 @@ def test_a_burst_of_commits_queues_one_coalesced_run_and_later_commits_another(d
     assert queue.count == 1
     queue.empty()
     dispatcher.redis.delete("oms:coalesced:tests.e2e.test_jobs.coalesced_job")
+
+
+# --------------------------------------------------------------------------- oms scheduler
+
+def _oms_process(db, redis_url: str, log_path: Path, *args: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMS_")}
+    env.update(OMS_DATABASE_URL=db.url, OMS_REDIS_URL=redis_url, OMS_LOG_LEVEL="INFO",
+               OMS_LOG_FORMAT="text", OMS_EMBEDDED_WORKER="0")
+    with log_path.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "oms", *args],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _wait_for_line(proc: subprocess.Popen, log_path: Path, text: str) -> None:
+    deadline = time.monotonic() + 30
+    while text not in log_path.read_text(errors="replace"):
+        assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.05)
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+
+
+def test_two_scheduler_processes_enqueue_each_due_slot_once(db, redis_url, tmp_path):
+    if db.is_sqlite:
+        pytest.skip("the slots live in Redis: one database is enough to show it")
+    logs = [tmp_path / "scheduler-a.log", tmp_path / "scheduler-b.log"]
+    procs = [_oms_process(db, redis_url, log, "scheduler") for log in logs]
+    try:
+        for proc, log in zip(procs, logs, strict=True):
+            _wait_for_line(proc, log, "periodic-job scheduler started")
+        time.sleep(3.0)  # both tick every second: each due slot raced for 3 times or more
+    finally:
+        codes = [_stop(proc) for proc in procs]
+    assert codes == [0, 0], [log.read_text() for log in logs]  # SIGTERM: a clean stop
+
+    r = Redis.from_url(redis_url, decode_responses=True)
+    queued = [job_id for q in jobs.QUEUES for job_id in r.lrange(f"rq:queue:{q}", 0, -1)]
+    claimed = [key.removeprefix("oms:periodic:").rsplit(":", 1)
+               for key in r.scan_iter("oms:periodic:*")]
+    # Every periodic job was enqueued (the app registers them), each slot exactly once.
+    # (Not the ones tests of this process registered: the schedulers never saw them.)
+    assert {name for name, _ in claimed} == {job.name for job in jobs.periodic_jobs()
+                                             if not job.func_path.startswith("tests.")}
+    assert sorted(queued) == sorted(f"{name}-{slot}" for name, slot in claimed)
+    assert len(queued) == len(set(queued))
+
+
+def test_a_worker_with_no_scheduler_enqueues_no_periodic_job(db, redis_url, tmp_path):
+    if db.is_sqlite:
+        pytest.skip("the slots live in Redis: one database is enough to show it")
+    log = tmp_path / "worker.log"
+    proc = _oms_process(db, redis_url, log, "worker", "--no-scheduler")
+    try:
+        r = Redis.from_url(redis_url)
+        deadline = time.monotonic() + 30
+        while not r.keys("rq:worker:*"):  # registered with RQ: it is working
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        time.sleep(1.5)  # past a scheduler's first tick
+        assert r.keys("oms:periodic:*") == []
+    finally:
+        _stop(proc)

@@ -1,0 +1,149 @@
+"""The local cluster (scripts/cluster.py, `make cluster`): a real PostgreSQL primary and
+replica, Redis, two gunicorn servers behind haproxy, an RQ worker and the scheduler, each its
+own process. Faults are real: a web server SIGKILLed, the replica stopped.
+
+PostgreSQL only (the cluster runs its own); skipped when the binaries are missing unless
+OMS_TEST_REQUIRE_SERVICES=1.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import REQUIRE_SERVICES
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from cluster import Cluster, pg_bin  # noqa: E402
+
+API = "/api/v1"
+BINARIES = ("haproxy", "redis-server")
+
+
+def _missing() -> list[str]:
+    missing = [b for b in BINARIES if shutil.which(b) is None]
+    try:
+        pg_bin()
+    except RuntimeError:
+        missing.append("postgresql")
+    return missing
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    missing = _missing()
+    if missing:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"the cluster needs {', '.join(missing)} (scripts/services.sh ensure)")
+        pytest.skip(f"{', '.join(missing)} not installed")
+    # Not pytest's tmp_path: it is private to its user, and PostgreSQL runs as `postgres`.
+    root = Path(tempfile.mkdtemp(prefix="oms-cluster-"))
+    c = Cluster(root, webs=2, workers=1, web_workers=1, demo_orders=False,
+                env={"OMS_LOG_LEVEL": "WARNING"})
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def order(n: int, surname: str = "Tanaka") -> dict:
+    return {"channel": "web", "external_id": f"cluster-{n}", "currency": "USD",
+            "customer": {"email": f"c{n}@example.com", "name": f"Kai {surname}"},
+            "lines": [{"sku": "NW-JKT-ALP-BLK-M", "quantity": 1, "unit_price": "129.00"}],
+            "fulfillment": {"method": "ship", "address": {
+                "name": f"Kai {surname}", "line1": "50 W Broad St", "city": "Columbus",
+                "region": "OH", "postal_code": "43215", "country": "US"}}}
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_orders_through_the_balancer_survive_a_killed_web_server(cluster):
+    channel = cluster.api_key("channel", channel="web")
+    first = requests.post(f"{cluster.lb_url}{API}/orders", json=order(0),
+                          headers={**bearer(channel), "Idempotency-Key": "cluster-0"}, timeout=30)
+    assert first.status_code == 201, first.text
+    assert first.json()["status"] == "routed"
+
+    cluster.kill_web(0)
+    assert not cluster.is_alive("web0")
+    # Requests keep coming in through the balancer: a connection refused by the dead server is
+    # dispatched to the live one (retry-on conn-failure + redispatch); by the health checks'
+    # fall time (2 x 1 s) haproxy has taken it out.
+    statuses, deadline, n = [], time.monotonic() + 4.0, 0
+    while time.monotonic() < deadline:
+        n += 1
+        statuses.append(requests.post(
+            f"{cluster.lb_url}{API}/orders", json=order(n),
+            headers={**bearer(channel), "Idempotency-Key": f"cluster-{n}"}, timeout=30).status_code)
+        statuses.append(requests.get(f"{cluster.lb_url}{API}/orders/{first.json()['id']}",
+                                     headers=bearer(channel), timeout=30).status_code)
+    failures = [s for s in statuses if s not in (200, 201)]
+    assert len(statuses) >= 10 and failures == [], statuses
+    assert cluster.backend_states()["web0"].startswith("DOWN")
+
+    cluster.start_web(0)
+    assert cluster.backend_states()["web0"] == "UP"
+    # Round robin again: both servers answer (each names itself in no header, so count by
+    # haproxy's per-server totals).
+    before = _served(cluster)
+    for _ in range(6):
+        assert requests.get(f"{cluster.lb_url}/readyz", timeout=10).status_code == 200
+        assert requests.get(f"{cluster.lb_url}{API}/locations", headers=bearer(channel),
+                            timeout=10).status_code in (200, 403)
+    after = _served(cluster)
+    assert all(after[s] > before[s] for s in ("web0", "web1")), (before, after)
+
+
+def _served(cluster: Cluster) -> dict[str, int]:
+    import csv
+    import io
+
+    text = cluster.haproxy_command("show stat").lstrip("# ")
+    return {row["svname"]: int(row["stot"]) for row in csv.DictReader(io.StringIO(text))
+            if row["pxname"] == "webs" and row["svname"].startswith("web")}
+
+
+def test_with_the_replica_stopped_readyz_says_so_and_search_reads_the_primary(cluster):
+    cs, channel = cluster.api_key("cs"), cluster.api_key("channel", channel="web")
+    placed = requests.post(f"{cluster.lb_url}{API}/orders", json=order(1000, "Okonkwo"),
+                           headers=bearer(channel), timeout=30)
+    assert placed.status_code == 201, placed.text
+    cluster.stop_replica()
+    try:
+        for i in range(cluster.webs):
+            resp = requests.get(f"{cluster.web_url(i)}/readyz", timeout=10)
+            body = resp.json()
+            assert body["checks"]["replica"].startswith("unreachable"), body
+            # Degraded, not out: haproxy keeps every server (it checks /readyz).
+            assert resp.status_code == 200 and body["status"] == "degraded"
+        for _ in range(4):  # both servers, each falling back to the primary
+            found = requests.get(f"{cluster.lb_url}{API}/orders", params={"q": "Okonkwo"},
+                                 headers=bearer(cs), timeout=30)
+            assert found.status_code == 200, found.text
+            assert [o["id"] for o in found.json()["items"]] == [placed.json()["id"]]
+        time.sleep(2.5)  # past the health checks' fall time: still both UP
+        assert set(cluster.backend_states().values()) == {"UP"}
+    finally:
+        cluster.start_replica()
+    assert requests.get(f"{cluster.web_url(0)}/readyz", timeout=10).json()["status"] == "ready"
+
+
+def test_status_lists_every_process_alive(cluster):
+    status = cluster.status()
+    names = {"pg", "replica", "redis", "haproxy", "web0", "web1", "worker0", "scheduler"}
+    assert names <= set(status["processes"])
+    assert all(status["processes"][n]["alive"] for n in names), status
+    assert os.path.exists(cluster.logs / "web0.log")
