@@ -301,10 +301,20 @@ class Cluster:
 
     # ------------------------------------------------------------------ PostgreSQL
 
-    def _pg_ctl(self, datadir: Path, *args: str, check: bool = True) -> None:
-        subprocess.run(self._as_postgres([str(self.pgbin / "pg_ctl"), "-D", str(datadir),
-                                          *args]),
-                       check=check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def _pg_tool(self, args: list[str]) -> tuple[int, str]:
+        """Run a PostgreSQL program (as postgres when root), its output appended to
+        logs/pg_tools.log; its exit code and that output. Never through a pipe: a server that
+        pg_ctl starts inherits pg_ctl's stdout, and a pipe would then never close."""
+        path = self.logs / "pg_tools.log"
+        with path.open("a+b") as out:
+            start = out.seek(0, os.SEEK_END)
+            code = subprocess.run(self._as_postgres(args), stdin=subprocess.DEVNULL,
+                                  stdout=out, stderr=subprocess.STDOUT).returncode
+            out.seek(start)
+            return code, out.read().decode(errors="replace").strip()
+
+    def _pg_ctl(self, datadir: Path, *args: str) -> tuple[int, str]:
+        return self._pg_tool([str(self.pgbin / "pg_ctl"), "-D", str(datadir), *args])
 
     def _pg_start(self, name: str) -> None:
         datadir, port = self.root / name, self.ports[name]
@@ -314,12 +324,10 @@ class Cluster:
             shutil.chown(log, "postgres")
         opts = (f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c max_connections=300"
                 " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-        result = subprocess.run(self._as_postgres(
-            [str(self.pgbin / "pg_ctl"), "-D", str(datadir), "-l", str(log), "-w", "-t",
-             str(int(READY_TIMEOUT)), "-o", opts, "start"]), capture_output=True, text=True)
-        if result.returncode != 0:
-            raise ClusterError(f"{name} did not start ({result.stderr.strip()}); read {log}:\n"
-                               + _tail(log))
+        code, output = self._pg_ctl(datadir, "-l", str(log), "-w", "-t", str(int(READY_TIMEOUT)),
+                                    "-o", opts, "start")
+        if code != 0:
+            raise ClusterError(f"{name} did not start ({output}); read {log}:\n" + _tail(log))
         self._record_postmaster(name)
 
     def _record_postmaster(self, name: str) -> None:
@@ -330,7 +338,7 @@ class Cluster:
 
     def _pg_stop(self, name: str, mode: str = "fast") -> None:
         if (self.root / name / "postmaster.pid").exists():
-            self._pg_ctl(self.root / name, "-m", mode, "-w", "stop", check=False)
+            self._pg_ctl(self.root / name, "-m", mode, "-w", "stop")
         self.pids.pop(name, None)
         self.start_times.pop(name, None)
         self._save()
@@ -357,17 +365,15 @@ class Cluster:
         pg.chmod(0o700)
         if os.geteuid() == 0:
             shutil.chown(pg, "postgres")
-        initdb = subprocess.run(self._as_postgres(
-            [str(self.pgbin / "initdb"), "-D", str(pg), "-U", "oms", "--auth=trust", "-E",
-             "UTF8"]), capture_output=True, text=True)
-        (self.logs / "initdb.log").write_text(initdb.stdout + initdb.stderr)
-        if initdb.returncode != 0:
-            raise ClusterError(f"initdb failed; read {self.logs / 'initdb.log'}:\n"
-                               + _tail(self.logs / "initdb.log"))
+        code, output = self._pg_tool([str(self.pgbin / "initdb"), "-D", str(pg), "-U", "oms",
+                                      "--auth=trust", "-E", "UTF8"])
+        if code != 0:
+            raise ClusterError(f"initdb failed:\n{output[-3000:]}")
         self._pg_start("pg")
-        subprocess.run(self._as_postgres([str(self.pgbin / "createdb"), "-h", "127.0.0.1",
-                                          "-p", str(self.ports["pg"]), "-U", "oms", "oms"]),
-                       check=True)
+        code, output = self._pg_tool([str(self.pgbin / "createdb"), "-h", "127.0.0.1", "-p",
+                                      str(self.ports["pg"]), "-U", "oms", "oms"])
+        if code != 0:
+            raise ClusterError(f"createdb failed: {output}")
 
     def _start_replica_fresh(self) -> None:
         replica = self.root / "replica"
@@ -375,12 +381,11 @@ class Cluster:
         replica.chmod(0o700)
         if os.geteuid() == 0:
             shutil.chown(replica, "postgres")
-        backup = subprocess.run(self._as_postgres(
+        code, output = self._pg_tool(
             [str(self.pgbin / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.ports["pg"]),
-             "-U", "oms", "-D", str(replica), "-R", "-X", "stream", "-c", "fast"]),
-            capture_output=True, text=True)
-        if backup.returncode != 0:
-            raise ClusterError(f"pg_basebackup failed: {backup.stderr.strip()}")
+             "-U", "oms", "-D", str(replica), "-R", "-X", "stream", "-c", "fast"])
+        if code != 0:
+            raise ClusterError(f"pg_basebackup failed: {output}")
         self._pg_start("replica")
         wait_until("replica streaming", self._replica_streaming, self.log("replica"))
 
@@ -621,13 +626,12 @@ listen stats
     def restart_postgres(self) -> None:
         """Restart the primary (pg_ctl restart -m fast: every connection cut); returns when it
         accepts connections and the replica streams from it again."""
-        pg = self.root / "pg"
-        result = subprocess.run(self._as_postgres(
-            [str(self.pgbin / "pg_ctl"), "-D", str(pg), "-m", "fast", "-w", "-t",
-             str(int(READY_TIMEOUT)), "restart"]), capture_output=True, text=True)
-        if result.returncode != 0:
-            raise ClusterError(f"postgres restart failed ({result.stderr.strip()}); read "
-                               f"{self.log('pg')}:\n" + _tail(self.log("pg")))
+        log = self.log("pg")
+        # -l again: without it the new server would write to pg_ctl's own output.
+        code, output = self._pg_ctl(self.root / "pg", "-l", str(log), "-m", "fast", "-w", "-t",
+                                    str(int(READY_TIMEOUT)), "restart")
+        if code != 0:
+            raise ClusterError(f"postgres restart failed ({output}); read {log}:\n" + _tail(log))
         self._record_postmaster("pg")
         if self.is_alive("replica"):
             wait_until("replica streaming again", self._replica_streaming, self.log("replica"))
