@@ -147,3 +147,21 @@ def test_status_lists_every_process_alive(cluster):
     assert names <= set(status["processes"])
     assert all(status["processes"][n]["alive"] for n in names), status
     assert os.path.exists(cluster.logs / "web0.log")
+
+
+def test_after_redis_restarts_empty_orders_go_on_and_the_scheduler_claims_again(cluster):
+    from redis import Redis
+
+    channel = cluster.api_key("channel", channel="web")
+    cluster.restart_redis()
+    r = Redis.from_url(cluster.redis_url)
+    placed = requests.post(f"{cluster.lb_url}{API}/orders", json=order(2000),
+                           headers=bearer(channel), timeout=30)
+    assert placed.status_code == 201, placed.text
+    # The scheduler process outlived its Redis: its next ticks claim slots in the new one.
+    deadline = time.monotonic() + 10
+    while not r.keys("oms:periodic:*"):
+        assert time.monotonic() < deadline, "no periodic slot claimed after the restart"
+        time.sleep(0.1)
+    assert cluster.is_alive("scheduler")
+    assert requests.get(f"{cluster.lb_url}/readyz", timeout=10).json()["status"] == "ready"
