@@ -447,7 +447,7 @@ class Cluster:
 
     def _wait_web(self, i: int) -> None:
         name = f"web{i}"
-        wait_until(name, lambda: _http_status(f"{self.web_url(i)}/readyz") == 200,
+        wait_until(name, lambda: _http_status(f"{self.web_url(i)}/readyz?optional=replica") == 200,
                    self.log(name), dead=lambda: not self.is_alive(name))
 
     def start_web(self, i: int) -> None:
@@ -559,8 +559,10 @@ frontend oms
 backend webs
     balance roundrobin
     # Readiness: a web process whose database or Redis does not answer is taken out after
-    # 2 failed checks 1 s apart, back after 1 good one.
-    option httpchk GET /readyz
+    # 2 failed checks 1 s apart, back after 1 good one. The replica is optional to the
+    # balancer: reads fall back to the primary, and a replica outage must not take every web
+    # process out at once.
+    option httpchk GET /readyz?optional=replica
     http-check expect status 200
     default-server check inter 1s fall 2 rise 1
     # Retries after the request was sent: a connection failure (nothing reached the app) is

@@ -124,11 +124,12 @@ def test_with_the_replica_stopped_readyz_says_so_and_search_reads_the_primary(cl
     cluster.stop_replica()
     try:
         for i in range(cluster.webs):
-            resp = requests.get(f"{cluster.web_url(i)}/readyz", timeout=10)
-            body = resp.json()
-            assert body["checks"]["replica"].startswith("unreachable"), body
-            # Degraded, not out: haproxy keeps every server (it checks /readyz).
-            assert resp.status_code == 200 and body["status"] == "degraded"
+            strict = requests.get(f"{cluster.web_url(i)}/readyz", timeout=10)
+            assert strict.status_code == 503, strict.text  # the monitor's form: not ready
+            assert strict.json()["checks"]["replica"].startswith("unreachable"), strict.text
+            # Degraded, not out: haproxy checks /readyz?optional=replica and keeps every server.
+            resp = requests.get(f"{cluster.web_url(i)}/readyz?optional=replica", timeout=10)
+            assert resp.status_code == 200 and resp.json()["status"] == "degraded", resp.text
         for _ in range(4):  # both servers, each falling back to the primary
             found = requests.get(f"{cluster.lb_url}{API}/orders", params={"q": "Okonkwo"},
                                  headers=bearer(cs), timeout=30)

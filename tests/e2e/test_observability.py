@@ -379,13 +379,18 @@ def test_readyz_checks_the_replica_when_configured(db, backend):
     app = create_app(Settings(database_url=db.url, embedded_worker=False, log_level="WARNING",
                               database_replica_url=down))
     resp = app.test_client().get("/readyz")
-    # Degraded, still ready: the reads fall back to the primary, and a balancer checking
-    # /readyz must not take every web server out for it.
-    assert resp.status_code == 200
+    assert resp.status_code == 503  # a configured dependency is unreachable: not ready
     body = resp.get_json()
-    assert body["status"] == "degraded"
+    assert body["status"] == "not ready"
     assert body["checks"]["replica"].startswith("unreachable")
     assert body["checks"]["database"] == "ok"
+    # The balancer's form: reads fall back to the primary, so a replica outage must not take
+    # every web server out; degraded, still 200.
+    lenient = app.test_client().get("/readyz?optional=replica")
+    assert lenient.status_code == 200 and lenient.get_json()["status"] == "degraded"
+    bad = app.test_client().get("/readyz?optional=database")
+    assert bad.status_code == 400
+    assert "optional" in bad.get_json()["error"]["fields"]
     if backend == "sqlite":
         return  # a replica is PostgreSQL's (streaming replication)
     # The database itself as a stand-in replica: reachable, ready.
