@@ -9,6 +9,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import click
 from flask import current_app
@@ -188,6 +190,53 @@ def scheduler_cmd() -> None:
     log.info("periodic-job scheduler stopped")
 
 
+def asked_to_stop(worker: Any) -> bool:
+    """RQ's worker got SIGTERM or SIGINT (idle: it recorded the request; busy: it set the
+    flag and finished its job)."""
+    return bool(worker._stop_requested or worker._shutdown_requested_date is not None)
+
+
+def restart_pause(quick_failures: int) -> float:
+    """Seconds before a new RQ worker replaces one that quit on an error: 1, 2, 4, ... up to
+    30 while they keep failing within a minute of starting (Redis still away)."""
+    return float(min(2 ** max(quick_failures - 1, 0), 30))
+
+
+def keep_working(make_worker: Callable[[], Any], *, burst: bool,
+                 pause: Callable[[float], None] = time.sleep) -> None:
+    """Run RQ workers one after another until one stops because it was asked to, or (burst)
+    because the queues are empty. RQ's loop quits on any error it does not expect, and a
+    Redis that goes away while a job runs is one: the heartbeat after the job raises
+    ConnectionError outside the dequeue's own retry ("found an unhandled exception,
+    quitting"). Without this the host would silently run one worker fewer after every Redis
+    restart; a fresh worker (new name, registered again in the new Redis) carries on."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from rq.exceptions import StopRequested
+
+    quick_failures = 0
+    while True:
+        worker = None
+        began = time.monotonic()
+        try:
+            worker = make_worker()  # names itself in Redis (CLIENT SETNAME): may fail too
+            worker.work(burst=burst, with_scheduler=True)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            # Redis away at its start, or at its teardown (deregistering) after it quit.
+            log.warning("RQ worker %s could not reach Redis: %s",
+                        worker.name if worker is not None else "(new)", exc)
+        if burst or (worker is not None and asked_to_stop(worker)):
+            return
+        quick_failures = quick_failures + 1 if time.monotonic() - began < 60 else 1
+        wait = restart_pause(quick_failures)
+        log.error("RQ worker %s quit on an error; a new worker starts in %.0f s",
+                  worker.name if worker is not None else "(new)", wait)
+        try:
+            pause(wait)
+        except StopRequested:  # SIGTERM while waiting: RQ's handler is still installed
+            return
+
+
 @cli.command("worker")
 @click.option("--queues", default=",".join(jobs.QUEUES), show_default=True)
 @click.option("--burst", is_flag=True, help="exit when the queues are empty")
@@ -222,10 +271,12 @@ def worker_cmd(queues: str, burst: bool, metrics_bind: str | None, scheduler: bo
             with app.app_context(), jobs.job_context(job):
                 return super().execute_job(job, queue)
 
-    worker = AppWorker([dispatcher.queue(q.strip()) for q in queues.split(",")],
-                       connection=dispatcher.redis)
+    def make_worker() -> AppWorker:
+        return AppWorker([dispatcher.queue(q.strip()) for q in queues.split(",")],
+                         connection=dispatcher.redis)
+
     try:
-        worker.work(burst=burst, with_scheduler=True)
+        keep_working(make_worker, burst=burst)
     finally:
         stop.set()
         metrics.process_exited(os.getpid())  # its live gauges leave the shared directory

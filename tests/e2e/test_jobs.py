@@ -208,3 +208,55 @@ def test_a_worker_with_no_scheduler_enqueues_no_periodic_job(db, redis_url, tmp_
         assert r.keys("oms:periodic:*") == []
     finally:
         _stop(proc)
+
+
+# --------------------------------------------------------------------------- Redis lost mid-job
+
+def mark_and_sleep(started: str, done: str, seconds: float) -> None:
+    """A job for the worker process: marks that it started, sleeps, marks that it is done."""
+    Path(started).write_text("started")
+    time.sleep(seconds)
+    Path(done).write_text("done")
+
+
+def _wait_for_file(path: Path, proc: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} never written:\n{log.read_text()}"
+        time.sleep(0.05)
+
+
+def test_a_worker_survives_redis_lost_while_a_job_runs(db, tmp_path):
+    """A job finishes while Redis is away: RQ's own loop quits on the heartbeat that follows
+    (ConnectionError outside its dequeue retry); the worker process carries on with a new RQ
+    worker once Redis is back, and runs the next job. SIGTERM still stops it cleanly."""
+    from tests.e2e.test_outbound_faults import RedisServer
+
+    if db.is_sqlite:
+        pytest.skip("a worker process and Redis: one database is enough to show it")
+    redis_server = RedisServer(tmp_path)
+    redis_server.start()
+    log = tmp_path / "worker.log"
+    proc = _oms_process(db, redis_server.url, log, "worker", "--no-scheduler", "--queues",
+                        "default")
+    try:
+        _wait_for_line(proc, log, "Listening on")
+        dispatcher = jobs.RedisDispatcher(redis_server.url)
+        first = [tmp_path / "first-started", tmp_path / "first-done"]
+        dispatcher.enqueue("tests.e2e.test_jobs.mark_and_sleep", str(first[0]), str(first[1]),
+                           1.5, job_id="first", queue="default")
+        _wait_for_file(first[0], proc, log)
+        redis_server.kill()            # lost while the job runs; it finishes without Redis
+        _wait_for_file(first[1], proc, log)
+        time.sleep(2.0)                # the worker's next Redis calls fail meanwhile
+        redis_server.start()           # back, empty
+        second = [tmp_path / "second-started", tmp_path / "second-done"]
+        jobs.RedisDispatcher(redis_server.url).enqueue(
+            "tests.e2e.test_jobs.mark_and_sleep", str(second[0]), str(second[1]), 0.0,
+            job_id="second", queue="default")
+        _wait_for_file(second[1], proc, log, seconds=60)
+        assert proc.poll() is None, log.read_text()  # the same process ran it
+    finally:
+        code = _stop(proc)
+        redis_server.kill()
+    assert code == 0, log.read_text()
