@@ -272,8 +272,11 @@ def worker_cmd(queues: str, burst: bool, metrics_bind: str | None, scheduler: bo
                 return super().execute_job(job, queue)
 
     def make_worker() -> AppWorker:
+        # RQ's scheduler process (it moves retries and delayed jobs into their queues when due)
+        # dies when Redis goes away and is restarted only at the worker's maintenance, every
+        # 10 minutes by default: every minute instead, so retries wait at most that long.
         return AppWorker([dispatcher.queue(q.strip()) for q in queues.split(",")],
-                         connection=dispatcher.redis)
+                         connection=dispatcher.redis, maintenance_interval=60)
 
     try:
         keep_working(make_worker, burst=burst)
