@@ -130,10 +130,12 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10,
                  replica_url: str | None = None, timeouts: Timeouts | None = None,
-                 pgbouncer: bool = False) -> None:
+                 pgbouncer: bool = False, replica_pgbouncer: bool | None = None) -> None:
         self.url = url
-        # Behind PgBouncer in transaction mode: see pgbouncer_connect_args.
+        # Behind PgBouncer in transaction mode: see pgbouncer_connect_args. The replica may be
+        # reached another way (None: the same as the primary).
         self.pgbouncer = pgbouncer
+        self.replica_pgbouncer = pgbouncer if replica_pgbouncer is None else replica_pgbouncer
         self.pool_size = pool_size
         self.replica: Engine | None = None
         self.replica_url: str | None = None
@@ -180,7 +182,8 @@ class Database:
             self.replica = create_engine(
                 url, pool_size=self.pool_size, max_overflow=self.pool_size * 2,
                 pool_pre_ping=True,
-                connect_args={**self.timeouts.connect_args(url, pgbouncer=self.pgbouncer),
+                connect_args={**self.timeouts.connect_args(url,
+                                                           pgbouncer=self.replica_pgbouncer),
                               "connect_timeout": 2})
             metrics.watch_pool(self.replica, "replica")
 
@@ -246,13 +249,19 @@ def init_database(url: str, *, replica_url: str | None = None, **kwargs: Any) ->
     global _database
     if _database is not None and _database.url == url and \
             _database.timeouts == (kwargs.get("timeouts") or Timeouts()) and \
-            _database.pgbouncer == kwargs.get("pgbouncer", False):
+            _database.pgbouncer == kwargs.get("pgbouncer", False) and \
+            _database.replica_pgbouncer == _pick(kwargs.get("replica_pgbouncer"),
+                                                 kwargs.get("pgbouncer", False)):
         _database.set_replica(replica_url)
         return _database
     if _database is not None:
         _database.dispose()
     _database = Database(url, replica_url=replica_url, **kwargs)
     return _database
+
+
+def _pick(value: bool | None, default: bool) -> bool:
+    return default if value is None else value
 
 
 def get_database() -> Database:

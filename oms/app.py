@@ -91,7 +91,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     replica = settings.database_replica_url
     init_database(normalise_database_url(settings.database_url),
                   replica_url=normalise_database_url(replica) if replica else None,
-                  timeouts=settings.db_timeouts, pgbouncer=settings.database_pgbouncer)
+                  timeouts=settings.db_timeouts, pgbouncer=settings.database_pgbouncer,
+                  replica_pgbouncer=settings.database_replica_pgbouncer)
     jobs.init_dispatcher(settings.redis_url, app)
     policy.configure(settings.order_policy or policy.OrderPolicy.from_env())
     returns_policy.configure(returns_policy.ReturnPolicy.from_env())

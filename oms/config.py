@@ -85,6 +85,8 @@ class Settings:
     # The database URL is a PgBouncer in transaction pooling mode (OMS_DATABASE_PGBOUNCER=1):
     # no server-side prepared statements, timeouts left to the role (core.db).
     database_pgbouncer: bool = False
+    # The replica URL is (True) or is not (False) a PgBouncer too; None: as the primary.
+    database_replica_pgbouncer: bool | None = None
     # Log lines as JSON objects (production, gunicorn) or as text (`make run` sets it).
     log_format: str = "json"
     # Bearer token /metrics requires; None: /metrics answers loopback callers only.
@@ -119,6 +121,9 @@ class Settings:
                 statement_ms=_int("OMS_DB_STATEMENT_TIMEOUT_MS", Timeouts.statement_ms),
                 lock_ms=_int("OMS_DB_LOCK_TIMEOUT_MS", Timeouts.lock_ms)),
             database_pgbouncer=_flag("OMS_DATABASE_PGBOUNCER", False),
+            database_replica_pgbouncer=(_flag("OMS_DATABASE_REPLICA_PGBOUNCER", False)
+                                        if os.environ.get("OMS_DATABASE_REPLICA_PGBOUNCER")
+                                        else None),
         )
 
     @property

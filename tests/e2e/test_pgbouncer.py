@@ -131,3 +131,38 @@ def test_prepared_statements_break_behind_a_transaction_pooler(db, bouncer_url):
         sequence(switched)  # no prepared statements: the same sequence runs
     finally:
         switched.dispose()
+
+
+def test_the_replica_has_its_own_pgbouncer_switch(db, bouncer_url):
+    """Primary through PgBouncer, replica reached directly (OMS_DATABASE_REPLICA_PGBOUNCER=0):
+    the replica's connections keep the statement timeout as a startup option; unset, the
+    replica follows the primary's switch (no startup options: PgBouncer would refuse them)."""
+    def replica_statement_timeout(database: Database) -> str:
+        assert database.replica is not None
+        with database.replica.connect() as conn:
+            return conn.execute(text("SHOW statement_timeout")).scalar_one()
+
+    direct = Database(bouncer_url, pgbouncer=True, replica_pgbouncer=False, replica_url=db.url,
+                      timeouts=Timeouts(statement_ms=4321))
+    try:
+        assert replica_statement_timeout(direct) == "4321ms"
+        assert direct.replica_pgbouncer is False and direct.pgbouncer is True
+    finally:
+        direct.dispose()
+    pooled = Database(bouncer_url, pgbouncer=True, replica_url=bouncer_url,
+                      timeouts=Timeouts(statement_ms=4321))
+    try:
+        assert pooled.replica_pgbouncer is True
+        assert replica_statement_timeout(pooled) != "4321ms"  # not sent through the pooler
+    finally:
+        pooled.dispose()
+
+
+def test_the_replica_switch_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("OMS_DATABASE_PGBOUNCER", "1")
+    monkeypatch.delenv("OMS_DATABASE_REPLICA_PGBOUNCER", raising=False)
+    assert Settings.from_env().database_replica_pgbouncer is None  # as the primary
+    monkeypatch.setenv("OMS_DATABASE_REPLICA_PGBOUNCER", "0")
+    assert Settings.from_env().database_replica_pgbouncer is False
+    monkeypatch.setenv("OMS_DATABASE_REPLICA_PGBOUNCER", "1")
+    assert Settings.from_env().database_replica_pgbouncer is True
