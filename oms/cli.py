@@ -202,8 +202,7 @@ def restart_pause(quick_failures: int) -> float:
     return float(min(2 ** max(quick_failures - 1, 0), 30))
 
 
-def keep_working(make_worker: Callable[[], Any], *, burst: bool,
-                 pause: Callable[[float], None] = time.sleep) -> None:
+def keep_working(make_worker: Callable[[], Any], *, burst: bool) -> None:
     """Run RQ workers one after another until one stops because it was asked to, or (burst)
     because the queues are empty. RQ's loop quits on any error it does not expect, and a
     Redis that goes away while a job runs is one: the heartbeat after the job raises
@@ -212,8 +211,8 @@ def keep_working(make_worker: Callable[[], Any], *, burst: bool,
     restart; a fresh worker (new name, registered again in the new Redis) carries on."""
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
-    from rq.exceptions import StopRequested
 
+    stopping = threading.Event()
     quick_failures = 0
     while True:
         worker = None
@@ -231,9 +230,11 @@ def keep_working(make_worker: Callable[[], Any], *, burst: bool,
         wait = restart_pause(quick_failures)
         log.error("RQ worker %s quit on an error; a new worker starts in %.0f s",
                   worker.name if worker is not None else "(new)", wait)
-        try:
-            pause(wait)
-        except StopRequested:  # SIGTERM while waiting: RQ's handler is still installed
+        # RQ's signal handlers belong to the worker that quit (they would ask Redis for its
+        # state): while no worker runs, SIGTERM or Ctrl-C simply end the wait and the process.
+        signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+        signal.signal(signal.SIGINT, lambda signum, frame: stopping.set())
+        if stopping.wait(wait):
             return
 
 
