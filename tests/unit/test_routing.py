@@ -51,12 +51,20 @@ def store(code, lat, lon, **kw):
     return Node(code, "store", lat, lon, **kw)
 
 
+# The tests of plans run without the wall-clock budget unless they test it: a plan (and its
+# `exact`) must not depend on how busy the machine is (a loaded CI host once ran the 4 ms default
+# out before the search's first step).
+NO_BUDGET = {"time_budget_ms": None}
+
+
 def ship(*lines, dest=NYC, **kw):
-    return RoutingRequest(lines=tuple(lines), method="ship", destination=dest, **kw)
+    return RoutingRequest(lines=tuple(lines), method="ship", destination=dest,
+                          **{**NO_BUDGET, **kw})
 
 
 def pickup(at, *lines, **kw):
-    return RoutingRequest(lines=tuple(lines), method="pickup", pickup_node=at, **kw)
+    return RoutingRequest(lines=tuple(lines), method="pickup", pickup_node=at,
+                          **{**NO_BUDGET, **kw})
 
 
 def package_cents(node, dest, cost=COST):
@@ -477,7 +485,7 @@ def test_search_budget_exhausted_is_not_called_exact():
     nodes = [wh(f"dc-{i}", rng.uniform(30, 45), rng.uniform(-120, -72)) for i in range(10)]
     snap = {s: {n.code: rng.randint(1, 2) for n in nodes if rng.random() < 0.3} for s in "ABCD"}
     lines = tuple(Line(str(i), sku, 2) for i, sku in enumerate("ABCD"))
-    full = route(RoutingRequest(lines, "ship", (40, -75)), nodes, snap)
+    full = route(RoutingRequest(lines, "ship", (40, -75), time_budget_ms=None), nodes, snap)
     assert full.exact and len(full.nodes()) == 3
     plan = route(RoutingRequest(lines, "ship", (40, -75), max_search_steps=1), nodes, snap)
     assert not plan.exact
@@ -511,8 +519,11 @@ def test_time_budget_returns_the_best_plan_found_and_says_so():
                for r in plan.reasons)
     # The local search that finishes a stopped search finds this optimum anyway.
     assert plan.total_cost == full.total_cost
-    # A real clock with the default budget solves it exactly.
-    assert route(RoutingRequest(lines, "ship", (40, -75)), nodes, snap) == full
+    # A real clock with the default budget finds it too (exactly on an idle machine; whether
+    # the search finished within 4 ms depends on the machine's load, so only the cost is
+    # asserted).
+    assert route(RoutingRequest(lines, "ship", (40, -75)), nodes, snap).total_cost == \
+        full.total_cost
 
 
 def test_local_search_escapes_the_two_swap_trap():
@@ -663,7 +674,8 @@ def _priority(plan, nodes):
 @given(instances(), TOLERANCES)
 def test_ship_is_optimal_against_brute_force(instance, tolerance):
     nodes, snap, lines, exclude, dest = instance
-    request = RoutingRequest(lines, "ship", dest, exclude=exclude, **tolerance)
+    request = RoutingRequest(lines, "ship", dest, exclude=exclude, time_budget_ms=None,
+                             **tolerance)
     plan = route(request, nodes, snap)
     check_consistent(plan, request, snap)
     assert plan.exact
@@ -686,7 +698,8 @@ def test_ship_is_optimal_against_brute_force(instance, tolerance):
 @given(instances(), TOLERANCES)
 def test_heuristic_is_feasible_and_never_beats_the_exact_plan(instance, tolerance):
     nodes, snap, lines, exclude, dest = instance
-    exact = route(RoutingRequest(lines, "ship", dest, exclude=exclude, **tolerance), nodes, snap)
+    exact = route(RoutingRequest(lines, "ship", dest, exclude=exclude, time_budget_ms=None,
+                                 **tolerance), nodes, snap)
     request = RoutingRequest(lines, "ship", dest, exclude=exclude, max_exact_nodes=0,
                              **tolerance)
     plan = route(request, nodes, snap)
@@ -703,7 +716,8 @@ def test_heuristic_is_feasible_and_never_beats_the_exact_plan(instance, toleranc
 def test_transfer_senders_are_optimal_against_brute_force(instance):
     nodes, snap, lines, exclude, _ = instance
     nodes = [*nodes, store("P", 40.2, -74.5)]
-    request = RoutingRequest(lines, "pickup", pickup_node="P", exclude=exclude)
+    request = RoutingRequest(lines, "pickup", pickup_node="P", exclude=exclude,
+                             time_budget_ms=None)
     plan = route(request, nodes, snap)
     check_consistent(plan, request, snap)
     assert plan.exact
@@ -742,7 +756,7 @@ def test_exact_search_matches_brute_force_on_medium_networks(seed):
     snap = {s: {n.code: rng.randint(1, 3) for n in nodes if rng.random() < 0.3} for s in skus}
     lines = tuple(Line(str(i), s, rng.randint(1, 3)) for i, s in enumerate(skus))
     dest = (rng.uniform(30, 45), rng.uniform(-120, -72))
-    request = RoutingRequest(lines, "ship", dest)
+    request = RoutingRequest(lines, "ship", dest, time_budget_ms=None)
     plan = route(request, nodes, snap)
     best = brute_force_ship(request, nodes, snap)
     assert plan.exact

@@ -51,7 +51,9 @@ def test_transit_times_refuse_nonsense(bad):
 
 
 def ship(*lines, **kw):
-    return RoutingRequest(lines=tuple(lines), method="ship", destination=NYC, **kw)
+    # No wall-clock budget: the plan must not depend on how busy the machine is.
+    return RoutingRequest(lines=tuple(lines), method="ship", destination=NYC,
+                          **{"time_budget_ms": None, **kw})
 
 
 def test_plan_carries_its_estimated_delivery_from_the_latest_package():
