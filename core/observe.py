@@ -80,13 +80,37 @@ def bound(request_id: str | None, job_id: str | None = None) -> Iterator[None]:
 _base_factory = logging.getLogRecordFactory()
 
 
+class ContextRecord(logging.LogRecord):
+    """A log record that knows the current job id without holding it in its `__dict__`.
+
+    `logging` refuses (KeyError, raised inside the logging call) an `extra` key the record
+    already has, and RQ logs a failed job with `extra={"job_id": ...}`: with the job id set
+    as an attribute by the factory, every job that raised made its `oms worker` quit ("found
+    an unhandled exception, quitting"; the soak found it). So the factory keeps the id in a
+    slot and `record.job_id` reads it only when the call's own `extra` did not set one."""
+
+    __slots__ = ("context_job_id",)
+
+    def __getattr__(self, name: str) -> Any:  # only when normal lookup failed
+        if name == "job_id":
+            job_id = getattr(self, "context_job_id", None)
+            if job_id is not None:
+                return job_id
+        raise AttributeError(name)
+
+
 def _record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     # On the record itself, not in a handler's filter: every handler sees it (pytest's too).
-    record = _base_factory(*args, **kwargs)
-    record.request_id = _request_id.get()
     job_id = _job_id.get()
-    if job_id is not None:
-        record.job_id = job_id
+    if _base_factory is logging.LogRecord:
+        record: logging.LogRecord = ContextRecord(*args, **kwargs)
+        if job_id is not None:
+            record.context_job_id = job_id  # type: ignore[attr-defined]
+    else:  # someone else's factory first: its record, the id as a plain attribute
+        record = _base_factory(*args, **kwargs)
+        if job_id is not None:
+            record.job_id = job_id
+    record.request_id = _request_id.get()
     return record
 
 
@@ -113,6 +137,13 @@ class JsonFormatter(_JsonFormatter):
                                             "name": "logger"})
         kwargs.setdefault("json_ensure_ascii", False)
         super().__init__(*args, **kwargs)
+
+    def add_fields(self, log_record: dict[str, Any], record: logging.LogRecord,
+                   message_dict: dict[str, Any]) -> None:
+        super().add_fields(log_record, record, message_dict)
+        job_id = getattr(record, "job_id", None)  # ContextRecord's, unless `extra` set it
+        if job_id is not None:
+            log_record.setdefault("job_id", job_id)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         seconds = time.gmtime(record.created)

@@ -82,6 +82,24 @@ def test_failed_rq_job_is_scheduled_for_retry(db, redis_url):
     assert job.retries_left == len(jobs.RETRY_INTERVALS) - 1
 
 
+def test_oms_worker_keeps_working_after_a_job_fails(db, redis_url):
+    """RQ logs a failed job with `extra={"job_id": ...}` while `oms worker` has that job's id
+    bound for our log lines; that logging call raised KeyError and the worker quit ("found an
+    unhandled exception, quitting") on its first failing job (found by the soak). The failed
+    job must be scheduled for retry and the next job run, by the same worker."""
+    app = create_app(Settings(database_url=db.url, redis_url=redis_url, log_level="WARNING"))
+    calls.clear()
+    failures_left["n"] = 1
+    jobs.enqueue("tests.e2e.test_jobs.record_call", 1, job_id="fails-once")
+    jobs.enqueue("tests.e2e.test_jobs.record_call", 2, job_id="after-it")
+    result: Result = app.test_cli_runner().invoke(args=["oms", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    queue = Queue("default", connection=Redis.from_url(redis_url))
+    assert queue.fetch_job("fails-once").get_status() == "scheduled"
+    assert queue.fetch_job("after-it").get_status() == "finished"
+    assert calls == [(2,)]
+
+
 def test_periodic_slots_are_enqueued_once_across_schedulers(db, redis_url):
     jobs.register_periodic(jobs.PeriodicJob("test-periodic", "tests.e2e.test_jobs.record_call",
                                             every_seconds=60))
