@@ -105,7 +105,7 @@ def _record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     if _base_factory is logging.LogRecord:
         record: logging.LogRecord = ContextRecord(*args, **kwargs)
         if job_id is not None:
-            record.context_job_id = job_id  # type: ignore[attr-defined]
+            record.context_job_id = job_id
     else:  # someone else's factory first: its record, the id as a plain attribute
         record = _base_factory(*args, **kwargs)
         if job_id is not None:
