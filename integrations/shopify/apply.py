@@ -200,6 +200,9 @@ def _cancel_whole(ctx: Ctx, snap: OrderSnap, updated_at: dt.datetime | None,
     if snap.status in TERMINAL:
         return Outcome("ignored", {**base, "order_id": snap.id,
                                    "reason": f"order is {snap.status} here"})
+    if snap.status == "fulfilled":
+        return _nothing_left_to_cancel(snap, base)
+
     def finish(uow: UnitOfWork, order: Order) -> Result:
         result = {**base, "order_id": snap.id, "applied": ["cancelled the order"],
                   "cancel_reason": cancel_reason}
@@ -218,8 +221,21 @@ def _cancel_whole(ctx: Ctx, snap: OrderSnap, updated_at: dt.datetime | None,
         if now is not None and now.status == "cancelled":
             return Outcome("ignored", {**base, "order_id": snap.id,
                                        "reason": "already cancelled"})
+        if now is not None and now.status == "fulfilled":  # the last units left meanwhile
+            return _nothing_left_to_cancel(now, base)
         raise
     return Outcome("processed", result, settled=True)
+
+
+def _nothing_left_to_cancel(snap: OrderSnap, base: dict[str, Any]) -> Outcome:
+    """Shopify cancelled an order whose every unit we have already shipped or handed over
+    (our fulfillment had not reached Shopify yet, or a till sale). Nothing can be cancelled:
+    those units come back as a return. The same answer every time, so the event is settled
+    `ignored` with the reason at once; it used to raise a Conflict that RQ retried with
+    backoff until the event was marked failed (found by the soak)."""
+    return Outcome("ignored", {**base, "order_id": snap.id,
+                               "reason": "order is fulfilled here: every unit was shipped or "
+                                         "handed over, nothing left to cancel (a return)"})
 
 
 # ------------------------------------------------------------------ orders/updated

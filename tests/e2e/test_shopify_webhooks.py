@@ -309,6 +309,24 @@ def test_orders_cancelled_releases_every_reservation(shopify):
     assert_ledger_clean()
 
 
+def test_a_cancellation_of_an_order_handed_over_here_is_ignored_at_once(shopify):
+    """Every unit already left here (a till sale; or a parcel shipped before our fulfillment
+    reached Shopify) when Shopify cancels: nothing can be cancelled, so the event is settled
+    `ignored` with the reason, once. It raised a Conflict that RQ retried with backoff until
+    the event failed (found by the soak)."""
+    pos = load("orders_create_pos")
+    deliver(shopify, pos)
+    assert the_order(450789469).status == "fulfilled"
+    cancelled = dict(pos, cancelled_at="2025-11-20T12:00:00-05:00", cancel_reason="customer",
+                     updated_at="2025-11-20T12:00:00-05:00")
+    assert deliver(shopify, cancelled, topic="orders/cancelled").status_code == 200
+    event = events()[-1]
+    assert (event.topic, event.status, event.last_error) == ("orders/cancelled", "ignored", None)
+    assert "nothing left to cancel" in event.result["reason"]
+    assert the_order(450789469).status == "fulfilled"
+    assert_ledger_clean()
+
+
 def test_a_cancellation_that_overtakes_the_creation_keeps_the_order_out(shopify):
     deliver(shopify, load("orders_cancelled"), topic="orders/cancelled")
     deliver(shopify, load("orders_create"))
