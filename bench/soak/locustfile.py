@@ -467,16 +467,21 @@ class StoreStaff(SoakUser):
         status, data = self.call("GET /transfers", "GET", "/transfers", key,
                                  params={"location": store, "status": "in_transit",
                                          "limit": 10})
-        for transfer in (data or {}).get("items", [])[:5] if status == 200 else []:
+        # The list has the store's transfers both ways; only the destination receives.
+        arriving = [t for t in (data or {}).get("items", []) if t["to_location"] == store]
+        for transfer in arriving[:5] if status == 200 else []:
             self.call("POST /transfers/{id}/receive", "POST",
                       f"/transfers/{transfer['id']}/receive", key, {},
                       expect={409: "received meanwhile by a colleague"})
 
     @task(3)
     def hand_over_pickups(self) -> None:
-        for fid, code in list(pickup_codes.items())[:3]:
-            store = fulfillment_store.pop(fid, None)
-            pickup_codes.pop(fid, None)
+        for fid in list(pickup_codes)[:3]:
+            # Taken off both maps before the first request yields: another user of this
+            # process may be looking at the same pickup.
+            code, store = pickup_codes.pop(fid, None), fulfillment_store.pop(fid, None)
+            if code is None or store is None:
+                continue
             key = (self.key("store", store) if store in self.cfg["staffed"]
                    else self.cfg["keys"]["regional"])
             typed = code.lower().replace("-", " ") if self.rng.random() < 0.5 else code
