@@ -19,6 +19,7 @@ requests and facts the users recorded, report.txt and report.json) stays under -
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import re
@@ -500,6 +501,30 @@ def fault_at(faults: list[Fault], t: float) -> Fault | None:
     return None
 
 
+# haproxy's `option httplog` line (log stdout format raw): client [date] frontend backend/server
+# Tq/Tw/Tc/Tr/Ta status bytes cookies cookies termination-state ... "METHOD URI HTTP/1.1"
+HAPROXY_LINE = re.compile(
+    r'\[(?P<date>[^\]]+)\] \S+ \S+/(?P<server>\S+) \S+ (?P<status>\d{3}) \S+ \S+ \S+ '
+    r'(?P<state>\S{4}) .*"(?P<method>[A-Z]+) (?P<uri>\S+)')
+
+
+def haproxy_errors(path: Path) -> list[tuple[float, str, str, int, str, str]]:
+    """(epoch, method, route, status, server, termination state) of each 5xx haproxy logged."""
+    rows: list[tuple[float, str, str, int, str, str]] = []
+    if not path.exists():
+        return rows
+    for line in path.read_text(errors="replace").splitlines():
+        found = HAPROXY_LINE.search(line)
+        if not found or not found["status"].startswith("5"):
+            continue
+        when = dt.datetime.strptime(found["date"], "%d/%b/%Y:%H:%M:%S.%f").replace(
+            tzinfo=dt.UTC).timestamp()  # the cluster's processes log in UTC (TZ of the host)
+        route = _ID.sub("/{id}", found["uri"].split("?", 1)[0])
+        rows.append((when, found["method"], route, int(found["status"]), found["server"],
+                     found["state"]))
+    return rows
+
+
 def five_xx_by_cause(requests_rows: list[dict[str, Any]], faults: list[Fault], logs: Path
                      ) -> tuple[list[tuple[str, int, str]], int]:
     """Groups client-side 5xx / no answer by endpoint, status and fault; the web processes'
@@ -518,6 +543,14 @@ def five_xx_by_cause(requests_rows: list[dict[str, Any]], faults: list[Fault], l
         cause = (f"expected: {fault.name}" if expected else
                  f"DEFECT: {(row.get('error') or '')[:120]}")
         groups[(f"client {row['name']}", str(row["status"] or "no answer"), cause)] += 1
+    for when, method, route, status, server, state in haproxy_errors(logs / "haproxy.log"):
+        fault = fault_at(faults, when)
+        cause = (f"expected: {fault.name}" if fault is not None and status in FAULT_STATUSES
+                 else "DEFECT")
+        # The balancer's view of the same requests (and of schemathesis's): not counted again,
+        # but its termination state says who gave up (e.g. SH: the server aborted the answer,
+        # SC: the connection to it failed; haproxy's "Session state at disconnection").
+        groups[(f"haproxy {method} {route} ({server}, {state})", str(status), cause)] += 1
     for path in sorted(logs.glob("web*.log")):
         for line in path.read_text(errors="replace").splitlines():
             if not line.startswith("{") or '"status": 5' not in line:
