@@ -566,6 +566,31 @@ def timeout_cause(exc: BaseException) -> str | None:
     return None
 
 
+# PostgreSQL's SQLSTATEs for a server going away: admin_shutdown (a fast shutdown or restart
+# terminating sessions), crash_shutdown, cannot_connect_now (still starting up); class 08 is
+# "connection exception".
+UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or went away under the request: a restart, a
+    failover, a network cut. Connection failures carry no SQLSTATE (or class 08), a server
+    shutting down or starting up says so (UNAVAILABLE_STATES). Not the caller's fault and
+    not a defect of the code: the API answers 503 with Retry-After (core.http) instead of
+    500. A transaction cut mid-way was rolled back by the server; one whose COMMIT got no
+    answer may have committed, which a retry with the same Idempotency-Key answers once
+    (the key is stored in the same transaction)."""
+    orig = getattr(exc, "orig", None)
+    if orig is None or not type(orig).__module__.startswith("psycopg"):
+        return False
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    state = getattr(orig, "sqlstate", None)
+    if state is None:  # psycopg's own: connection failed, or the connection is closed
+        return type(orig).__name__ in ("OperationalError", "InterfaceError")
+    return state.startswith("08") or state in UNAVAILABLE_STATES
+
+
 def is_transient(exc: BaseException) -> bool:
     """A deadlock or serialization failure: PostgreSQL aborted us so another could proceed;
     the whole use case can simply run again."""

@@ -18,7 +18,13 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from core import observe
-from core.db import STATEMENT_TIMEOUT, get_database, is_transient, timeout_cause
+from core.db import (
+    STATEMENT_TIMEOUT,
+    database_unavailable,
+    get_database,
+    is_transient,
+    timeout_cause,
+)
 from core.errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -102,8 +108,10 @@ ERROR_RESPONSES = {
                                      " `details.limit`); the request was not run, nothing was "
                                      "changed: retry after `Retry-After` seconds."),
     503: ("SERVICE_UNAVAILABLE", "The database stayed busy with conflicting changes after "
-                                 "retries (`busy`: nothing was changed), or did not answer "
-                                 "within its time limit (`timeout`); retry after `Retry-After` "
+                                 "retries (`busy`: nothing was changed), did not answer "
+                                 "within its time limit (`timeout`), or could not be reached "
+                                 "(`unavailable`: a restart, a failover); retry after "
+                                 "`Retry-After` "
                                  "seconds (with the same `Idempotency-Key`, a write is never "
                                  "made twice)."),
 }
@@ -315,6 +323,19 @@ def timeout_body(cause: str) -> dict:
                       details)
 
 
+# How long a client should wait when the database could not be reached (seconds): about what
+# a PostgreSQL restart or a replica promotion takes.
+UNAVAILABLE_RETRY_AFTER = 2
+
+
+def unavailable_body() -> dict:
+    """The 503 body when the database could not be reached or went away under the request
+    (core.db's `database_unavailable`: a restart, a failover)."""
+    return error_body("unavailable", "the database is not reachable right now (a restart or "
+                      f"failover); retry after {UNAVAILABLE_RETRY_AFTER} s: with the same "
+                      "Idempotency-Key a write that did commit is answered, never made twice")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
@@ -344,6 +365,13 @@ def register_error_handlers(app: Flask) -> None:
                         extra={**observe.request_facts(), "status": 503})
             return (jsonify(timeout_body(cause)), 503,
                     {"Retry-After": str(TIMEOUT_RETRY_AFTER)})
+        if database_unavailable(err):
+            # A warning, no traceback: a database restart or failover is an operations
+            # event the balancer's readiness check also sees, not a defect to debug.
+            log.warning("database unavailable: %s", _first_line(getattr(err, "orig", err)),
+                        extra={**observe.request_facts(), "status": 503})
+            return (jsonify(unavailable_body()), 503,
+                    {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
         # Enough to reproduce it: what was asked, by whom, under which request id (the
         # record carries it), and the traceback; never the key or the body.
         facts = observe.request_facts()

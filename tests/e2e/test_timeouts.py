@@ -135,6 +135,60 @@ def test_a_slow_statement_in_a_request_is_a_503_timeout_and_writes_nothing(db, n
     assert "Idempotent-Replayed" not in retried.headers
 
 
+def test_a_session_terminated_mid_request_is_a_503_unavailable_and_a_retry_places_once(
+        db, network, pg):
+    """What a PostgreSQL restart does to a request in flight (`pg_ctl restart -m fast`
+    terminates every session: 57P01): a 503 `unavailable` with Retry-After, not a 500 (the
+    soak's PostgreSQL restart found the 500); the same Idempotency-Key then places the order
+    once."""
+    app = make_app(db)
+    services.receive("JKT-1", "dc-east", 5, CAUSE)
+    client = app.test_client()
+    key = create_api_key("channel", name="shop")
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "restart-1"}
+
+    def terminate_the_insert() -> None:
+        with psycopg.connect(pg, autocommit=True) as conn:
+            for _ in range(100):
+                if conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE pid <> pg_backend_pid() AND state = 'active' "
+                                "AND query ILIKE 'INSERT INTO oms_orders%'").fetchall():
+                    return
+                time.sleep(0.05)
+
+    killer = threading.Thread(target=terminate_the_insert)
+    with slow_inserts(pg, "oms_orders", 3):
+        killer.start()
+        response = client.post(f"{API}/orders", json=ORDER, headers=headers)
+        killer.join()
+    assert response.status_code == 503, response.get_json()
+    assert response.headers["Retry-After"] == "2"
+    assert response.get_json()["error"]["code"] == "unavailable"
+    assert (count(Order), count(IdempotencyKey), count(Reservation)) == (0, 0, 0)
+    retried = client.post(f"{API}/orders", json=ORDER, headers=headers)
+    assert retried.status_code == 201, retried.get_json()
+    assert count(Order) == 1
+    assert_ledger_clean()
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_unavailable(db):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = make_app(db)
+    from core.db import init_database
+
+    init_database(f"postgresql+psycopg://oms@127.0.0.1:{port}/nothing")
+    try:
+        response = app.test_client().get(f"{API}/orders",
+                                          headers={"Authorization": "Bearer oms_nokey"})
+    finally:
+        init_database(db.url)
+    assert response.status_code == 503, response.get_json()
+    assert response.get_json()["error"]["code"] == "unavailable"
+    assert response.headers["Retry-After"] == "2"
+
+
 def test_a_lock_wait_past_the_lock_timeout_is_a_503_timeout(db, network, pg):
     app = make_app(db, db_timeouts=Timeouts(statement_ms=15_000, lock_ms=200))
     services.receive("JKT-1", "dc-east", 5, CAUSE)

@@ -9,7 +9,14 @@ import psycopg
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from core.db import LOCK_TIMEOUT, STATEMENT_TIMEOUT, Timeouts, is_transient, timeout_cause
+from core.db import (
+    LOCK_TIMEOUT,
+    STATEMENT_TIMEOUT,
+    Timeouts,
+    database_unavailable,
+    is_transient,
+    timeout_cause,
+)
 
 PG = "postgresql+psycopg://oms@db:5432/oms"
 
@@ -79,3 +86,19 @@ def test_sqlite_busy_past_its_timeout_is_a_lock_timeout(tmp_path):
     assert timeout_cause(wrapped(err.value)) == LOCK_TIMEOUT
     assert not is_transient(wrapped(err.value))
     assert timeout_cause(wrapped(sqlite3.OperationalError("no such table: t"))) is None
+
+
+@pytest.mark.parametrize("orig, unavailable", [
+    (psycopg.OperationalError("connection failed: connection refused"), True),
+    (psycopg.InterfaceError("the connection is closed"), True),
+    (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), True),
+    (psycopg.errors.CannotConnectNow("the database system is starting up"), True),
+    (psycopg.errors.ConnectionFailure("connection failure"), True),
+    (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), False),
+    (psycopg.errors.DeadlockDetected("deadlock detected"), False),
+    (psycopg.errors.UniqueViolation("duplicate key"), False),
+    (sqlite3.OperationalError("database is locked"), False),
+])
+def test_a_database_going_away_is_told_from_other_errors(orig, unavailable):
+    assert database_unavailable(wrapped(orig)) is unavailable
+    assert database_unavailable(orig) is False  # only what SQLAlchemy raised carries `orig`
