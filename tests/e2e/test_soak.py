@@ -17,6 +17,7 @@ import glob
 import importlib.util
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -44,17 +45,25 @@ def _runner():
     return module
 
 
-def test_a_short_soak_with_every_fault_loses_nothing(tmp_path):
+def test_a_short_soak_with_every_fault_loses_nothing():
     missing = _missing_parts()
     if missing:
         if REQUIRE_SERVICES:
             pytest.fail(f"the soak needs {', '.join(missing)}")
         pytest.skip(f"the soak needs {', '.join(missing)}")
     runner = _runner()
-    report = runner.soak(tmp_path / "soak", duration=45, users=10, spawn_rate=10,
-                         hot_units=5, hot_share=0.15, skus=30, fuzz_examples=1,
-                         drain_timeout=120)
+    # Not pytest's tmp_path: it is private to its user, and PostgreSQL runs as `postgres`.
+    root = Path(tempfile.mkdtemp(prefix="oms-soak-"))
+    root.chmod(0o755)
+    try:
+        report = runner.soak(root / "soak", duration=45, users=10, spawn_rate=10,
+                             hot_units=5, hot_share=0.15, skus=30, fuzz_examples=1,
+                             drain_timeout=120)
+    finally:
+        print(f"(the soak's files: {root})")
     print(report.text)
+    if report.ok:
+        shutil.rmtree(root, ignore_errors=True)  # kept when a check failed, to read
     figures = report.figures
     # The load and the faults really happened (so that the zeros mean something).
     assert figures["orders_accepted"] >= 30, report.text
