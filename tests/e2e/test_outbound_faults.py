@@ -436,6 +436,29 @@ def test_redis_restarted_empty_the_sweep_recreates_the_work(
     assert len(receiver.got) == len(all_deliveries())  # nothing sent twice
 
 
+def test_redis_down_when_a_job_ends_leaves_the_worker_running(
+        app, own_redis, admin, channel, stocked, receiver, workers):
+    """RQ records a job's end in Redis; when Redis is down at that moment (a restart under
+    load), its work loop took the ConnectionError for an unhandled exception and the worker
+    quit (the soak found both workers gone after one Redis restart). The worker must carry on
+    and deliver what comes once Redis is back."""
+    jobs.init_dispatcher(own_redis.url, app)
+    subscribe(admin, receiver.url(), ["*"])
+    receiver.script["G-1"] = ["block"]
+    worker = workers(own_redis.url, timeout="15")
+    g1 = place(channel, "G-1")
+    assert receiver.entered.wait(30), worker.tail()
+    own_redis.kill()
+    receiver.release.set()  # the delivery ends while Redis is away: RQ cannot record it
+    time.sleep(3)
+    assert worker.alive(), worker.tail()
+    own_redis.start()
+    g2 = place(channel, "G-2")
+    wait_for(everything_settled, 30, "everything delivered", worker)
+    assert worker.alive(), worker.tail()
+    assert_delivered_in_order_once(receiver, [g1, g2])
+
+
 def test_down_500s_slow_429_dead_letters_and_replay_through_a_worker(
         db, admin, channel, stocked, receiver, workers, redis_url):
     subscribe(admin, receiver.url(), ["*"])
