@@ -309,7 +309,7 @@ class PosTill(SoakUser):
         who = person(self.rng) if self.rng.random() < 0.6 else {"name": "Walk-in"}
         hot = any(ln["sku"] == self.cfg["hot_sku"] for ln in lines)
         self.place("pos", {"method": "carry_out", "location": store}, lines, who,
-                   expect={409: "hot SKU sold out at the till" if hot else
+                   expect={409: "hot SKU not (or no longer) on this shelf" if hot else
                            "sold at this till since the shelf was read"})
 
 

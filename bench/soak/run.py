@@ -494,7 +494,8 @@ _ID = re.compile(r"/\d+")
 
 
 def fault_at(faults: list[Fault], t: float) -> Fault | None:
-    for fault in faults:
+    """The fault on at `t` (or in its grace period); of overlapping ones, the latest begun."""
+    for fault in sorted(faults, key=lambda f: f.start, reverse=True):
         end = fault.end if fault.end is not None else float("inf")
         if fault.start - 2 <= t <= end + FAULT_GRACE:
             return fault
@@ -725,8 +726,8 @@ def _report(cluster: Any, directory: Path, stage: Stage, subscriber: Subscriber,
                        if r.get("kind") == "expected")
     hot_backordered = [f for f in facts if f["fact"] == "order" and f.get("hot_units")
                        and f.get("hot_allocated", 0) < f["hot_units"]]
-    sold_out = min([r["t"] for r in rows if r.get("why") == "hot SKU sold out at the till"]
-                   + [f["t"] for f in hot_backordered], default=None)
+    # Sold out: the first order for it that the network could not fill (backordered).
+    sold_out = min((f["t"] for f in hot_backordered), default=None)
     first_faults = [f.start for f in timeline.faults]
     last_end = max((f.end or t_end for f in timeline.faults), default=t0)
     windows = {"before faults": (t0, min(first_faults, default=t_end)),
